@@ -1,0 +1,31 @@
+"""User-facing errors: the CLI prints these without a traceback and exits non-zero."""
+
+from __future__ import annotations
+
+
+class KoclassifyError(Exception):
+    """Base for errors caused by input or configuration, not by a bug."""
+
+
+class DataError(KoclassifyError):
+    """Bad input data. The message names the file, the line and the field where known."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None, field: str | None = None):
+        where = ":".join(str(p) for p in (path, line) if p is not None)
+        parts = [where] if where else []
+        if field is not None:
+            parts.append(f"field {field!r}")
+        prefix = ", ".join(parts)
+        super().__init__(f"{prefix}: {message}" if prefix else message)
+        self.path, self.line, self.field = path, line, field
+
+
+class ModelError(KoclassifyError):
+    """A model directory that cannot be used as asked (missing files, mismatched components)."""
+
+
+class MissingDependencyError(KoclassifyError):
+    """An optional extra is not installed; the message says which pip command installs it."""
+
+    def __init__(self, package: str, extra: str):
+        super().__init__(f"this feature needs {package!r}: pip install 'koclassify[{extra}]'")
