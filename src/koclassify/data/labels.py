@@ -61,7 +61,8 @@ class LabelSpace:
             for lab in ex.labels:
                 if lab not in idx:
                     raise DataError(
-                        f"{source}: row id={ex.id!r} has label {lab!r}, which is not in the label space {list(self.names)}"
+                        f"{source}: row id={ex.id!r} has label {lab!r}, "
+                        f"which is not in the label space {list(self.names)}"
                     )
                 y[row, idx[lab]] = 1.0
         return y

@@ -1,0 +1,1 @@
+"""The offline default backend: sparse TF-IDF features and logistic regression."""

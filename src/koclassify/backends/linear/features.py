@@ -1,0 +1,130 @@
+"""Feature blocks for the linear backend, each a scikit-learn ``TfidfVectorizer`` over one view of an example.
+
+Views: the text's characters (within word boundaries), its whitespace words, its Kiwi morphemes, and for
+target-conditioned data (NIKL: emotion *towards a target*) the target's form and a window of characters around
+the span, so the same sentence can carry different labels for different targets.
+Vectorizers are stored as plain JSON vocabularies + idf arrays (no pickles) and rebuilt on load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from koclassify.backends.linear.morphs import morph_strings
+from koclassify.data.example import Example
+
+# block name -> TfidfVectorizer parameters (JSON-serialisable, so they can be saved and rebuilt)
+BLOCKS: dict[str, dict[str, Any]] = {
+    "char": {"analyzer": "char_wb", "ngram_range": (1, 4)},
+    "word": {"analyzer": "word", "ngram_range": (1, 2), "token_pattern": r"(?u)\S+"},
+    "morph": {"analyzer": "word", "ngram_range": (1, 2), "token_pattern": r"\S+", "lowercase": False},
+    "target": {"analyzer": "char_wb", "ngram_range": (1, 3)},
+    "context": {"analyzer": "char_wb", "ngram_range": (1, 4)},
+}
+COMMON = {"sublinear_tf": True, "dtype": np.float32}
+TARGET_BLOCKS = ("target", "context")
+
+
+def window(example: Example, width: int) -> str:
+    """Characters around the target span, the span itself replaced by a marker; '' when there is no span."""
+    tgt = example.target
+    if tgt is None or tgt.begin is None or tgt.end is None:
+        return ""
+    text = example.text
+    return f"{text[max(0, tgt.begin - width) : tgt.begin]} ◆ {text[tgt.end : tgt.end + width]}"
+
+
+def view(block: str, examples: Sequence[Example], context_width: int) -> list[str]:
+    """The strings a block's vectorizer reads."""
+    if block in ("char", "word"):
+        return [ex.text for ex in examples]
+    if block == "morph":
+        return morph_strings([ex.text for ex in examples])
+    if block == "target":
+        return [ex.target_form or "" for ex in examples]
+    if block == "context":
+        return [window(ex, context_width) for ex in examples]
+    raise ValueError(f"unknown feature block {block!r}; known: {sorted(BLOCKS)}")
+
+
+@dataclass
+class FeatureUnion:
+    """Blocks of TF-IDF features, horizontally stacked with per-block weights."""
+
+    blocks: list[str]
+    min_df: int = 2
+    max_features: int | None = None
+    context_width: int = 12
+    weights: dict[str, float] | None = None
+
+    def __post_init__(self) -> None:
+        self.vectorizers: dict[str, TfidfVectorizer] = {}
+
+    def _make(self, block: str, vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
+        params = {**BLOCKS[block], **COMMON}
+        if vocabulary is None:
+            params.update(min_df=self.min_df, max_features=self.max_features)
+        return TfidfVectorizer(vocabulary=vocabulary, **params)
+
+    def fit_transform(self, examples: Sequence[Example]) -> sp.csr_matrix:
+        mats = []
+        for block in list(self.blocks):
+            docs = view(block, examples, self.context_width)
+            vec = self._make(block)
+            try:
+                mats.append(vec.fit_transform(docs))
+            except ValueError:  # empty vocabulary (e.g. min_df too high for a tiny set): drop the block
+                self.blocks.remove(block)
+                continue
+            self.vectorizers[block] = vec
+        return self._stack(mats)
+
+    def transform(self, examples: Sequence[Example]) -> sp.csr_matrix:
+        return self._stack([self.vectorizers[b].transform(view(b, examples, self.context_width)) for b in self.blocks])
+
+    def _stack(self, mats: list[sp.spmatrix]) -> sp.csr_matrix:
+        weights = self.weights or {}
+        scaled = [
+            m * float(weights.get(b, 1.0)) if weights.get(b, 1.0) != 1.0 else m for b, m in zip(self.blocks, mats)
+        ]
+        return sp.hstack(scaled, format="csr", dtype=np.float32)
+
+    @property
+    def n_features(self) -> int:
+        return sum(len(v.vocabulary_) for v in self.vectorizers.values())
+
+    # ---------------------------------------------------------------- persistence (plain data only)
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """JSON-able metadata + arrays. Vocabularies are stored as term lists in column order."""
+        meta: dict[str, Any] = {
+            "blocks": self.blocks,
+            "min_df": self.min_df,
+            "max_features": self.max_features,
+            "context_width": self.context_width,
+            "weights": self.weights,
+            "vocabularies": {},
+        }
+        arrays: dict[str, np.ndarray] = {}
+        for block, vec in self.vectorizers.items():
+            terms = [""] * len(vec.vocabulary_)
+            for term, col in vec.vocabulary_.items():
+                terms[col] = term
+            meta["vocabularies"][block] = terms
+            arrays[f"idf_{block}"] = vec.idf_.astype(np.float64)
+        return meta, arrays
+
+    @classmethod
+    def from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> FeatureUnion:
+        union = cls(list(meta["blocks"]), meta["min_df"], meta["max_features"], meta["context_width"], meta["weights"])
+        for block in union.blocks:
+            terms = meta["vocabularies"][block]
+            vec = union._make(block, vocabulary={t: i for i, t in enumerate(terms)})
+            vec.idf_ = arrays[f"idf_{block}"]
+            union.vectorizers[block] = vec
+        return union

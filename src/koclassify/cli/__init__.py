@@ -1,0 +1,23 @@
+"""The ``koclassify`` command: a thin layer that parses arguments and calls :mod:`koclassify.api`."""
+
+from __future__ import annotations
+
+import sys
+
+from koclassify.cli.app import app
+from koclassify.errors import KoclassifyError
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point: user errors print one clear line and exit 2, without a traceback."""
+    from koclassify.cli import commands  # noqa: F401  (registers the commands)
+
+    try:
+        app()
+    except KoclassifyError as exc:
+        from koclassify.cli.common import console
+
+        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(2)

@@ -1,0 +1,13 @@
+"""The typer application object; command modules register on it."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="koclassify",
+    help="Labelled Korean text in, a calibrated classifier out.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)

@@ -1,0 +1,129 @@
+"""Options and helpers shared by the CLI commands: data layout flags, config files, console output."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from koclassify.data.options import ReadOptions
+from koclassify.errors import KoclassifyError
+
+console = Console(stderr=True)
+stdout = Console()
+
+FormatOpt = Annotated[str | None, typer.Option("--format", help="nikl | csv | tsv | jsonl (default: detect)")]
+TextColOpt = Annotated[str | None, typer.Option("--text-col", help="table: the text column")]
+LabelColOpt = Annotated[str | None, typer.Option("--label-col", help="table: the label column")]
+LabelSepOpt = Annotated[str | None, typer.Option("--label-sep", help="separator of several labels in one cell")]
+LabelColsOpt = Annotated[
+    str | None, typer.Option("--label-cols", help="table, wide format: comma-separated 0/1 columns")
+]
+MultiLabelOpt = Annotated[bool | None, typer.Option("--multi-label/--multi-class", help="force the task type")]
+NoHeaderOpt = Annotated[bool, typer.Option("--no-header", help="table without a header row")]
+LabelNamesOpt = Annotated[Path | None, typer.Option("--label-names", help="file of label names; cells hold indices")]
+IdColOpt = Annotated[str | None, typer.Option("--id-col", help="table: the id column")]
+TargetColOpt = Annotated[str | None, typer.Option("--target-col", help="table: a target-form column")]
+LenientOpt = Annotated[bool, typer.Option("--lenient", help="NIKL: repair bad target offsets by searching the form")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="JSON or TOML file with any of these options")]
+
+
+def read_options(
+    base: ReadOptions | None = None,
+    *,
+    format: str | None = None,
+    text_col: str | None = None,
+    label_col: str | None = None,
+    label_sep: str | None = None,
+    label_cols: str | None = None,
+    multi_label: bool | None = None,
+    no_header: bool = False,
+    label_names: Path | None = None,
+    id_col: str | None = None,
+    target_col: str | None = None,
+    lenient: bool = False,
+) -> ReadOptions:
+    """Command-line flags on top of ``base`` (a config file's or a model directory's remembered layout)."""
+    return (base or ReadOptions()).merged(
+        format=format,
+        text_col=text_col,
+        label_col=label_col,
+        label_sep=label_sep,
+        label_cols=[c.strip() for c in label_cols.split(",")] if label_cols else None,
+        multi_label=multi_label,
+        no_header=no_header,
+        label_names=str(label_names) if label_names else None,
+        id_col=id_col,
+        target_col=target_col,
+        lenient=lenient,
+    )
+
+
+def load_config(path: Path | None) -> dict[str, Any]:
+    """Read a JSON or TOML config file (keys: column options, backend options, train options)."""
+    if path is None:
+        return {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise KoclassifyError(f"{path}: cannot read config: {exc.strerror}") from None
+    try:
+        if path.suffix.lower() == ".toml":
+            import tomllib
+
+            return tomllib.loads(text)
+        return json.loads(text)
+    except Exception as exc:  # json or toml syntax error
+        raise KoclassifyError(f"{path}: invalid config: {exc}") from None
+
+
+def parse_option_pairs(pairs: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` strings to a dict; values are read as JSON when they parse (numbers, true, lists)."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise KoclassifyError(f"--option expects KEY=VALUE, got {pair!r}")
+        try:
+            out[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key.strip()] = raw
+    return out
+
+
+class _Steps:
+    """Named steps shown with a spinner and their duration, so long runs show they are alive."""
+
+    def __init__(self, progress: Any) -> None:
+        self.progress = progress
+
+    @contextmanager
+    def __call__(self, description: str) -> Iterator[None]:
+        task = self.progress.add_task(description, total=None)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.progress.update(
+                task, total=1, completed=1, description=f"{description} ({time.perf_counter() - start:.1f}s)"
+            )
+
+
+@contextmanager
+def steps() -> Iterator[_Steps]:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(finished_text="✓"),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        yield _Steps(progress)

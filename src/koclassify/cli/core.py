@@ -1,0 +1,278 @@
+"""``train``, ``predict``, ``evaluate``, ``convert``: parse, then call :mod:`koclassify.api`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from koclassify.cli.app import app
+from koclassify.cli.common import (
+    ConfigOpt,
+    FormatOpt,
+    IdColOpt,
+    LabelColOpt,
+    LabelColsOpt,
+    LabelNamesOpt,
+    LabelSepOpt,
+    LenientOpt,
+    MultiLabelOpt,
+    NoHeaderOpt,
+    TargetColOpt,
+    TextColOpt,
+    console,
+    load_config,
+    parse_option_pairs,
+    read_options,
+    stdout,
+    steps,
+)
+from koclassify.data.options import ReadOptions
+from koclassify.errors import KoclassifyError
+
+
+@app.command()
+def train(
+    data: Annotated[Path, typer.Argument(help="training file (NIKL jsonl, jsonl, CSV or TSV)")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="model directory to write")],
+    dev: Annotated[Path | None, typer.Option("--dev", help="dev file: thresholds are tuned on it")] = None,
+    backend: Annotated[str | None, typer.Option("--backend", help="linear (default), encoder or llm")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="encoder/llm: Hugging Face name or local path")] = None,
+    epochs: Annotated[float | None, typer.Option("--epochs", help="encoder/llm: training epochs")] = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", help="encoder/llm: batch size")] = None,
+    lr: Annotated[float | None, typer.Option("--lr", help="encoder/llm: learning rate")] = None,
+    qlora: Annotated[
+        bool, typer.Option("--qlora", help="llm: 4-bit QLoRA (needs koclassify[qlora] and a GPU)")
+    ] = False,
+    features: Annotated[str | None, typer.Option("--features", help="linear: feature blocks, e.g. char,morph")] = None,
+    option: Annotated[
+        list[str] | None, typer.Option("--option", "-O", help="backend option KEY=VALUE (repeatable)")
+    ] = None,
+    calibrate: Annotated[str, typer.Option("--calibrate", help="auto | dev | cv | none")] = "auto",
+    objective: Annotated[
+        str, typer.Option("--objective", help="micro-f1 | macro-f1 | label-f1 | accuracy")
+    ] = "micro-f1",
+    cv: Annotated[int, typer.Option("--cv", help="folds for --calibrate cv")] = 5,
+    decision: Annotated[str, typer.Option("--decision", help="auto | threshold | at_least_one | max_labels")] = "auto",
+    max_labels: Annotated[int | None, typer.Option("--max-labels", help="cap for --decision max_labels")] = None,
+    config: ConfigOpt = None,
+    format: FormatOpt = None,
+    text_col: TextColOpt = None,
+    label_col: LabelColOpt = None,
+    label_sep: LabelSepOpt = None,
+    label_cols: LabelColsOpt = None,
+    multi_label: MultiLabelOpt = None,
+    no_header: NoHeaderOpt = False,
+    label_names: LabelNamesOpt = None,
+    id_col: IdColOpt = None,
+    target_col: TargetColOpt = None,
+    lenient: LenientOpt = False,
+) -> None:
+    """Train a classifier, tune its thresholds, and save it as a model directory."""
+    from koclassify.api import Classifier
+    from koclassify.data.read import read_examples
+
+    cfg = load_config(config)
+    layout = read_options(
+        ReadOptions.from_json(cfg),
+        format=format,
+        text_col=text_col,
+        label_col=label_col,
+        label_sep=label_sep,
+        label_cols=label_cols,
+        multi_label=multi_label,
+        no_header=no_header,
+        label_names=label_names,
+        id_col=id_col,
+        target_col=target_col,
+        lenient=lenient,
+    )
+    backend_name = backend or cfg.get("backend", "linear")
+    backend_options: dict[str, Any] = dict(cfg.get("backend_options", {}))
+    given = {"model": model, "epochs": epochs, "batch_size": batch_size, "lr": lr, "features": features}
+    backend_options.update({k: v for k, v in given.items() if v is not None})
+    if qlora:
+        backend_options["qlora"] = True
+    backend_options.update(parse_option_pairs(option or []))
+    calibrate = cfg.get("calibrate", calibrate) if calibrate == "auto" else calibrate
+    if calibrate not in ("auto", "dev", "cv", "none"):
+        raise KoclassifyError(f"--calibrate must be auto, dev, cv or none, not {calibrate!r}")
+    if calibrate == "dev" and dev is None:
+        raise KoclassifyError("--calibrate dev needs --dev FILE")
+
+    with steps() as step:
+        with step("reading data"):
+            train_set = read_examples(data, layout)
+            dev_set = read_examples(dev, train_set.options) if dev is not None else None
+        clf = Classifier(
+            backend_name, multi_label=layout.multi_label, decision=decision, max_labels=max_labels, **backend_options
+        )
+        with step(f"training {backend_name} on {len(train_set)} rows"):
+            clf.fit(train_set.examples, dev=dev_set.examples if dev_set else None, labels=train_set.label_names)
+        clf.data_options = train_set.options.to_json()
+        mode = ("dev" if dev_set is not None else "cv") if calibrate == "auto" else calibrate
+        if clf.labels_ is not None and not clf.labels_.multi_label:
+            mode = "none"  # multi-class decides by argmax: no thresholds to tune
+        if mode == "dev":
+            with step(f"calibrating thresholds on dev ({objective})"):
+                clf.calibrate(dev_set.examples, objective=objective)  # type: ignore[union-attr]
+        elif mode == "cv":
+            with step(f"calibrating thresholds by {cv}-fold cross-validation ({objective})"):
+                probs = clf.cross_val_proba(train_set.examples, folds=cv)
+                clf.calibrate(probs=probs, gold=clf.labels_.indicator(train_set.examples), objective=objective)  # type: ignore[union-attr]
+            clf.calibration_["source"] = f"cv{cv}"
+        if mode == "dev":
+            clf.calibration_["source"] = "dev"
+        with step(f"saving to {out}"):
+            clf.save(out)
+    labels = clf.labels_
+    assert labels is not None
+    kind = "multi-label" if labels.multi_label else "multi-class"
+    console.print(f"[green]saved[/] {out}: {kind}, {len(labels)} labels, decision {clf.decision_.rule}")  # type: ignore[union-attr]
+    if dev_set is not None:
+        _print_metrics(clf, dev_set.examples, as_json=False, title=f"dev: {dev}")
+
+
+@app.command()
+def predict(
+    model_dir: Annotated[Path, typer.Argument(help="model directory written by `koclassify train`")],
+    data: Annotated[Path, typer.Argument(help="file to classify")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="output file (written atomically)")],
+    probs: Annotated[bool, typer.Option("--probs", help="write jsonl rows with every label's probability")] = False,
+    to: Annotated[str | None, typer.Option("--to", help="auto | nikl | probs | csv (default: auto)")] = None,
+    format: FormatOpt = None,
+    text_col: TextColOpt = None,
+    id_col: IdColOpt = None,
+    target_col: TargetColOpt = None,
+    no_header: NoHeaderOpt = False,
+    lenient: LenientOpt = False,
+) -> None:
+    """Classify a file. NIKL input gives the NIKL submission format; other inputs give jsonl with probabilities."""
+    from koclassify.api import Classifier
+    from koclassify.data.read import read_examples
+    from koclassify.data.writers import write_predictions
+
+    with steps() as step:
+        with step(f"loading {model_dir}"):
+            clf = Classifier.load(model_dir)
+        layout = _layout_for(
+            clf,
+            data,
+            format=format,
+            text_col=text_col,
+            id_col=id_col,
+            target_col=target_col,
+            no_header=no_header,
+            lenient=lenient,
+        )
+        with step("reading data"):
+            dataset = read_examples(data, layout, need_labels=False)
+        with step(f"predicting {len(dataset)} rows"):
+            p = clf.predict_proba(dataset.examples)
+            decisions = clf.decide(p)
+        kind = "probs" if probs else (to or "auto")
+        write_predictions(dataset, decisions, p, list(clf.labels_.names), out, kind=kind)  # type: ignore[union-attr]
+    console.print(f"[green]wrote[/] {out}: {len(dataset)} rows")
+    names = clf.labels_.names  # type: ignore[union-attr]
+    for ex, row in list(zip(dataset.examples, decisions))[:5]:
+        labels = ", ".join(n for n, on in zip(names, row) if on)
+        target = f" [{ex.target_form}]" if ex.target_form else ""
+        console.print(f"  {ex.text[:50]}{target} -> [bold]{labels}[/]", highlight=False)
+
+
+@app.command()
+def evaluate(
+    model_dir: Annotated[Path, typer.Argument(help="model directory")],
+    data: Annotated[Path, typer.Argument(help="labelled file")],
+    as_json: Annotated[bool, typer.Option("--json", help="end with one JSON line of all metrics")] = False,
+    format: FormatOpt = None,
+    text_col: TextColOpt = None,
+    label_col: LabelColOpt = None,
+    label_sep: LabelSepOpt = None,
+    no_header: NoHeaderOpt = False,
+    lenient: LenientOpt = False,
+) -> None:
+    """Score a model on labelled data with its stored thresholds: accuracy, micro/macro F1, per-label P/R/F1."""
+    from koclassify.api import Classifier
+    from koclassify.data.read import read_examples
+
+    clf = Classifier.load(model_dir)
+    layout = _layout_for(
+        clf,
+        data,
+        format=format,
+        text_col=text_col,
+        label_col=label_col,
+        label_sep=label_sep,
+        no_header=no_header,
+        lenient=lenient,
+    )
+    dataset = read_examples(data, layout)
+    _print_metrics(clf, dataset.examples, as_json=as_json, title=str(data))
+
+
+@app.command()
+def convert(
+    src: Annotated[Path, typer.Argument(help="input file")],
+    dst: Annotated[Path, typer.Argument(help="output file")],
+    expand: Annotated[
+        bool, typer.Option("--expand", help="one row per true label (the LLM recipe's training rows)")
+    ] = False,
+    collapse: Annotated[bool, typer.Option("--collapse", help="merge per-label rows back into label sets")] = False,
+    to: Annotated[
+        str | None, typer.Option("--to", help="jsonl | csv | tsv | nikl (default: from DST's extension)")
+    ] = None,
+    format: FormatOpt = None,
+    text_col: TextColOpt = None,
+    label_col: LabelColOpt = None,
+    label_sep: LabelSepOpt = None,
+    label_cols: LabelColsOpt = None,
+    no_header: NoHeaderOpt = False,
+    label_names: LabelNamesOpt = None,
+    lenient: LenientOpt = False,
+) -> None:
+    """Convert between formats, and between label sets and one-row-per-label."""
+    from koclassify.data.convert import convert_file
+
+    if expand and collapse:
+        raise KoclassifyError("choose one of --expand and --collapse")
+    layout = read_options(
+        format=format,
+        text_col=text_col,
+        label_col=label_col,
+        label_sep=label_sep,
+        label_cols=label_cols,
+        no_header=no_header,
+        label_names=label_names,
+        lenient=lenient,
+    )
+    n = convert_file(src, dst, layout, expand=expand, collapse=collapse, to=to)
+    console.print(f"[green]wrote[/] {dst}: {n} rows")
+
+
+def _layout_for(clf: Any, data: Path, **flags: Any) -> ReadOptions:
+    """The model's remembered layout, unless the file is of another format; flags override either way."""
+    remembered = ReadOptions.from_json(clf.data_options)
+    fmt = flags.pop("format", None)
+    if fmt is None and remembered.format is not None:
+        from koclassify.data.read import detect_format, read_text
+
+        detected = detect_format(data, read_text(data))
+        same_family = {remembered.format, detected} <= {"csv", "tsv"} or remembered.format == detected
+        if not same_family:
+            remembered = ReadOptions()  # e.g. a model trained on CSV asked about a jsonl file
+    return read_options(remembered, format=fmt, **flags)
+
+
+def _print_metrics(clf: Any, examples: list, *, as_json: bool, title: str) -> None:
+    from koclassify.metrics import evaluate as score
+    from koclassify.metrics import format_metrics
+
+    gold = clf.labels_.indicator(examples, source=title)
+    pred = clf.decide(clf.predict_proba(examples))
+    metrics = score(gold, pred, list(clf.labels_.names), clf.labels_.multi_label)
+    stdout.print(format_metrics(metrics, title=title))
+    if as_json:
+        print(json.dumps(metrics, ensure_ascii=False))
