@@ -1,0 +1,24 @@
+# Shared by the set-up scripts: make (or reuse) the virtual environment and install koclassify into it.
+# Usage: source scripts/_env.sh EXTRAS   (EXTRAS: "" for the core install, "dev" for everything the tests need)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+VENV="${KOCLASSIFY_VENV:-.venv}"
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+fi
+PIP_LOG="$(mktemp)"
+pip_install() {
+  if ! "$VENV/bin/python" -m pip install --disable-pip-version-check "$@" >"$PIP_LOG" 2>&1; then
+    grep -v "is ignored: it is neither a file nor a directory" "$PIP_LOG" | tail -30 >&2
+    echo "pip install $* failed" >&2
+    exit 1
+  fi
+}
+if [ "${1:-}" = "dev" ]; then
+  # the CPU build of torch; an unpinned torch would pull a several-GB CUDA build
+  pip_install torch==2.13.0
+  pip_install -e ".[dev]"
+else
+  pip_install -e .
+fi
+export PATH="$PWD/$VENV/bin:$PATH"
