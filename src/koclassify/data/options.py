@@ -22,7 +22,7 @@ class ReadOptions:
     label_names: str | None = None  # file with one label name per line; label cells hold indices into it
     id_col: str | None = None  # table: id column (row number when absent)
     target_col: str | None = None  # table: a target form column (NIKL-style target-conditioned data)
-    lenient: bool = False  # NIKL: repair target offsets by searching the form, and say how many
+    lenient: bool = False  # repair target offsets by searching the form, keep empty texts; counted in repairs
 
     def __post_init__(self) -> None:
         if self.format is not None and self.format not in FORMATS:

@@ -1,0 +1,208 @@
+"""Writing predictions and datasets. Every writer is atomic (``koclassify.io.atomic_open``): a failure leaves
+no file behind, and a reader never sees half a file. Prediction writers emit exactly one row per input id,
+in input order, and refuse mismatched shapes or duplicate ids rather than write something misaligned.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from koclassify.data.example import Example
+from koclassify.data.read import Dataset
+from koclassify.errors import DataError
+from koclassify.io import atomic_open
+
+KINDS = ("auto", "nikl", "probs", "csv")
+TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
+
+
+def decisions_to_labels(decisions: np.ndarray, label_names: Sequence[str]) -> list[tuple[str, ...]]:
+    """(n, L) 0/1 decisions -> the label names of each row, in ``label_names`` order."""
+    decisions = np.asarray(decisions, dtype=bool)
+    if decisions.ndim != 2 or decisions.shape[1] != len(label_names):
+        raise ValueError(f"decisions have shape {decisions.shape}, expected (n, {len(label_names)})")
+    return [tuple(label_names[i] for i in np.flatnonzero(row)) for row in decisions]
+
+
+# ----------------------------------------------------------------------------------- predictions
+def write_nikl(dataset: Dataset, decisions: np.ndarray, label_names: Sequence[str], path: str | Path) -> Path:
+    """The NIKL submission: every input record, same ids and order, ``input`` untouched, ``output`` filled."""
+    if dataset.records is None:
+        raise DataError(f"NIKL output needs NIKL input; {dataset.path} was read as {dataset.format}", path=str(path))
+    rows = decisions_to_labels(decisions, label_names)
+    _check_lengths(len(dataset.records), rows=len(rows))
+    with atomic_open(path) as fh:
+        for record, labels in zip(dataset.records, rows, strict=True):
+            out = dict(record)
+            out["output"] = {name: "True" if name in labels else "False" for name in label_names}
+            fh.write(json.dumps(out, ensure_ascii=False) + "\n")
+    return Path(path)
+
+
+def write_probs_jsonl(
+    ids: Sequence[str],
+    labels_per_row: Sequence[Sequence[str]],
+    probs: np.ndarray,
+    label_names: Sequence[str],
+    path: str | Path,
+) -> Path:
+    """One ``{"id", "labels": [...], "probs": {label: p}}`` line per input row."""
+    probs = _check_probs(ids, labels_per_row, probs, label_names)
+    with atomic_open(path) as fh:
+        for row_id, labels, row in zip(ids, labels_per_row, probs, strict=True):
+            obj = {"id": row_id, "labels": list(labels), "probs": dict(zip(label_names, map(float, row), strict=True))}
+            fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    return Path(path)
+
+
+def write_csv(
+    ids: Sequence[str],
+    labels_per_row: Sequence[Sequence[str]],
+    probs: np.ndarray,
+    label_names: Sequence[str],
+    path: str | Path,
+    *,
+    label_sep: str = ", ",
+    delimiter: str | None = None,
+) -> Path:
+    """Columns ``id``, ``labels`` (joined by ``label_sep``), then one probability column per label.
+
+    The delimiter follows the extension (``.tsv``: tab) unless given.
+    """
+    probs = _check_probs(ids, labels_per_row, probs, label_names)
+    clash = {"id", "labels"} & set(label_names)
+    if clash:
+        raise DataError(f"label names {sorted(clash)} clash with the id/labels columns; write jsonl instead")
+    delimiter = delimiter or TABLE_SUFFIXES.get(Path(path).suffix.lower(), ",")
+    with atomic_open(path) as fh:
+        writer = csv.writer(fh, delimiter=delimiter, lineterminator="\n")
+        writer.writerow(["id", "labels", *label_names])
+        for row_id, labels, row in zip(ids, labels_per_row, probs, strict=True):
+            writer.writerow([row_id, label_sep.join(labels), *(repr(float(p)) for p in row)])
+    return Path(path)
+
+
+def write_predictions(
+    dataset: Dataset,
+    decisions: np.ndarray,
+    probs: np.ndarray | None,
+    label_names: Sequence[str],
+    path: str | Path,
+    kind: str = "auto",
+) -> str:
+    """Write predictions for ``dataset`` in the shape asked for; returns the kind written.
+
+    ``auto``: a table for a ``.csv``/``.tsv`` path, the NIKL submission for NIKL input, else probs jsonl.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown output kind {kind!r}; choose one of {KINDS}")
+    if kind == "auto":
+        if Path(path).suffix.lower() in TABLE_SUFFIXES:
+            kind = "csv"
+        else:
+            kind = "nikl" if dataset.records is not None else "probs"
+    if kind == "nikl":
+        write_nikl(dataset, decisions, label_names, path)
+        return kind
+    if probs is None:
+        raise ValueError(f"the {kind!r} output needs probabilities")
+    labels = decisions_to_labels(decisions, label_names)
+    writer = write_csv if kind == "csv" else write_probs_jsonl
+    writer(dataset.ids, labels, probs, label_names, path)
+    return kind
+
+
+def _check_lengths(n: int, **others: int) -> None:
+    bad = {name: m for name, m in others.items() if m != n}
+    if bad:
+        raise ValueError(f"{n} input rows but {bad}: every input row needs exactly one prediction")
+
+
+def _check_probs(
+    ids: Sequence[str], labels_per_row: Sequence[Sequence[str]], probs: np.ndarray, label_names: Sequence[str]
+) -> np.ndarray:
+    probs = np.asarray(probs, dtype=np.float64)
+    if probs.ndim != 2 or probs.shape[1] != len(label_names):
+        raise ValueError(f"probabilities have shape {probs.shape}, expected (n, {len(label_names)})")
+    _check_lengths(len(ids), labels=len(labels_per_row), probs=len(probs))
+    if len(set(ids)) != len(ids):
+        raise ValueError("duplicate ids: predictions would be ambiguous")
+    if not np.isfinite(probs).all():
+        raise ValueError("probabilities contain NaN or infinity")
+    return probs
+
+
+# --------------------------------------------------------------------------------------- datasets
+def write_examples_jsonl(examples: Iterable[Example], path: str | Path) -> Path:
+    """Plain jsonl: ``id``, ``text``, ``target`` (if any), ``labels`` (if gold), then the fields as keys."""
+    with atomic_open(path) as fh:
+        for ex in examples:
+            obj: dict[str, Any] = {"id": ex.id, "text": ex.text}
+            if ex.target is not None:
+                obj["target"] = ex.target.to_json()
+            if ex.labels is not None:
+                obj["labels"] = list(ex.labels)
+            obj.update(_fields(ex, ("id", "text", "target", "labels", "label")))
+            fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    return Path(path)
+
+
+def write_examples_nikl(examples: Iterable[Example], label_names: Sequence[str], path: str | Path) -> Path:
+    """NIKL jsonl: ``output`` over ``label_names`` (``""`` for rows without gold); fields as top-level keys."""
+    names = list(label_names)
+    with atomic_open(path) as fh:
+        for ex in examples:
+            if ex.labels is not None and set(ex.labels) - set(names):
+                raise DataError(f"row id={ex.id!r}: labels {sorted(set(ex.labels) - set(names))} not in {names}")
+            output: Any = "" if ex.labels is None else {n: str(n in ex.labels) for n in names}
+            target = ex.target.to_json() if ex.target is not None else None
+            obj = {"id": ex.id, "input": {"form": ex.text, "target": target}, "output": output}
+            obj.update(_fields(ex, ("id", "input", "output")))
+            fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    return Path(path)
+
+
+def write_examples_table(
+    examples: Sequence[Example], path: str | Path, *, delimiter: str | None = None, label_sep: str = ", "
+) -> Path:
+    """CSV/TSV with ``id``, ``text``, ``target`` (if any row has one), ``label``/``labels``, then the fields.
+
+    The label column is ``labels`` when any row has other than one label; it is left out when no row has gold.
+    Non-string field values are written as JSON.
+    """
+    delimiter = delimiter or TABLE_SUFFIXES.get(Path(path).suffix.lower(), ",")
+    has_target = any(ex.target is not None and ex.target.form for ex in examples)
+    has_labels = any(ex.labels is not None for ex in examples)
+    label_col = "label" if all(ex.labels is not None and len(ex.labels) == 1 for ex in examples) else "labels"
+    header = ["id", "text"] + (["target"] if has_target else []) + ([label_col] if has_labels else [])
+    field_names = list(dict.fromkeys(k for ex in examples for k in ex.fields))
+    with atomic_open(path) as fh:
+        writer = csv.writer(fh, delimiter=delimiter, lineterminator="\n")
+        writer.writerow(header + field_names)
+        for ex in examples:
+            fields = _fields(ex, tuple(header))
+            row = [ex.id, ex.text]
+            if has_target:
+                row.append((ex.target.form or "") if ex.target is not None else "")
+            if has_labels:
+                row.append(label_sep.join(ex.labels or ()))
+            row += [_cell(fields.get(name, "")) for name in field_names]
+            writer.writerow(row)
+    return Path(path)
+
+
+def _fields(ex: Example, reserved: tuple[str, ...]) -> dict[str, Any]:
+    clash = set(ex.fields) & set(reserved)
+    if clash:
+        raise DataError(f"row id={ex.id!r}: field(s) {sorted(clash)} clash with the output's own keys; rename them")
+    return ex.fields
+
+
+def _cell(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
