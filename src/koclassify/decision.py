@@ -39,7 +39,8 @@ class DecisionRule:
             out = np.zeros((n, n_labels), dtype=bool)
             out[np.arange(n), probs.argmax(axis=1)] = True
             return out
-        out = probs >= thresholds[None, :]
+        # the same tolerance as calibration: 30.1% read as 0.301 must pass a 0.301 threshold
+        out = probs >= thresholds[None, :] - 1e-9
         if self.rule in ("at_least_one", "max_labels"):
             empty = ~out.any(axis=1)
             out[np.flatnonzero(empty), probs[empty].argmax(axis=1)] = True

@@ -1,0 +1,174 @@
+"""``calibrate`` and ``merge``: per-label thresholds, for our models and for probabilities made elsewhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+
+from koclassify.cli.app import app
+from koclassify.cli.common import (
+    FormatOpt,
+    LabelColOpt,
+    LabelSepOpt,
+    LenientOpt,
+    NoHeaderOpt,
+    TextColOpt,
+    console,
+    read_options,
+    stdout,
+)
+from koclassify.errors import DataError, KoclassifyError
+
+ObjectiveOpt = Annotated[
+    str, typer.Option("--objective", help="micro-f1 | macro-f1 | label-f1 | accuracy (TP+TN per label, the seed's)")
+]
+GridOpt = Annotated[float, typer.Option("--grid", help="threshold step (0.001: 0.0%-99.9% like the seed)")]
+ScaleOpt = Annotated[str, typer.Option("--scale", help="auto | unit | percent: how --probs files hold probabilities")]
+DecisionOpt = Annotated[
+    str | None, typer.Option("--decision", help="threshold | at_least_one | max_labels (stored in the model)")
+]
+
+
+@app.command()
+def calibrate(
+    model_dir: Annotated[Path | None, typer.Argument(help="model directory: thresholds are saved into it")] = None,
+    dev: Annotated[Path | None, typer.Argument(help="labelled held-out file to tune on")] = None,
+    probs: Annotated[
+        Path | None, typer.Option("--probs", help="instead of a model: JSON list or jsonl of {label: p} rows")
+    ] = None,
+    gold: Annotated[Path | None, typer.Option("--gold", help="with --probs: the gold file, row-aligned")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="with --probs: thresholds.json to write")] = None,
+    objective: ObjectiveOpt = "micro-f1",
+    grid: GridOpt = 0.001,
+    scale: ScaleOpt = "auto",
+    table: Annotated[bool, typer.Option("--table", help="print threshold -> TP+TN per label, like the seed")] = False,
+    decision: DecisionOpt = None,
+    max_labels: Annotated[int | None, typer.Option("--max-labels", help="cap for --decision max_labels")] = None,
+    format: FormatOpt = None,
+    text_col: TextColOpt = None,
+    label_col: LabelColOpt = None,
+    label_sep: LabelSepOpt = None,
+    no_header: NoHeaderOpt = False,
+    lenient: LenientOpt = False,
+) -> None:
+    """Tune one threshold per label: `calibrate MODEL_DIR DEV`, or `calibrate --probs P --gold G --out T`."""
+    from koclassify.calibration import OBJECTIVES, find_thresholds, seed_table
+
+    if objective not in OBJECTIVES:
+        raise KoclassifyError(f"--objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
+    layout = dict(format=format, text_col=text_col, label_col=label_col, label_sep=label_sep, no_header=no_header,
+                  lenient=lenient)  # fmt: skip
+    if probs is not None:
+        if model_dir is not None or dev is not None:
+            raise KoclassifyError("give either MODEL_DIR DEV or --probs/--gold, not both")
+        if gold is None or out is None:
+            raise KoclassifyError("--probs needs --gold FILE and --out THRESHOLDS.json")
+        names, p, g = _foreign(probs, gold, scale, read_options(**layout))
+        result = find_thresholds(p, g, objective=objective, grid=grid)
+        from koclassify.io import write_json
+
+        write_json(out, result.as_dict(names))
+        destination = str(out)
+    else:
+        if model_dir is None or dev is None:
+            raise KoclassifyError("usage: koclassify calibrate MODEL_DIR DEV (or --probs P --gold G --out T)")
+        from koclassify.api import Classifier
+        from koclassify.cli.core import _layout_for
+        from koclassify.data.read import read_examples
+
+        clf = Classifier.load(model_dir)
+        if decision is not None:
+            clf.set_decision(decision, max_labels)
+        dataset = read_examples(dev, _layout_for(clf, dev, **layout))
+        names = list(clf.labels_.names)  # type: ignore[union-attr]
+        g = clf.labels_.indicator(dataset.examples, source=str(dev))  # type: ignore[union-attr]
+        p = clf.predict_proba(dataset.examples)
+        if not clf.labels_.multi_label:  # type: ignore[union-attr]
+            raise KoclassifyError(f"{model_dir} is multi-class: it decides by argmax, there are no thresholds to tune")
+        clf.calibrate(probs=p, gold=g, objective=objective, grid=grid)
+        clf.calibration_["source"] = str(dev)
+        clf.save_calibration(model_dir)
+        result = find_thresholds(p, g, objective=objective, grid=grid)
+        destination = str(model_dir)
+    if table:
+        for line in seed_table(result.curves, names):  # type: ignore[arg-type]
+            print(line)
+    _print_result(result, names, destination)
+
+
+def _foreign(probs: Path, gold: Path, scale: str, layout: Any) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Probabilities from a file, gold labels from a row-aligned labelled file, in the probs file's label order."""
+    from koclassify.calibration import to_unit_scale
+    from koclassify.data.labels import LabelSpace
+    from koclassify.data.probs import read_probs
+    from koclassify.data.read import read_examples
+
+    names, matrix = read_probs(probs)
+    try:
+        matrix = to_unit_scale(matrix, scale)
+    except ValueError as exc:
+        raise DataError(str(exc), path=str(probs)) from None
+    dataset = read_examples(gold, layout)
+    if len(dataset) != len(matrix):
+        raise DataError(f"{len(matrix)} probability rows but {len(dataset)} gold rows in {gold}", path=str(probs))
+    space = LabelSpace(tuple(names), multi_label=True)
+    return names, matrix, space.indicator(dataset.examples, source=str(gold)).astype(bool)
+
+
+def _print_result(result: Any, names: list[str], destination: str) -> None:
+    from rich.table import Table
+
+    score_name = {"accuracy": "mean TP+TN per label", "micro-f1": "micro-F1"}.get(result.objective, "mean label F1")
+    t = Table(show_edge=False, pad_edge=False, title=f"{result.objective}: {score_name} {result.score:.4f}")
+    t.add_column("label")
+    t.add_column("threshold", justify="right")
+    t.add_column("TP+TN" if result.objective == "accuracy" else "F1", justify="right")
+    for j, name in enumerate(names):
+        note = "  (no positive row: default kept)" if j in result.untuned else ""
+        value = f"{result.label_scores[j]:.0f}" if result.objective == "accuracy" else f"{result.label_scores[j]:.3f}"
+        t.add_row(name, f"{result.thresholds[j]:.3f}", value + note)
+    stdout.print(t)
+    console.print(f"[green]saved[/] thresholds to {destination}")
+
+
+@app.command()
+def merge(
+    probs: Annotated[Path, typer.Option("--probs", help="test probabilities: JSON list or jsonl of {label: p}")],
+    thresholds: Annotated[Path, typer.Option("--thresholds", help="thresholds.json (label -> threshold)")],
+    data: Annotated[Path, typer.Option("--data", help="the file the probabilities belong to (row-aligned)")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="output: NIKL submission for NIKL data, else jsonl")],
+    decision: Annotated[str, typer.Option("--decision", help="threshold | at_least_one")] = "threshold",
+    scale: ScaleOpt = "auto",
+    format: FormatOpt = None,
+    text_col: TextColOpt = None,
+    lenient: LenientOpt = False,
+) -> None:
+    """Apply thresholds to probabilities made elsewhere and write predictions (the seed's merge_predict)."""
+    from koclassify.calibration import to_unit_scale
+    from koclassify.data.probs import read_probs
+    from koclassify.data.read import read_examples
+    from koclassify.data.writers import write_predictions
+    from koclassify.decision import DecisionRule
+    from koclassify.io import read_json
+
+    names, matrix = read_probs(probs)
+    try:
+        matrix = to_unit_scale(matrix, scale)
+        rule = DecisionRule(decision)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise KoclassifyError(str(exc)) from None
+    try:
+        table = read_json(thresholds)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"cannot read thresholds: {exc}", path=str(thresholds)) from None
+    if not isinstance(table, dict) or set(table) != set(names):
+        raise DataError(f"thresholds must map exactly the labels {names}", path=str(thresholds))
+    dataset = read_examples(data, read_options(format=format, text_col=text_col, lenient=lenient), need_labels=False)
+    if len(dataset) != len(matrix):
+        raise DataError(f"{len(matrix)} probability rows but {len(dataset)} rows in {data}", path=str(probs))
+    decisions = rule.apply(matrix, np.array([float(table[n]) for n in names]))
+    kind = write_predictions(dataset, decisions, matrix, names, out)
+    console.print(f"[green]wrote[/] {out}: {len(dataset)} rows ({kind})")
