@@ -1,0 +1,184 @@
+"""LoRA training throughput and peak memory: our training loop vs the seed's setting, same model and rows.
+
+Both use the seed's LoRA recipe (r 16, alpha 32, dropout 0.01, GPT-NeoX target modules, lr 2e-4, batch 2) on a
+random polyglot-shaped GPT-NeoX and the same per-label rows built from the bundled NIKL sample.
+
+- seed: rows in random order, logits for every position (batch x length x 30,080, upcast to float32 by the
+  loss) and the label mask applied to the loss afterwards, as the seed's ``maskTrainer`` did.
+- ours: length-grouped batches (less padding) and logits only at the positions that predict a label token
+  (``logits_to_keep`` mask), so the vocabulary projection and its float32 copy shrink to one row per label.
+  A third run ("ours without length grouping") separates the two effects.
+
+Each setting runs in its own process, so peak memory is its own: CUDA ``max_memory_allocated`` on a GPU, the
+peak resident set size sampled during training (minus the size before training) on CPU.
+
+    python bench/llm_train.py --shape tiny --device cpu   # CPU: 1 epoch over 96 examples
+    python bench/llm_train.py --shape 1.3b --examples 300 --gradient-checkpointing   # GPU
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+MARK = "RESULT "
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+class PeakRSS:
+    """Samples the process's resident set size every 5 ms while training runs (CPU peak memory)."""
+
+    def __init__(self) -> None:
+        self.start = _rss_bytes()
+        self.peak = self.start
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _rss_bytes())
+            time.sleep(0.005)
+
+    def __enter__(self) -> PeakRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def worker(args: argparse.Namespace) -> None:
+    """One training run in this process; prints its measurements as one JSON line."""
+    import torch
+
+    from koclassify import LabelSpace
+    from koclassify.backends.llm.data import expand_rows
+    from koclassify.backends.llm.prompt import PromptFormat, encode, resolve_label_tokens, truncate_prompt
+    from koclassify.backends.llm.train import TrainConfig, add_lora, load_tokenizer, run_training
+    from koclassify.data.read import read_examples
+    from koclassify.samples import sample_path
+    from tiny_models import LABEL_WORDS, random_polyglot
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    cuda = torch.cuda.is_available()
+    ours = args.worker != "seed"
+    tokenizer = load_tokenizer(args.tokenizer)
+    examples = read_examples(sample_path("nikl_train.jsonl")).examples[: args.examples]
+    space = LabelSpace.from_examples(examples)
+    fmt = PromptFormat()
+    prompts = [fmt.render(ex) for ex in examples]
+    words = dict(zip(("joy", "anticipation", "trust", "surprise", "disgust", "fear", "anger", "sadness"), LABEL_WORDS))
+    tokens = resolve_label_tokens(tokenizer, prompts[0], [words[n] for n in space.names], " ")
+    rows = expand_rows([truncate_prompt(encode(tokenizer, p), 512) for p in prompts], space.indicator(examples), tokens)
+
+    bf16 = bool(cuda and torch.cuda.is_bf16_supported())
+    model = random_polyglot(args.shape, device="cuda" if cuda else "cpu", dtype=torch.bfloat16 if bf16 else None)
+    model = add_lora(model, gradient_checkpointing=args.gradient_checkpointing)
+    config = TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=2e-4,
+        bf16=bf16,
+        gradient_checkpointing=args.gradient_checkpointing,
+        group_by_length=args.worker == "ours",
+        label_logits_only=ours,
+        seed=0,
+    )
+    if cuda:
+        torch.cuda.synchronize()
+    with PeakRSS() as rss:
+        _, stats = run_training(model, tokenizer, rows, None, config)
+    real_tokens = sum(len(r["input_ids"]) for r in rows) * args.epochs
+    result = {
+        "setting": args.worker,
+        "rows": len(rows),
+        "steps": stats["steps"],
+        "runtime_s": stats["runtime_s"],
+        "tokens_per_s": real_tokens / stats["runtime_s"],
+        "peak_gib": stats["peak_gpu_memory_gib"] if cuda else (rss.peak - rss.start) / 2**30,
+        "train_loss": stats["train_loss"],
+        "device": torch.cuda.get_device_name() if cuda else f"cpu, {torch.get_num_threads()} threads",
+        "dtype": "bf16" if bf16 else "fp32",
+    }
+    print(MARK + json.dumps(result), flush=True)
+
+
+def run_setting(setting: str, args: argparse.Namespace, tokenizer_dir: str) -> dict:
+    command = [sys.executable, __file__, "--worker", setting, "--tokenizer", tokenizer_dir]
+    for name in ("shape", "examples", "epochs", "batch_size", "threads", "device"):
+        value = getattr(args, name)
+        if value is not None:
+            command += [f"--{name.replace('_', '-')}", str(value)]
+    if args.gradient_checkpointing:
+        command.append("--gradient-checkpointing")
+    env = {**os.environ, **({"CUDA_VISIBLE_DEVICES": ""} if args.device == "cpu" else {})}
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    lines = [line for line in done.stdout.splitlines() if line.startswith(MARK)]
+    if done.returncode != 0 or not lines:
+        raise SystemExit(f"{setting} run failed:\n{done.stderr[-3000:]}")
+    return json.loads(lines[-1][len(MARK) :])
+
+
+def main() -> None:
+    import torch
+
+    from tiny_models import SHAPES, build_tokenizer
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="1.3b" if torch.cuda.is_available() else "tiny")
+    parser.add_argument("--examples", type=int, default=96, help="NIKL sample rows (expanded per label)")
+    parser.add_argument("--epochs", type=float, default=1)
+    parser.add_argument("--batch-size", type=int, default=2, help="the seed's batch size")
+    parser.add_argument("--gradient-checkpointing", action="store_true")
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--worker", choices=("seed", "label-logits", "ours"), help=argparse.SUPPRESS)
+    parser.add_argument("--tokenizer", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        tokenizer_dir = str(build_tokenizer(Path(tmp) / "tok"))
+        results = [run_setting(s, args, tokenizer_dir) for s in ("seed", "label-logits", "ours")]
+    seed, ours = results[0], results[-1]
+    print(f"device: {seed['device']}, {seed['dtype']}; model: random GPT-NeoX, polyglot-ko shape {args.shape!r}")
+    print(
+        f"rows: {seed['rows']} per-label rows from {args.examples} NIKL sample examples, batch {args.batch_size}, "
+        f"{args.epochs:g} epoch(s), LoRA r16, gradient checkpointing {'on' if args.gradient_checkpointing else 'off'}"
+    )
+    memory = "peak GPU memory GiB" if args.device == "cuda" else "peak RSS growth GiB"
+    print(f"{'setting':<48}{'steps':>6}{'seconds':>9}{'tokens/s':>10}{memory:>22}{'loss':>8}")
+    names = {
+        "seed": "seed: random order, logits at every position",
+        "label-logits": "ours without length grouping",
+        "ours": "ours: length-grouped, label-position logits",
+    }
+    for r in results:
+        print(
+            f"{names[r['setting']]:<48}{r['steps']:>6}{r['runtime_s']:>9.2f}{r['tokens_per_s']:>10.0f}"
+            f"{r['peak_gib']:>22.3f}{r['train_loss']:>8.3f}"
+        )
+    print(
+        f"throughput: {ours['tokens_per_s'] / seed['tokens_per_s']:.2f}x; "
+        f"peak memory: {ours['peak_gib'] / max(seed['peak_gib'], 1e-9):.2f}x of the seed setting's"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,281 @@
+"""Model loading, LoRA / 4-bit QLoRA set-up and the training run (Hugging Face ``Trainer``).
+
+``Trainer`` is used so that ``accelerate launch`` / ``torchrun`` (DDP, FSDP, DeepSpeed ZeRO-3 through an
+accelerate config) work without code changes, and checkpoints hold everything needed to resume (adapter or
+weights, optimizer, scheduler, RNG state). The loss is computed by :func:`data.label_token_loss` on the
+label positions only.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from koclassify.backends.llm.data import LabelTokenCollator, label_token_loss
+from koclassify.backends.llm.scoring import accepts_logits_to_keep
+from koclassify.errors import MissingDependencyError, ModelError
+
+# The seed's modules for polyglot-ko, and the attention + MLP projections of Llama-style models.
+GPT_NEOX_MODULES = ["query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h"]
+LLAMA_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+TARGET_MODULES: dict[str, list[str]] = {
+    "gpt_neox": GPT_NEOX_MODULES,
+    "llama": LLAMA_MODULES,
+    "mistral": LLAMA_MODULES,
+    "qwen2": LLAMA_MODULES,
+    "qwen3": LLAMA_MODULES,
+    "gemma": LLAMA_MODULES,
+    "gemma2": LLAMA_MODULES,
+}
+
+
+def target_modules_for(model_type: str, override: list[str] | str | None = None) -> list[str] | str | None:
+    """LoRA target modules: the override, else the per-architecture list, else ``None`` (PEFT's defaults)."""
+    if override:
+        return override
+    return TARGET_MODULES.get(model_type)
+
+
+def resolve_bf16(setting: bool | str) -> bool:
+    """``"auto"``: bf16 exactly when a CUDA GPU that supports it is present."""
+    if setting == "auto":
+        import torch
+
+        return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+    if not isinstance(setting, bool):
+        raise ValueError(f"bf16 must be true, false or 'auto', got {setting!r}")
+    return setting
+
+
+def quantization_config() -> Any:
+    """The QLoRA recipe: 4-bit NF4 weights, double quantisation, bf16 compute."""
+    if importlib.util.find_spec("bitsandbytes") is None:
+        raise MissingDependencyError("bitsandbytes", "qlora")
+    import torch
+    from transformers import BitsAndBytesConfig
+
+    return BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_use_double_quant=True,
+        bnb_4bit_compute_dtype=torch.bfloat16,
+    )
+
+
+def load_tokenizer(name_or_path: str, *, trust_remote_code: bool = False) -> Any:
+    """``AutoTokenizer`` with a pad token (EOS when the tokenizer has none, as polyglot-ko)."""
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(name_or_path, trust_remote_code=trust_remote_code)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot load a tokenizer from {name_or_path!r}: {exc}") from None
+    if tokenizer.pad_token_id is None:
+        if tokenizer.eos_token_id is None:
+            raise ModelError(f"tokenizer {name_or_path!r} has neither a pad nor an EOS token to pad with")
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_causal_lm(
+    name_or_path: str | Path, *, qlora: bool = False, bf16: bool = False, trust_remote_code: bool = False
+) -> Any:
+    """``AutoModelForCausalLM.from_pretrained``: bf16 weights when training in bf16, 4-bit with ``qlora``."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    kwargs: dict[str, Any] = {"dtype": torch.bfloat16 if bf16 else torch.float32}
+    if trust_remote_code:
+        kwargs["trust_remote_code"] = True
+    if qlora:
+        kwargs["quantization_config"] = quantization_config()
+        kwargs["device_map"] = {"": int(os.environ.get("LOCAL_RANK", 0))}  # one full copy per process (DDP)
+    try:
+        return AutoModelForCausalLM.from_pretrained(str(name_or_path), **kwargs)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot load a causal LM from {str(name_or_path)!r}: {exc}") from None
+
+
+def add_lora(
+    model: Any,
+    *,
+    r: int = 16,
+    alpha: int = 32,
+    dropout: float = 0.01,
+    target_modules: list[str] | str | None = None,
+    qlora: bool = False,
+    gradient_checkpointing: bool = False,
+) -> Any:
+    """Wrap ``model`` in a PEFT LoRA model (after k-bit preparation for QLoRA)."""
+    from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+
+    if qlora:
+        model = prepare_model_for_kbit_training(
+            model,
+            use_gradient_checkpointing=gradient_checkpointing,
+            gradient_checkpointing_kwargs={"use_reentrant": False},
+        )
+    config = LoraConfig(
+        r=r,
+        lora_alpha=alpha,
+        lora_dropout=dropout,
+        target_modules=target_modules_for(model.config.model_type, target_modules),
+        bias="none",
+        task_type="CAUSAL_LM",
+    )
+    try:
+        return get_peft_model(model, config)
+    except ValueError as exc:
+        raise ModelError(
+            f"LoRA set-up failed for model type {model.config.model_type!r}: {exc}; "
+            "pass target_modules=[...] naming its linear layers"
+        ) from None
+
+
+@dataclass
+class TrainConfig:
+    """The training loop's settings (the backend's options that concern training)."""
+
+    epochs: float = 4
+    batch_size: int = 2
+    grad_accum: int = 1
+    lr: float = 2e-4
+    bf16: bool = False
+    gradient_checkpointing: bool = False
+    group_by_length: bool = True
+    checkpoint_dir: str | None = None
+    save_steps: int | None = None
+    resume: bool | str = False
+    seed: int = 0
+    optim: str | None = None
+    label_logits_only: bool = True  # project only label positions onto the vocabulary (when the model can)
+
+
+def _argument_names() -> set[str]:
+    import dataclasses
+
+    from transformers import TrainingArguments
+
+    return {f.name for f in dataclasses.fields(TrainingArguments)}
+
+
+def _checkpointing_args(enabled: bool) -> dict[str, Any]:
+    """Gradient (activation) checkpointing under the argument names this transformers version uses."""
+    kwargs = {"use_reentrant": False} if enabled else None  # non-reentrant: works with frozen inputs (LoRA)
+    prefix = "activation" if "activation_checkpointing" in _argument_names() else "gradient"
+    return {f"{prefix}_checkpointing": enabled, f"{prefix}_checkpointing_kwargs": kwargs}
+
+
+def _sampling_args(group_by_length: bool) -> dict[str, Any]:
+    """Length-grouped batches: ``train_sampling_strategy`` in recent transformers, ``group_by_length`` before."""
+    if "train_sampling_strategy" in _argument_names():
+        return {"train_sampling_strategy": "group_by_length" if group_by_length else "random"}
+    return {"group_by_length": group_by_length}
+
+
+def resolve_resume(resume: bool | str, checkpoint_dir: str | None) -> str | None:
+    """The checkpoint to resume from: ``True`` = the newest in ``checkpoint_dir`` (none yet: start afresh)."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    if resume is False or resume is None:
+        return None
+    if resume is True:
+        if not checkpoint_dir:
+            raise ModelError("resume=True needs checkpoint_dir= (where the checkpoints are written)")
+        if not Path(checkpoint_dir).is_dir():
+            return None
+        return get_last_checkpoint(checkpoint_dir)
+    path = Path(str(resume))
+    if not (path / "trainer_state.json").is_file():
+        raise ModelError(f"resume={str(resume)!r} is not a training checkpoint (no trainer_state.json)")
+    return str(path)
+
+
+def run_training(
+    model: Any,
+    tokenizer: Any,
+    rows: list[dict[str, list[int]]],
+    dev_rows: list[dict[str, list[int]]] | None,
+    config: TrainConfig,
+) -> tuple[Any, dict[str, Any]]:
+    """Train ``model`` on label-token rows; returns the trained (unwrapped) model and run statistics."""
+    import torch
+    from transformers import Trainer, TrainingArguments
+
+    resume_from = resolve_resume(config.resume, config.checkpoint_dir)
+    keep_label_logits = config.label_logits_only and accepts_logits_to_keep(model)
+    steps_per_epoch = max(1, -(-len(rows) // (config.batch_size * config.grad_accum)))
+    total_steps = int(steps_per_epoch * config.epochs)
+    with tempfile.TemporaryDirectory(prefix="koclassify-llm-") as scratch:
+        output_dir = config.checkpoint_dir or scratch
+        # checkpoints are needed to resume (checkpoint_dir) and to pick the best epoch on dev data; the best-epoch
+        # choice needs saves aligned with the per-epoch evaluations, so dev data overrides save_steps
+        if dev_rows:
+            save_strategy = "epoch"
+        elif config.save_steps:
+            save_strategy = "steps"
+        else:
+            save_strategy = "epoch" if config.checkpoint_dir else "no"
+        args = TrainingArguments(
+            output_dir=output_dir,
+            num_train_epochs=config.epochs,
+            per_device_train_batch_size=config.batch_size,
+            per_device_eval_batch_size=config.batch_size,
+            gradient_accumulation_steps=config.grad_accum,
+            learning_rate=config.lr,
+            bf16=config.bf16,
+            **_checkpointing_args(config.gradient_checkpointing),
+            **_sampling_args(config.group_by_length),
+            eval_strategy="epoch" if dev_rows else "no",
+            save_strategy=save_strategy,
+            save_steps=config.save_steps or 500,
+            save_total_limit=2,
+            load_best_model_at_end=bool(dev_rows),
+            metric_for_best_model="eval_loss" if dev_rows else None,
+            greater_is_better=False if dev_rows else None,
+            logging_strategy="steps",
+            logging_steps=max(1, total_steps // 50),
+            prediction_loss_only=True,
+            remove_unused_columns=False,
+            label_names=["labels"],
+            report_to="none",
+            seed=config.seed,
+            data_seed=config.seed,
+            optim=config.optim or "adamw_torch",
+            dataloader_pin_memory=torch.cuda.is_available(),
+            ddp_find_unused_parameters=False,  # every LoRA weight is used in every step
+        )
+        trainer = Trainer(
+            model=model,
+            args=args,
+            train_dataset=rows,
+            eval_dataset=dev_rows or None,
+            data_collator=LabelTokenCollator(tokenizer.pad_token_id, keep_label_logits_only=keep_label_logits),
+            processing_class=tokenizer,
+            compute_loss_func=label_token_loss if keep_label_logits else None,
+        )
+        if torch.cuda.is_available():
+            torch.cuda.reset_peak_memory_stats()
+        result = trainer.train(resume_from_checkpoint=resume_from)
+        stats: dict[str, Any] = {
+            "rows": len(rows),
+            "steps": int(trainer.state.global_step),
+            "train_loss": float(result.training_loss),
+            "runtime_s": float(result.metrics.get("train_runtime", 0.0)),
+            "loss_history": [float(e["loss"]) for e in trainer.state.log_history if "loss" in e],
+            "resumed_from": resume_from,
+            "label_logits_only": keep_label_logits,
+        }
+        if dev_rows:
+            stats["eval_loss"] = [float(e["eval_loss"]) for e in trainer.state.log_history if "eval_loss" in e]
+        if torch.cuda.is_available():
+            stats["peak_gpu_memory_gib"] = torch.cuda.max_memory_allocated() / 2**30
+            if trainer.is_world_process_zero():
+                print(f"koclassify llm: peak GPU memory {stats['peak_gpu_memory_gib']:.2f} GiB", file=sys.stderr)
+        trained = trainer.model
+    return trained, stats
