@@ -1,0 +1,68 @@
+"""``koclassify report``: a thin layer over :func:`koclassify.report.write_report`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from koclassify.cli.app import app
+from koclassify.cli.common import (
+    FormatOpt,
+    LabelColOpt,
+    LabelSepOpt,
+    LenientOpt,
+    NoHeaderOpt,
+    TextColOpt,
+    console,
+    steps,
+)
+
+
+@app.command()
+def report(
+    model_dir: Annotated[Path, typer.Argument(help="model directory written by `koclassify train`")],
+    data: Annotated[Path, typer.Argument(help="labelled file to score (e.g. the dev set)")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="report directory to write (index.html + PNG plots)")],
+    title: Annotated[str | None, typer.Option("--title", help="page title (default: the data file's name)")] = None,
+    format: FormatOpt = None,
+    text_col: TextColOpt = None,
+    label_col: LabelColOpt = None,
+    label_sep: LabelSepOpt = None,
+    no_header: NoHeaderOpt = False,
+    lenient: LenientOpt = False,
+) -> None:
+    """Write an HTML report with plots: per-label P/R/F1, F1-vs-threshold, confusion/error matrix, distribution."""
+    from koclassify.api import Classifier
+    from koclassify.cli.core import _layout_for
+    from koclassify.data.read import read_examples
+    from koclassify.report import write_report
+    from koclassify.report.plots import require_matplotlib
+
+    require_matplotlib()  # before the slow steps
+    with steps() as step:
+        with step(f"loading {model_dir}"):
+            clf = Classifier.load(model_dir)
+        layout = _layout_for(
+            clf,
+            data,
+            format=format,
+            text_col=text_col,
+            label_col=label_col,
+            label_sep=label_sep,
+            no_header=no_header,
+            lenient=lenient,
+        )
+        with step("reading data"):
+            dataset = read_examples(data, layout)
+        with step(f"scoring {len(dataset)} rows and drawing the plots"):
+            index = write_report(
+                clf,
+                dataset.examples,
+                out,
+                title=title or f"{data.name}",
+                subtitle=f"model {model_dir} on {data}",
+                source=str(data),
+            )
+    console.print(f"[green]wrote[/] {index}  (open it in a browser)")

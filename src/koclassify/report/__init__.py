@@ -1,0 +1,114 @@
+"""An evaluation report of a fitted classifier on labelled data: one HTML page with PNG plots.
+
+>>> from koclassify.report import write_report
+>>> write_report(clf, dev_examples, "report/", title="NIKL dev")   # doctest: +SKIP
+PosixPath('report/index.html')
+
+Needs the ``report`` extra (matplotlib, and koreanize-matplotlib for a Hangul font).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from koclassify.data.example import Example
+from koclassify.errors import KoclassifyError
+from koclassify.io import atomic_directory, atomic_open, write_json
+
+INDEX = "index.html"
+SUMMARY = "report.json"  # also marks a directory as ours, so rewriting it may replace it whole
+
+__all__ = ["INDEX", "SUMMARY", "FontWarning", "write_report"]
+
+
+class FontWarning(UserWarning):
+    """The plots could not use a font with Hangul; Korean text in them may show as boxes."""
+
+
+def write_report(
+    clf: Any,
+    examples: Sequence[Example],
+    out_dir: str | os.PathLike,
+    *,
+    title: str = "koclassify report",
+    subtitle: str | None = None,
+    source: str = "report data",
+) -> Path:
+    """Score ``clf`` on labelled ``examples`` and write ``out_dir`` (index.html, PNG plots, report.json).
+
+    The directory is built beside ``out_dir`` and swapped in whole, so a reader never sees half a report.
+    An existing ``out_dir`` is replaced only if it is empty or an earlier report. Returns the index.html path.
+    """
+    from koclassify.report import content, page, plots
+    from koclassify.report.fonts import korean_font, web_subset
+
+    plots.require_matplotlib()
+    out_dir = Path(out_dir)
+    _check_replaceable(out_dir)
+    data = content.build(clf, examples, title=title, source=source)
+    font = korean_font()
+    notes = list(data.notes)
+    if not font.found:
+        warnings.warn(font.describe(), FontWarning, stacklevel=2)
+        notes.append(f"Plots: {font.describe()}.")
+    with atomic_directory(out_dir) as tmp:
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a report is meant to be shared
+        drawn, missing = plots.draw_all(data, tmp, font)
+        if missing and font.found:
+            message = f"the plot font {font.family} cannot draw {''.join(missing)!r}: those characters show as boxes"
+            warnings.warn(message, FontWarning, stacklevel=2)
+            notes.append(f"Plots: {message}.")
+        with atomic_open(tmp / INDEX) as fh:
+            embed = functools.partial(web_subset, font)
+            fh.write(page.render(data, drawn, notes, subtitle=subtitle, embed_font=embed))
+        write_json(tmp / SUMMARY, _summary(data, drawn, notes, font.describe()))
+    return out_dir / INDEX
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _check_replaceable(out_dir: Path) -> None:
+    """Refuse to swap away a directory that holds anything but an earlier report (e.g. ``--out .``)."""
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise KoclassifyError(f"{out_dir}: exists and is not a directory")
+    if any(out_dir.iterdir()) and not (out_dir / SUMMARY).is_file():
+        raise KoclassifyError(
+            f"{out_dir}: a non-empty directory that is not a koclassify report; choose a new or empty --out"
+        )
+
+
+def _summary(data: Any, drawn: list[Any], notes: list[str], font: str) -> dict[str, Any]:
+    """The page's numbers as JSON, for scripts that compare reports."""
+    return {
+        "title": data.title,
+        "task": "multi-label" if data.multi_label else "multi-class",
+        "decision": data.decision,
+        "calibration": data.calibration,
+        "metrics": data.metrics,
+        "labels": [
+            {
+                "name": r.name,
+                "support": r.support,
+                "threshold": r.threshold,
+                "threshold_status": r.threshold_status,
+                "best_threshold": None if r.absent else r.best_threshold,
+                "best_f1": None if r.absent else r.best_f1,
+                "notes": r.notes,
+            }
+            for r in data.labels
+        ],
+        "notes": notes,
+        "plots": [p.file for p in drawn],
+        "font": font,
+    }
