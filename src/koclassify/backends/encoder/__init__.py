@@ -1,0 +1,1 @@
+"""The ``encoder`` backend: fine-tuned Hugging Face encoders with sliding windows (see ``backend.py``)."""

@@ -1,0 +1,242 @@
+"""``encoder``: fine-tune any Hugging Face encoder (KoBERT, KLUE-BERT/RoBERTa, KcBERT, KcELECTRA, mBERT, XLM-R).
+
+Softmax + cross-entropy for multi-class, sigmoid + binary cross-entropy (optional per-label ``pos_weight``) for
+multi-label. Long texts are read in overlapping windows whose probabilities are aggregated, in training and in
+prediction. Targets (``Example.target``) go in as the second segment of a text pair, or as entity markers.
+
+Directory layout written by :meth:`EncoderBackend.save`::
+
+    encoder.json    window / target settings, statistics of the training run
+    tokenizer/      the tokenizer (with the entity markers, when used)
+    model/          config.json + model.safetensors of the fine-tuned AutoModelForSequenceClassification
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from koclassify.backends.base import Backend
+from koclassify.backends.encoder.tokenize import DEFAULT_MARKERS, TARGET_MODES, UNK_WARN_RATE, WindowEncoder
+from koclassify.backends.encoder.windows import AGGREGATES, EncoderOptionError, resolve_pos_weight
+from koclassify.data.example import Example
+from koclassify.data.labels import LabelSpace
+from koclassify.errors import ModelError
+from koclassify.io import read_json, write_json
+
+META_FILE = "encoder.json"
+TOKENIZER_DIR = "tokenizer"
+MODEL_DIR = "model"
+FORMAT_VERSION = 1
+
+
+class EncoderBackend(Backend):
+    """Sequence classification with a fine-tuned encoder.
+
+    Options (JSON values, stored in the model's config.json):
+        model: Hugging Face name or local path (required); a bare encoder gets a fresh classification head.
+        epochs, batch_size, lr, warmup, grad_clip, weight_decay, grad_accum: the seed's recipe by default
+            (10, 32, 2e-5, 0.1 of the steps, 1.0, 0.01 as torch's AdamW, 1).
+        log_steps, save_steps: log / checkpoint intervals (500 / 1000 steps, at most one epoch).
+        max_length, stride: window length in tokens (specials and target included, 512) and tokens shared by
+            consecutive windows (``max_length // 4``); ``aggregate``: ``mean`` or ``max`` of window probabilities.
+        target_mode: ``pair`` (target as the second segment) or ``markers`` (``[TGT] span [/TGT]`` in the text).
+        max_target_tokens: target tokens kept in ``pair`` mode (``max_length // 8``).
+        pos_weight: multi-label only: ``None``, ``"auto"`` (negatives / positives per label) or ``{label: w}``.
+        bf16: ``"auto"`` (when the GPU has it), true or false. group_by_length: length-grouped batches.
+        seed, checkpoint_dir, resume: reproducibility, where checkpoints go, and resuming (``true``: the newest
+            checkpoint in ``checkpoint_dir``, or a checkpoint path).
+        eval_windows: windows per prediction forward pass.
+    """
+
+    name = "encoder"
+
+    def __init__(
+        self,
+        model: str | None = None,
+        epochs: float = 10,
+        batch_size: int = 32,
+        lr: float = 2e-5,
+        warmup: float = 0.1,
+        grad_clip: float = 1.0,
+        weight_decay: float = 0.01,
+        grad_accum: int = 1,
+        log_steps: int = 500,
+        save_steps: int = 1000,
+        max_length: int = 512,
+        stride: int | None = None,
+        aggregate: str = "mean",
+        target_mode: str = "pair",
+        max_target_tokens: int | None = None,
+        markers: Sequence[str] = DEFAULT_MARKERS,
+        pos_weight: str | dict[str, float] | None = None,
+        bf16: bool | str = "auto",
+        group_by_length: bool = True,
+        seed: int = 0,
+        checkpoint_dir: str | None = None,
+        resume: bool | str = False,
+        eval_windows: int = 64,
+    ) -> None:
+        if not model:
+            raise ModelError("the encoder backend needs model=NAME_OR_PATH (e.g. klue/roberta-base or a local dir)")
+        for name, value, choices in (("aggregate", aggregate, AGGREGATES), ("target_mode", target_mode, TARGET_MODES)):
+            if value not in choices:
+                raise EncoderOptionError(f"{name} must be one of {list(choices)}, got {value!r}")
+        if not 0 <= float(warmup) < 1:
+            raise EncoderOptionError(f"warmup is a fraction of the training steps in [0, 1), got {warmup}")
+        if pos_weight is not None and pos_weight != "auto" and not isinstance(pos_weight, dict):
+            raise EncoderOptionError(f"pos_weight must be None, 'auto' or a {{label: weight}} dict, got {pos_weight!r}")
+        stride = int(max_length) // 4 if stride is None else int(stride)
+        max_target_tokens = int(max_length) // 8 if max_target_tokens is None else int(max_target_tokens)
+        if int(max_length) - max_target_tokens <= stride:
+            raise EncoderOptionError(
+                f"max_length={max_length} minus max_target_tokens={max_target_tokens} must exceed stride={stride}"
+            )
+        if len(markers) != 2:
+            raise EncoderOptionError(f"markers must be two strings (opening, closing), got {markers!r}")
+        super().__init__(
+            model=str(model), epochs=epochs, batch_size=batch_size, lr=lr, warmup=warmup, grad_clip=grad_clip,
+            weight_decay=weight_decay, grad_accum=grad_accum, log_steps=log_steps, save_steps=save_steps,
+            max_length=max_length, stride=stride, aggregate=aggregate, target_mode=target_mode,
+            max_target_tokens=max_target_tokens, markers=list(markers), pos_weight=pos_weight, bf16=bf16,
+            group_by_length=group_by_length, seed=seed, checkpoint_dir=str(checkpoint_dir) if checkpoint_dir else None,
+            resume=resume if isinstance(resume, bool) else str(resume), eval_windows=eval_windows,
+        )  # fmt: skip
+        self.model: Any = None
+        self.tokenizer: Any = None
+        self.encoder: WindowEncoder | None = None
+        self.train_stats_: dict[str, Any] = {}
+
+    def clone(self) -> EncoderBackend:
+        """An unfitted twin that neither resumes nor shares checkpoints (cross-validation folds are separate runs)."""
+        return type(self)(**{**self.options, "checkpoint_dir": None, "resume": False})
+
+    def _window_encoder(self) -> WindowEncoder:
+        o = self.options
+        return WindowEncoder(
+            self.tokenizer, int(o["max_length"]), int(o["stride"]), o["target_mode"], int(o["max_target_tokens"]),
+            (o["markers"][0], o["markers"][1]),
+        )  # fmt: skip
+
+    def _rows(self, examples: Sequence[Example], y: np.ndarray | None, multi_label: bool) -> tuple[list, dict]:
+        from koclassify.backends.encoder.batch import make_rows
+
+        assert self.encoder is not None
+        windows, stats = self.encoder.encode(examples)
+        return make_rows(windows, y, multi_label=multi_label), stats
+
+    def _token_types(self) -> bool:
+        return "token_type_ids" in self.tokenizer.model_input_names
+
+    # ---------------------------------------------------------------- training
+    def fit(
+        self,
+        examples: Sequence[Example],
+        y: np.ndarray,
+        labels: LabelSpace,
+        dev: tuple[Sequence[Example], np.ndarray] | None = None,
+    ) -> EncoderBackend:
+        from transformers import set_seed
+
+        from koclassify.backends.encoder.model import add_markers, device_for, load_classifier, load_tokenizer
+        from koclassify.backends.encoder.train import TrainConfig, run_training
+        from koclassify.backends.llm.train import resolve_bf16
+
+        o = self.options
+        pos_weight = resolve_pos_weight(o["pos_weight"], y, labels.names, multi_label=labels.multi_label)
+        set_seed(int(o["seed"]))
+        self.tokenizer = load_tokenizer(o["model"])
+        model, head = load_classifier(o["model"], labels.names, multi_label=labels.multi_label)
+        limit = self.tokenizer.model_max_length
+        limit = limit if limit < 100_000 else getattr(model.config, "max_position_embeddings", limit)
+        if int(o["max_length"]) > limit:
+            raise EncoderOptionError(f"max_length={o['max_length']} exceeds the {limit} tokens {o['model']!r} accepts")
+        if o["target_mode"] == "markers":
+            add_markers(self.tokenizer, model, o["markers"])
+        self.encoder = self._window_encoder()
+        rows, data_stats = self._rows(examples, y, labels.multi_label)
+        if data_stats["unk_rate"] > UNK_WARN_RATE:
+            warnings.warn(
+                f"{data_stats['unk_rate']:.1%} of the training tokens are {self.tokenizer.unk_token}: the tokenizer "
+                f"of {o['model']!r} does not cover this text well (wrong language model, or text needing cleaning)",
+                UserWarning,
+                stacklevel=2,
+            )
+        dev_rows = self._rows(dev[0], dev[1], labels.multi_label)[0] if dev is not None and len(dev[0]) else None
+        bf16 = resolve_bf16(o["bf16"])
+        config = TrainConfig(
+            epochs=float(o["epochs"]), batch_size=int(o["batch_size"]), lr=float(o["lr"]), warmup=float(o["warmup"]),
+            grad_clip=float(o["grad_clip"]), weight_decay=float(o["weight_decay"]), grad_accum=int(o["grad_accum"]),
+            log_steps=int(o["log_steps"]), save_steps=int(o["save_steps"]), bf16=bf16,
+            group_by_length=bool(o["group_by_length"]), checkpoint_dir=o["checkpoint_dir"], resume=o["resume"],
+            seed=int(o["seed"]), aggregate=o["aggregate"], pos_weight=pos_weight,
+        )  # fmt: skip
+        model, stats = run_training(
+            model,
+            self.tokenizer,
+            rows,
+            dev_rows,
+            config,
+            multi_label=labels.multi_label,
+            token_types=self._token_types(),
+        )
+        self.model = device_for(model)
+        self.train_stats_ = {**stats, **data_stats, **head, "pos_weight": pos_weight}
+        self.labels = labels
+        return self
+
+    # --------------------------------------------------------------- inference
+    def predict_proba(self, examples: Sequence[Example]) -> np.ndarray:
+        from koclassify.backends.encoder.batch import WindowCollator
+        from koclassify.backends.encoder.model import predict_rows
+        from koclassify.backends.llm.train import resolve_bf16
+
+        labels = self.check_fitted()
+        if not examples:
+            return np.zeros((0, len(labels)))
+        rows, _ = self._rows(examples, None, labels.multi_label)
+        collator = WindowCollator(self.tokenizer.pad_token_id, token_types=self._token_types())
+        return predict_rows(
+            self.model,
+            rows,
+            collator,
+            multi_label=labels.multi_label,
+            aggregate=self.options["aggregate"],
+            max_windows=int(self.options["eval_windows"]),
+            bf16=resolve_bf16(self.options["bf16"]),
+        )
+
+    # ------------------------------------------------------------- persistence
+    def save(self, directory: Path) -> None:
+        self.check_fitted()
+        directory.mkdir(parents=True, exist_ok=True)
+        self.tokenizer.save_pretrained(directory / TOKENIZER_DIR)
+        self.model.save_pretrained(directory / MODEL_DIR)  # safetensors
+        write_json(
+            directory / META_FILE,
+            {"format_version": FORMAT_VERSION, "base_model": self.options["model"], "train_stats": self.train_stats_},
+        )
+
+    @classmethod
+    def load(cls, directory: Path, options: dict[str, Any], labels: LabelSpace) -> EncoderBackend:
+        from koclassify.backends.encoder.model import device_for, load_tokenizer, load_trained
+
+        try:
+            meta = read_json(directory / META_FILE)
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"{directory}: cannot read {META_FILE}: {exc}") from None
+        if meta.get("format_version", 0) > FORMAT_VERSION:
+            raise ModelError(
+                f"{directory / META_FILE}: format_version {meta['format_version']} is newer than this koclassify"
+            )
+        backend = cls(**options)
+        backend.tokenizer = load_tokenizer(directory / TOKENIZER_DIR)
+        backend.model = device_for(load_trained(directory / MODEL_DIR, len(labels)))
+        backend.encoder = backend._window_encoder()
+        backend.train_stats_ = meta.get("train_stats", {})
+        backend.labels = labels
+        return backend

@@ -1,0 +1,123 @@
+"""Loading encoders and tokenizers, and the batched prediction loop.
+
+Any checkpoint ``AutoModelForSequenceClassification`` can open works: a fine-tuned classifier, or a bare encoder
+(``BertModel``, an MLM checkpoint such as KcBERT or klue/roberta-base), which gets a freshly initialised head.
+A head of the wrong size (another task's classifier) is replaced as well; both cases are reported in the
+training statistics rather than silently accepted.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from koclassify.backends.encoder.batch import WindowCollator, prediction_batches
+from koclassify.backends.encoder.windows import aggregate_log_probs
+from koclassify.errors import ModelError
+
+
+def load_tokenizer(name_or_path: str | Path) -> Any:
+    """``AutoTokenizer`` that must have a pad token (encoders always do; a missing one means a wrong model)."""
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(name_or_path))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot load a tokenizer from {str(name_or_path)!r}: {exc}") from None
+    if tokenizer.pad_token_id is None:
+        raise ModelError(f"tokenizer {str(name_or_path)!r} has no pad token: is it an encoder's tokenizer?")
+    return tokenizer
+
+
+def load_classifier(
+    name_or_path: str | Path, labels: Sequence[str], *, multi_label: bool
+) -> tuple[Any, dict[str, Any]]:
+    """The model with a ``len(labels)``-way head, and what was (re)initialised: ``fresh_head``, ``new_keys``."""
+    from transformers import AutoModelForSequenceClassification
+
+    try:
+        model, info = AutoModelForSequenceClassification.from_pretrained(
+            str(name_or_path),
+            num_labels=len(labels),
+            id2label=dict(enumerate(labels)),
+            label2id={name: i for i, name in enumerate(labels)},
+            problem_type="multi_label_classification" if multi_label else "single_label_classification",
+            ignore_mismatched_sizes=True,
+            output_loading_info=True,
+        )
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(f"cannot load an encoder from {str(name_or_path)!r}: {exc}") from None
+    new_keys = sorted({*info.get("missing_keys", ()), *(_key(k) for k in info.get("mismatched_keys", ()))})
+    return model, {"fresh_head": bool(new_keys), "new_keys": new_keys}
+
+
+def _key(entry: Any) -> str:
+    return entry[0] if isinstance(entry, (tuple, list)) else str(entry)
+
+
+def load_trained(directory: Path, n_labels: int) -> Any:
+    """A fine-tuned model saved by the backend; its head must match the label space."""
+    from transformers import AutoModelForSequenceClassification
+
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(str(directory))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{directory}: cannot load the encoder weights: {exc}") from None
+    if model.config.num_labels != n_labels:
+        raise ModelError(f"{directory}: the model has {model.config.num_labels} outputs but the labels are {n_labels}")
+    return model
+
+
+def add_markers(tokenizer: Any, model: Any, markers: Sequence[str]) -> int:
+    """Add the entity markers as special tokens (never split, never lower-cased); grow the embeddings."""
+    added = tokenizer.add_tokens(list(markers), special_tokens=True)
+    if added:
+        model.resize_token_embeddings(len(tokenizer))
+    return int(added)
+
+
+def device_for(model: Any) -> Any:
+    """Eval mode on a GPU when there is one; a model Trainer already placed (this rank's GPU) stays there."""
+    import torch
+
+    if next(model.parameters()).device.type != "cpu" or not torch.cuda.is_available():
+        return model.eval()
+    return model.to(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}").eval()
+
+
+def predict_rows(
+    model: Any,
+    rows: Sequence[dict[str, Any]],
+    collator: WindowCollator,
+    *,
+    multi_label: bool,
+    aggregate: str,
+    max_windows: int = 64,
+    bf16: bool = False,
+) -> np.ndarray:
+    """(n, L) probabilities: windows batched (shortest first), classified, aggregated per example."""
+    import contextlib
+
+    import torch
+
+    device = next(model.parameters()).device
+    n_labels = int(model.config.num_labels)
+    out = np.zeros((len(rows), n_labels), dtype=np.float64)
+    cast = (
+        torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+        if bf16 and device.type == "cuda"
+        else contextlib.nullcontext()
+    )
+    for indices in prediction_batches(rows, max_windows):
+        batch = collator([rows[i] for i in indices])
+        owner = batch.pop("owner").to(device)
+        inputs = {k: v.to(device) for k, v in batch.items() if k != "labels"}
+        with torch.inference_mode(), cast:
+            logits = model(**inputs).logits
+        log_p, _ = aggregate_log_probs(logits, owner, len(indices), multi_label=multi_label, how=aggregate)
+        out[indices] = log_p.exp().double().cpu().numpy()
+    return out
