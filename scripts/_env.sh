@@ -1,5 +1,6 @@
 # Shared by the set-up scripts: make (or reuse) the virtual environment and install koclassify into it.
-# Usage: source scripts/_env.sh EXTRAS   (EXTRAS: "" for the core install, "dev" for everything the tests need)
+# Usage: source scripts/_env.sh EXTRAS   (EXTRAS: "" for the core install, "report" etc. for extras,
+#        "dev" for everything the tests need, with the CPU build of torch)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 VENV="${KOCLASSIFY_VENV:-.venv}"
@@ -18,6 +19,8 @@ if [ "${1:-}" = "dev" ]; then
   # the CPU build of torch; an unpinned torch would pull a several-GB CUDA build
   pip_install torch==2.13.0
   pip_install -e ".[dev]"
+elif [ -n "${1:-}" ]; then
+  pip_install -e ".[$1]"
 else
   pip_install -e .
 fi

@@ -7,7 +7,8 @@ optional metadata prior, the data layout the model was trained on) and delegates
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import warnings
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,15 @@ from koclassify.data.example import Example
 from koclassify.data.labels import LabelSpace
 from koclassify.decision import DecisionRule
 from koclassify.errors import DataError, ModelError
+from koclassify.fields import (
+    StepReport,
+    check_fields,
+    check_multi_value,
+    instruction_template,
+    split_instances,
+    text_field_tags,
+    with_text_fields,
+)
 from koclassify.io import atomic_directory, read_json, write_json
 
 CONFIG_FILE = "config.json"
@@ -60,6 +70,16 @@ class Classifier:
         decision: ``auto`` (``argmax`` for multi-class; for multi-label ``at_least_one`` when every training
             row has a label, else ``threshold``), or one of ``threshold``, ``at_least_one``, ``max_labels``.
         max_labels: cap for the ``max_labels`` rule.
+        text_fields: columns put before the text as ``[가수] 아이유 [앨범] ...`` (a list, ``"artist=가수"`` items,
+            or a ``{column: tag}`` dict); for ``llm`` without a ``template``, an instruction / context / response
+            prompt over them instead. Remembered by :meth:`save`, applied by every later prediction.
+        multi_value: for multi-valued label cells, ``"multi-label"`` (one row, a label set) or ``"split"`` (one
+            single-label instance per value, the lyrics seed's oversampling; rows without a label are removed
+            and counted in ``data_report_``). ``None``: as the data says.
+        prior: a metadata column (e.g. ``"artist"``) whose ``P(label | value)`` is learned in :meth:`fit` and
+            mixed into the probabilities (see :class:`koclassify.priors.FieldPrior`).
+        prior_mode: ``"learned"`` (log-linear, weight tuned on ``dev``) or ``"multiplier"`` (the seed's x1.5).
+        prior_options: ``alpha``, ``min_count``, ``multiplier``, ``sep`` for the prior.
         **backend_options: passed to the backend's constructor (e.g. ``model=`` for encoder/llm).
     """
 
@@ -70,8 +90,20 @@ class Classifier:
         multi_label: bool | None = None,
         decision: str = "auto",
         max_labels: int | None = None,
+        text_fields: Sequence[str] | Mapping[str, str] | None = None,
+        multi_value: str | None = None,
+        prior: str | None = None,
+        prior_mode: str = "learned",
+        prior_options: dict[str, Any] | None = None,
         **backend_options: Any,
     ) -> None:
+        tags = text_field_tags(text_fields or [])
+        # llm: plain columns go into an instruction / context / response prompt instead of the text
+        self.fields_in_prompt = (
+            backend == "llm" and bool(tags) and "template" not in backend_options and all(":" not in k for k in tags)
+        )
+        if self.fields_in_prompt:
+            backend_options["template"] = instruction_template(list(tags), tags=tags)
         if isinstance(backend, Backend):
             if backend_options:
                 raise TypeError("pass options to the backend instance, not to Classifier, when giving an instance")
@@ -87,6 +119,19 @@ class Classifier:
         self.calibration_: dict[str, Any] = {}
         self.prior_: Any = None
         self.data_options: dict[str, Any] = {}
+        self.text_fields: dict[str, str] = tags
+        self.multi_value = check_multi_value(multi_value)
+        if multi_label is not None and multi_value is not None and multi_label != (multi_value == "multi-label"):
+            raise ValueError(f"multi_value={multi_value!r} contradicts multi_label={multi_label}")
+        if prior is not None:
+            from koclassify.priors import MODES
+
+            if prior_mode not in MODES:
+                raise ValueError(f"prior_mode must be one of {MODES}, got {prior_mode!r}")
+        self.prior = prior
+        self.prior_mode = prior_mode
+        self.prior_options = dict(prior_options or {})
+        self.data_report_: list[StepReport] = []
 
     # ------------------------------------------------------------------ fitting
     def fit(
@@ -102,21 +147,82 @@ class Classifier:
         ``dev`` is handed to the backend (early stopping, best checkpoint); thresholds are tuned separately by
         :meth:`calibrate` so that the same code path serves dev sets, cross-validation and foreign probabilities.
         """
-        examples = as_examples(X, y)
+        self.data_report_ = []
+        examples = self.prepare(as_examples(X, y), source="training data")
         if not examples:
             raise DataError("no training examples")
-        space = LabelSpace.from_examples(examples, multi_label=self.multi_label, names=labels)
+        multi_label = {"split": False, "multi-label": True}.get(self.multi_value or "", self.multi_label)
+        space = LabelSpace.from_examples(examples, multi_label=multi_label, names=labels)
         y_mat = space.indicator(examples, source="training data")
-        dev_pair = None
+        dev_pair = dev_examples = None
         if dev is not None:
-            dev_examples = self._dev_examples(dev)
-            dev_pair = (dev_examples, space.indicator(dev_examples, source="dev data"))
-        self.backend.fit(examples, y_mat, space, dev=dev_pair)
+            dev_examples = self.prepare(self._dev_examples(dev), source="dev data")
+            dev_pair = (self.backend_view(dev_examples), space.indicator(dev_examples, source="dev data"))
+        check_fields(examples, list(self.text_fields), "training data (text_fields)")
+        self.backend.fit(self.backend_view(examples), y_mat, space, dev=dev_pair)
         self.labels_ = space
         self.thresholds_ = np.full(len(space), 0.5)
         self.decision_ = self._default_rule(space, y_mat)
         self.calibration_ = {}
+        self.prior_ = None
+        if self.prior is not None:
+            self._fit_prior(examples, dev_examples, self.prior, self.prior_mode, self.prior_options)
         return self
+
+    def prepare(self, examples: Sequence[Example], source: str = "data") -> list[Example]:
+        """Labelled rows as training sees them: one instance per label in ``split`` mode, else unchanged."""
+        if self.multi_value != "split":
+            empty = sum(1 for ex in examples if ex.labels is not None and not ex.labels)
+            if empty:
+                report = StepReport(source, len(examples), len(examples))
+                report.notes.append(f"{empty} rows have no label ('-' or empty cell): kept as 'no label applies'")
+                self.data_report_.append(report)
+            return list(examples)
+        expanded, report = split_instances(examples, source)
+        self.data_report_.append(report)
+        return expanded
+
+    def backend_view(self, examples: Sequence[Example]) -> list[Example]:
+        """Rows as the backend sees them: the ``text_fields`` written before the text (unless in the llm prompt)."""
+        _warn_missing(examples, list(self.text_fields), "text_fields")
+        return list(examples) if self.fields_in_prompt else with_text_fields(examples, self.text_fields)
+
+    def fit_prior(
+        self,
+        X: TextsLike,
+        y: LabelsLike = None,
+        *,
+        field: str,
+        dev: tuple[TextsLike, LabelsLike] | Sequence[Example] | None = None,
+        mode: str = "learned",
+        **options: Any,
+    ) -> Any:
+        """Learn ``P(label | field)`` on labelled rows ``X`` (with the field in ``Example.fields``) and set it.
+
+        In ``learned`` mode the mixing weight is tuned on ``dev`` (the backend's probabilities there); without
+        dev data the weight stays 1.0 and ``prior_.stats_["tuning"]`` says so. Works on a loaded model too.
+        """
+        self._check()
+        examples = self.prepare(as_examples(X, y), source="prior training data")
+        dev_examples = self.prepare(self._dev_examples(dev), source="prior dev data") if dev is not None else None
+        return self._fit_prior(examples, dev_examples, field, mode, options)
+
+    def _fit_prior(
+        self, examples: list[Example], dev_examples: list[Example] | None, field: str, mode: str, options: dict
+    ) -> Any:
+        from koclassify.priors import FieldPrior
+
+        space = self._check()
+        check_fields(examples, [field], "prior training data")
+        prior = FieldPrior(field, mode=mode, **options).fit(examples, space)
+        if mode == "learned":
+            if dev_examples is not None:
+                gold = space.indicator(dev_examples, source="dev data")
+                prior.tune(self.predict_proba(dev_examples, use_prior=False), dev_examples, gold)
+            else:
+                prior.stats_["tuning"] = {"weight": prior.weight, "note": "no dev data: default weight"}
+        self.prior_ = prior
+        return prior
 
     @staticmethod
     def _dev_examples(dev: Any) -> list[Example]:
@@ -143,8 +249,9 @@ class Classifier:
         examples = as_examples(X)
         if not examples:
             return np.zeros((0, len(self.labels_)))  # type: ignore[arg-type]
-        probs = np.asarray(self.backend.predict_proba(examples), dtype=np.float64)
+        probs = np.asarray(self.backend.predict_proba(self.backend_view(examples)), dtype=np.float64)
         if use_prior and self.prior_ is not None:
+            _warn_missing(examples, [self.prior_.field], "the prior")
             probs = self.prior_.apply(probs, examples)
         return probs
 
@@ -201,16 +308,23 @@ class Classifier:
 
     def cross_val_proba(self, X: TextsLike, y: LabelsLike = None, *, folds: int = 5, seed: int = 0) -> np.ndarray:
         """Out-of-fold probabilities from ``folds`` clones of the backend (for calibration without a dev set)."""
-        from koclassify.splits import kfold_indices
+        from koclassify.splits import group_rows, kfold_indices
 
         space = self._check()
         examples = as_examples(X, y)
         gold = space.indicator(examples, source="training data")
+        view = self.backend_view(examples)  # the fold models see what the real model saw (text fields included)
+        groups: np.ndarray | None = group_rows(examples)[0]  # a duplicated row on both sides of a fold leaks
+        if len(np.unique(groups)) < folds:  # type: ignore[arg-type]
+            groups = None
         oof = np.zeros_like(gold, dtype=np.float64)
-        for train_idx, test_idx in kfold_indices(gold, folds=folds, seed=seed, multi_label=space.multi_label):
+        folds_iter = kfold_indices(gold, folds=folds, seed=seed, multi_label=space.multi_label, groups=groups)
+        for train_idx, test_idx in folds_iter:
             backend = self.backend.clone()
-            backend.fit([examples[i] for i in train_idx], gold[train_idx], space)
-            oof[test_idx] = backend.predict_proba([examples[i] for i in test_idx])
+            backend.fit([view[i] for i in train_idx], gold[train_idx], space)
+            oof[test_idx] = backend.predict_proba([view[i] for i in test_idx])
+        if self.prior_ is not None:  # slightly optimistic: the prior's counts include each fold's own rows
+            oof = self.prior_.apply(oof, examples)
         return oof
 
     def thresholds_dict(self) -> dict[str, float]:
@@ -224,7 +338,28 @@ class Classifier:
             raise DataError(f"thresholds for unknown labels: {sorted(unknown)}")
         self.thresholds_ = np.array([float(thresholds.get(n, t)) for n, t in zip(space.names, self.thresholds_)])  # type: ignore[arg-type]
 
+    def set_decision(self, rule: str, max_labels: int | None = None) -> None:
+        """Change the multi-label decision rule (``threshold``, ``at_least_one``, ``max_labels``)."""
+        space = self._check()
+        if not space.multi_label:
+            raise DataError("a multi-class model decides by argmax; decision rules apply to multi-label models")
+        self.decision_ = DecisionRule(rule, max_labels)  # type: ignore[arg-type]
+
     # ----------------------------------------------------------- persistence
+    def save_calibration(self, directory: str | Path) -> None:
+        """Rewrite only thresholds, decision rule and calibration record of a saved model (weights untouched,
+        which matters when they are gigabytes of encoder or adapter)."""
+        self._check()
+        directory = Path(directory)
+        config_path = directory / CONFIG_FILE
+        if not config_path.is_file():
+            raise ModelError(f"{directory}: not a koclassify model directory (no {CONFIG_FILE})")
+        config = read_json(config_path)
+        config["decision"] = self.decision_.to_json()  # type: ignore[union-attr]
+        config["calibration"] = self.calibration_
+        write_json(directory / THRESHOLDS_FILE, self.thresholds_dict())
+        write_json(config_path, config)
+
     def save(self, directory: str | Path) -> Path:
         """Write the model directory atomically: config, labels, thresholds, the backend's own files."""
         space = self._check()
@@ -241,6 +376,11 @@ class Classifier:
                     "decision": self.decision_.to_json(),  # type: ignore[union-attr]
                     "calibration": self.calibration_,
                     "data_options": self.data_options,
+                    "metadata": {
+                        "text_fields": self.text_fields,
+                        "fields_in_prompt": self.fields_in_prompt,
+                        "multi_value": self.multi_value,
+                    },
                 },
             )
             write_json(tmp / THRESHOLDS_FILE, self.thresholds_dict())
@@ -270,6 +410,10 @@ class Classifier:
         clf.thresholds_ = np.array([float(thresholds.get(n, 0.5)) for n in space.names])
         clf.calibration_ = config.get("calibration", {})
         clf.data_options = config.get("data_options", {})
+        metadata = config.get("metadata", {})
+        clf.text_fields = dict(metadata.get("text_fields", {}))
+        clf.fields_in_prompt = bool(metadata.get("fields_in_prompt", False))
+        clf.multi_value = metadata.get("multi_value")
         if (directory / PRIOR_FILE).is_file():
             from koclassify.priors import FieldPrior
 
@@ -279,6 +423,18 @@ class Classifier:
     def __repr__(self) -> str:
         state = f"labels={list(self.labels_.names)}" if self.labels_ else "unfitted"
         return f"Classifier(backend={self.backend.name!r}, {state})"
+
+
+def _warn_missing(examples: Sequence[Example], specs: Sequence[str], role: str) -> None:
+    """Metadata the model was trained with but the input lacks entirely: predictions fall back, say so."""
+    present = {k for ex in examples for k in ex.fields}
+    missing = [s for s in specs if s.partition(":")[0] not in present]
+    if examples and missing:
+        warnings.warn(
+            f"{role} use column(s) {missing}, which the input does not have: predicting without them",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _jsonable(options: dict[str, Any]) -> dict[str, Any]:

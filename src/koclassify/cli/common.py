@@ -115,6 +115,13 @@ class _Steps:
             )
 
 
+def is_main_process() -> bool:
+    """False on the non-zero ranks of a ``torchrun`` / ``accelerate launch`` job (they train, rank 0 writes)."""
+    import os
+
+    return int(os.environ.get("RANK", "0")) == 0
+
+
 @contextmanager
 def steps() -> Iterator[_Steps]:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn

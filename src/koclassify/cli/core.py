@@ -23,6 +23,7 @@ from koclassify.cli.common import (
     TargetColOpt,
     TextColOpt,
     console,
+    is_main_process,
     load_config,
     parse_option_pairs,
     read_options,
@@ -57,6 +58,22 @@ def train(
     cv: Annotated[int, typer.Option("--cv", help="folds for --calibrate cv")] = 5,
     decision: Annotated[str, typer.Option("--decision", help="auto | threshold | at_least_one | max_labels")] = "auto",
     max_labels: Annotated[int | None, typer.Option("--max-labels", help="cap for --decision max_labels")] = None,
+    prior: Annotated[
+        str | None, typer.Option("--prior", help="metadata field whose P(label | value) is mixed in, e.g. artist")
+    ] = None,
+    prior_mode: Annotated[
+        str | None, typer.Option("--prior-mode", help="learned (weight tuned on --dev) | multiplier (seed's x1.5)")
+    ] = None,
+    prior_min_count: Annotated[
+        int | None, typer.Option("--prior-min-count", help="training rows a field value needs (default 2)")
+    ] = None,
+    text_fields: Annotated[
+        str | None, typer.Option("--text-fields", help="fields written before the text, e.g. artist,album")
+    ] = None,
+    multi_value: Annotated[
+        str | None,
+        typer.Option("--multi-value", help="labels in one cell: multi-label (a label set) | split (one row each)"),
+    ] = None,
     config: ConfigOpt = None,
     format: FormatOpt = None,
     text_col: TextColOpt = None,
@@ -106,13 +123,35 @@ def train(
         with step("reading data"):
             train_set = read_examples(data, layout)
             dev_set = read_examples(dev, train_set.options) if dev is not None else None
+        multi_value = multi_value or cfg.get("multi_value")
+        prior = prior or cfg.get("prior")
+        prior_options = {"min_count": prior_min_count} if prior_min_count is not None else {}
+        fields_given = text_fields if text_fields is not None else cfg.get("text_fields")
         clf = Classifier(
-            backend_name, multi_label=layout.multi_label, decision=decision, max_labels=max_labels, **backend_options
+            backend_name,
+            multi_label=multi_label if multi_value else layout.multi_label,  # a contradiction is an error
+            decision=decision,
+            max_labels=max_labels,
+            text_fields=[f.strip() for f in fields_given.split(",")] if isinstance(fields_given, str) else fields_given,
+            multi_value=multi_value,
+            prior=prior,
+            prior_mode=prior_mode or cfg.get("prior_mode", "learned"),
+            prior_options=prior_options,
+            **backend_options,
         )
         with step(f"training {backend_name} on {len(train_set)} rows"):
             clf.fit(train_set.examples, dev=dev_set.examples if dev_set else None, labels=train_set.label_names)
+        for report in clf.data_report_:
+            console.print(f"  {report}", highlight=False)
+        if clf.prior_ is not None:
+            stats = json.dumps(clf.prior_.stats_, ensure_ascii=False)
+            console.print(f"  prior: {clf.prior_!r} {stats}", highlight=False)
         clf.data_options = train_set.options.to_json()
         mode = ("dev" if dev_set is not None else "cv") if calibrate == "auto" else calibrate
+        if calibrate == "auto" and mode == "cv" and backend_name != "linear":
+            # cross-validation would fine-tune the model `cv` more times: ask for a dev file instead
+            console.print(f"  no --dev: thresholds stay at 0.5 (--calibrate cv trains {backend_name} {cv} more times)")
+            mode = "none"
         if clf.labels_ is not None and not clf.labels_.multi_label:
             mode = "none"  # multi-class decides by argmax: no thresholds to tune
         if mode == "dev":
@@ -125,6 +164,8 @@ def train(
             clf.calibration_["source"] = f"cv{cv}"
         if mode == "dev":
             clf.calibration_["source"] = "dev"
+        if not is_main_process():
+            return  # under torchrun / accelerate launch every rank trains; one writes the model
         with step(f"saving to {out}"):
             clf.save(out)
     labels = clf.labels_
@@ -270,6 +311,7 @@ def _print_metrics(clf: Any, examples: list, *, as_json: bool, title: str) -> No
     from koclassify.metrics import evaluate as score
     from koclassify.metrics import format_metrics
 
+    examples = clf.prepare(examples, source=title)  # rows as training saw them (one per label in split mode)
     gold = clf.labels_.indicator(examples, source=title)
     pred = clf.decide(clf.predict_proba(examples))
     metrics = score(gold, pred, list(clf.labels_.names), clf.labels_.multi_label)

@@ -59,7 +59,7 @@ def report(
         with step(f"scoring {len(dataset)} rows and drawing the plots"):
             index = write_report(
                 clf,
-                dataset.examples,
+                clf.prepare(dataset.examples, source=str(data)),  # one row per label in split mode
                 out,
                 title=title or f"{data.name}",
                 subtitle=f"model {model_dir} on {data}",

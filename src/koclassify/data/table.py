@@ -137,6 +137,14 @@ def parse_table(
     )
 
 
+def table_records(text: str, where: str, options: ReadOptions) -> tuple[list[str] | None, list[list[str]], str]:
+    """Header (``None`` for ``no_header``), raw cells of every row in :func:`parse_table`'s order, and the delimiter:
+    for writers that echo the input's own columns (``koclassify split``)."""
+    delimiter = "\t" if options.format == "tsv" else _csv_delimiter(text)
+    header, rows = _rows(text, where, delimiter, options.no_header)
+    return (None if options.no_header else header), [cells for _, cells in rows], delimiter
+
+
 # ------------------------------------------------------------------------------------------ parsing
 def _csv_delimiter(text: str) -> str:
     """',' unless the first line has none of them but has ';', '|' or a tab."""

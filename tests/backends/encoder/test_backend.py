@@ -198,7 +198,6 @@ os.write(1, line.encode())  # one write: the ranks share the pipe
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(os.environ.get("KOCLASSIFY_SLOW") != "1", reason="25 s of torchrun: set KOCLASSIFY_SLOW=1")
 def test_two_process_data_parallel_needs_no_code_change(bert_dir: Path, tmp_path: Path) -> None:
     """torchrun with two CPU processes (gloo): each rank takes half of the batches."""
     import subprocess
