@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from koclassify import Classifier, Example
+from koclassify.backends import hf_training
 from koclassify.backends.llm import train as llm_train
 from koclassify.errors import DataError, MissingDependencyError, ModelError
 
@@ -175,9 +176,9 @@ def test_option_errors() -> None:
     assert not Classifier("llm", model="m").backend.opts.checkpointing
     assert not Classifier("llm", model="m", qlora=True, gradient_checkpointing=False).backend.opts.checkpointing
     with pytest.raises(ModelError, match="checkpoint_dir"):
-        llm_train.resolve_resume(True, None)
+        hf_training.resolve_resume(True, None)
     with pytest.raises(ModelError, match="not a training checkpoint"):
-        llm_train.resolve_resume("/nonexistent/checkpoint-3", None)
+        hf_training.resolve_resume("/nonexistent/checkpoint-3", None)
     clone = Classifier("llm", model="m", epochs=2, checkpoint_dir="ck", resume=True).backend.clone()
     assert clone.options["epochs"] == 2 and json.dumps(clone.options)
     assert clone.options["checkpoint_dir"] is None and clone.options["resume"] is False  # folds never share runs
@@ -211,10 +212,10 @@ def test_lora_targets_follow_the_architecture() -> None:
     ]
     assert llm_train.target_modules_for("bert") is None  # PEFT's own default for the architecture
     assert llm_train.target_modules_for("llama", ["q_proj"]) == ["q_proj"]
-    assert llm_train.resolve_bf16("auto") == (torch.cuda.is_available() and torch.cuda.is_bf16_supported())
-    assert llm_train.resolve_bf16(True) is True
+    assert hf_training.resolve_bf16("auto") == (torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+    assert hf_training.resolve_bf16(True) is True
     with pytest.raises(ValueError, match="bf16"):
-        llm_train.resolve_bf16("yes")
+        hf_training.resolve_bf16("yes")
 
 
 DDP_SCRIPT = """

@@ -144,7 +144,7 @@ class EncoderBackend(Backend):
 
         from koclassify.backends.encoder.model import add_markers, device_for, load_classifier, load_tokenizer
         from koclassify.backends.encoder.train import TrainConfig, run_training
-        from koclassify.backends.llm.train import resolve_bf16
+        from koclassify.backends.hf_training import resolve_bf16
 
         o = self.options
         pos_weight = resolve_pos_weight(o["pos_weight"], y, labels.names, multi_label=labels.multi_label)
@@ -193,7 +193,7 @@ class EncoderBackend(Backend):
     def predict_proba(self, examples: Sequence[Example]) -> np.ndarray:
         from koclassify.backends.encoder.batch import WindowCollator
         from koclassify.backends.encoder.model import predict_rows
-        from koclassify.backends.llm.train import resolve_bf16
+        from koclassify.backends.hf_training import resolve_bf16
 
         labels = self.check_fitted()
         if not examples:

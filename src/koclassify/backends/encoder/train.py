@@ -13,7 +13,6 @@ that small data sets still log, checkpoint and pick a best epoch.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from typing import Any
 
 from koclassify.backends.encoder.batch import WindowCollator
 from koclassify.backends.encoder.windows import window_loss
-from koclassify.backends.llm.train import resolve_resume
+from koclassify.backends.hf_training import resolve_resume, sampling_args, warmup_args
 
 
 @dataclass
@@ -48,25 +47,9 @@ class TrainConfig:
     pos_weight: list[float] | None = None
 
 
-def argument_names() -> set[str]:
-    from transformers import TrainingArguments
-
-    return {f.name for f in dataclasses.fields(TrainingArguments)}
-
-
 def version_args(config: TrainConfig) -> dict[str, Any]:
     """Arguments whose names changed between transformers 4.x and 5.x."""
-    names = argument_names()
-    out: dict[str, Any] = {}
-    if "warmup_ratio" in names:  # 4.x
-        out["warmup_ratio"] = config.warmup
-    else:  # 5.x: a float in [0, 1) is a ratio of the total steps
-        out["warmup_steps"] = config.warmup
-    if "train_sampling_strategy" in names:
-        out["train_sampling_strategy"] = "group_by_length" if config.group_by_length else "random"
-    else:
-        out["group_by_length"] = config.group_by_length
-    return out
+    return {**warmup_args(config.warmup), **sampling_args(config.group_by_length)}
 
 
 def make_trainer_class() -> type:

@@ -106,13 +106,13 @@ class LLMBackend(Backend):
     ) -> LLMBackend:
         from transformers import set_seed
 
+        from koclassify.backends.hf_training import resolve_bf16
         from koclassify.backends.llm.persist import adapter_files, for_inference
         from koclassify.backends.llm.train import (
             TrainConfig,
             add_lora,
             load_causal_lm,
             load_tokenizer,
-            resolve_bf16,
             run_training,
         )
 

@@ -88,7 +88,8 @@ def check_label_tokens(directory: Path, meta: dict[str, Any], tokens: LabelToken
 
 def load_weights(directory: Path, meta: dict[str, Any], opts: LLMOptions) -> tuple[Any, dict[str, bytes]]:
     """The model for inference and, for merged models, the kept adapter files (re-saved with the model)."""
-    from koclassify.backends.llm.train import load_causal_lm, resolve_bf16
+    from koclassify.backends.hf_training import resolve_bf16
+    from koclassify.backends.llm.train import load_causal_lm
 
     bf16 = resolve_bf16(opts.bf16)
     adapter = directory / ADAPTER_DIR

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from koclassify.backends.hf_training import checkpointing_args, resolve_resume, sampling_args
 from koclassify.backends.llm.data import LabelTokenCollator, label_token_loss
 from koclassify.backends.llm.scoring import accepts_logits_to_keep
 from koclassify.errors import MissingDependencyError, ModelError
@@ -39,17 +40,6 @@ def target_modules_for(model_type: str, override: list[str] | str | None = None)
     if override:
         return override
     return TARGET_MODULES.get(model_type)
-
-
-def resolve_bf16(setting: bool | str) -> bool:
-    """``"auto"``: bf16 exactly when a CUDA GPU that supports it is present."""
-    if setting == "auto":
-        import torch
-
-        return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
-    if not isinstance(setting, bool):
-        raise ValueError(f"bf16 must be true, false or 'auto', got {setting!r}")
-    return setting
 
 
 def quantization_config() -> Any:
@@ -156,46 +146,6 @@ class TrainConfig:
     label_logits_only: bool = True  # project only label positions onto the vocabulary (when the model can)
 
 
-def _argument_names() -> set[str]:
-    import dataclasses
-
-    from transformers import TrainingArguments
-
-    return {f.name for f in dataclasses.fields(TrainingArguments)}
-
-
-def _checkpointing_args(enabled: bool) -> dict[str, Any]:
-    """Gradient (activation) checkpointing under the argument names this transformers version uses."""
-    kwargs = {"use_reentrant": False} if enabled else None  # non-reentrant: works with frozen inputs (LoRA)
-    prefix = "activation" if "activation_checkpointing" in _argument_names() else "gradient"
-    return {f"{prefix}_checkpointing": enabled, f"{prefix}_checkpointing_kwargs": kwargs}
-
-
-def _sampling_args(group_by_length: bool) -> dict[str, Any]:
-    """Length-grouped batches: ``train_sampling_strategy`` in recent transformers, ``group_by_length`` before."""
-    if "train_sampling_strategy" in _argument_names():
-        return {"train_sampling_strategy": "group_by_length" if group_by_length else "random"}
-    return {"group_by_length": group_by_length}
-
-
-def resolve_resume(resume: bool | str, checkpoint_dir: str | None) -> str | None:
-    """The checkpoint to resume from: ``True`` = the newest in ``checkpoint_dir`` (none yet: start afresh)."""
-    from transformers.trainer_utils import get_last_checkpoint
-
-    if resume is False or resume is None:
-        return None
-    if resume is True:
-        if not checkpoint_dir:
-            raise ModelError("resume=True needs checkpoint_dir= (where the checkpoints are written)")
-        if not Path(checkpoint_dir).is_dir():
-            return None
-        return get_last_checkpoint(checkpoint_dir)
-    path = Path(str(resume))
-    if not (path / "trainer_state.json").is_file():
-        raise ModelError(f"resume={str(resume)!r} is not a training checkpoint (no trainer_state.json)")
-    return str(path)
-
-
 def run_training(
     model: Any,
     tokenizer: Any,
@@ -229,8 +179,8 @@ def run_training(
             gradient_accumulation_steps=config.grad_accum,
             learning_rate=config.lr,
             bf16=config.bf16,
-            **_checkpointing_args(config.gradient_checkpointing),
-            **_sampling_args(config.group_by_length),
+            **checkpointing_args(config.gradient_checkpointing),
+            **sampling_args(config.group_by_length),
             eval_strategy="epoch" if dev_rows else "no",
             save_strategy=save_strategy,
             save_steps=config.save_steps or 500,
