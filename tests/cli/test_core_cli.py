@@ -29,7 +29,16 @@ def nikl_model(tmp_path_factory) -> Path:
 def test_train_writes_a_model_directory_with_tuned_thresholds(nikl_model: Path) -> None:
     config = json.loads((nikl_model / "config.json").read_text())
     assert config["backend"] == "linear"
-    assert config["labels"]["names"] == ["joy", "anticipation", "trust", "surprise", "disgust", "fear", "anger", "sadness"]
+    assert config["labels"]["names"] == [
+        "joy",
+        "anticipation",
+        "trust",
+        "surprise",
+        "disgust",
+        "fear",
+        "anger",
+        "sadness",
+    ]
     assert config["data_options"]["format"] == "nikl"
     assert config["calibration"]["source"] == "cv3"
     thresholds = json.loads((nikl_model / "thresholds.json").read_text())

@@ -47,7 +47,13 @@ def train(
     qlora: Annotated[
         bool, typer.Option("--qlora", help="llm: 4-bit QLoRA (needs koclassify[qlora] and a GPU)")
     ] = False,
-    features: Annotated[str | None, typer.Option("--features", help="linear: feature blocks, e.g. char,morph")] = None,
+    features: Annotated[
+        str | None,
+        typer.Option(
+            "--features",
+            help="linear: tfidf (default) | embed | tfidf+embed, or blocks char,word,morph,target,context,embed",
+        ),
+    ] = None,
     option: Annotated[
         list[str] | None, typer.Option("--option", "-O", help="backend option KEY=VALUE (repeatable)")
     ] = None,

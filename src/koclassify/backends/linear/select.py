@@ -1,0 +1,95 @@
+"""Choosing the embedding block's scale and the head on held-out rows, instead of guessing them.
+
+In the hybrid, the dense block's weight against the sparse blocks decides how much the regulariser lets each
+side speak; with the dense block alone the same factor acts as the regularisation strength. A few values are
+tried (and, on embeddings alone, an MLP head beside logistic regression), each fitted on the training part and
+scored on the validation part: the ``dev`` set when one is given, else a stratified 20% of the training rows.
+The score is threshold-free (thresholds are tuned later, elsewhere): micro average precision for multi-label,
+log-loss for multi-class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.metrics import average_precision_score, log_loss
+
+from koclassify.splits import kfold_indices
+
+SCALES = (0.25, 0.5, 1.0)  # 2 and 4 never won on KOTE or hate (docs/embed.md)
+HEADS = ("logistic", "mlp", "auto")
+MIN_ROWS = 20  # fewer training rows than this: no split is worth making, take the first candidate
+
+
+@dataclass(frozen=True)
+class Choice:
+    head: str  # "logistic" or "mlp"
+    scale: float | None  # dense-block factor for logistic heads; None for the MLP (it reads z-scores)
+
+
+def parse_scales(value: object) -> tuple[float, ...]:
+    """``"auto"`` -> the default grid; a number or a list of numbers -> those values."""
+    if value is None or value == "auto":
+        return SCALES
+    values = value if isinstance(value, (list, tuple)) else [value]
+    try:
+        scales = tuple(float(v) for v in values)
+    except (TypeError, ValueError):
+        raise ValueError(f"embed_scale must be 'auto', a number or a list of numbers, got {value!r}") from None
+    if not scales or any(s <= 0 for s in scales):
+        raise ValueError(f"embed_scale values must be > 0, got {value!r}")
+    return scales
+
+
+def candidates(head: str, scales: Sequence[float], *, sparse: bool, dense: bool) -> list[Choice]:
+    """What to try. The MLP only applies to embeddings alone (a hidden layer over a sparse vocabulary is huge)."""
+    if head not in HEADS:
+        raise ValueError(f"head must be one of {HEADS}, got {head!r}")
+    if head == "mlp" and (sparse or not dense):
+        raise ValueError("head='mlp' needs features='embed' (embeddings only, no TF-IDF blocks)")
+    if not dense:
+        return [Choice("logistic", None)]
+    logistic = [Choice("logistic", s) for s in scales]
+    if head == "mlp":
+        return [Choice("mlp", None)]
+    if head == "auto" and not sparse:
+        return logistic + [Choice("mlp", None)]
+    return logistic
+
+
+def holdout(y: np.ndarray, *, multi_label: bool, seed: int = 0) -> tuple[np.ndarray, np.ndarray] | None:
+    """A stratified 80/20 split of the training rows (``None`` when there are too few rows)."""
+    if len(y) < MIN_ROWS:
+        return None
+    return next(kfold_indices(y, folds=5, seed=seed, multi_label=multi_label))
+
+
+def score(probs: np.ndarray, y: np.ndarray, *, multi_label: bool) -> float:
+    """Higher is better."""
+    if multi_label:
+        present = y.sum(axis=0) > 0
+        if not present.any():
+            return 0.0
+        return float(average_precision_score(y[:, present], probs[:, present], average="micro"))
+    return -float(log_loss(y.argmax(axis=1), np.clip(probs, 1e-12, 1.0), labels=np.arange(y.shape[1])))
+
+
+def pick(
+    options: Sequence[Choice],
+    fit_and_predict: Callable[[Choice], np.ndarray],
+    y_val: np.ndarray,
+    *,
+    multi_label: bool,
+) -> tuple[Choice, dict[str, float]]:
+    """The candidate with the best validation score, and every candidate's score (for the model record)."""
+    scores = {}
+    for choice in options:
+        scores[_name(choice)] = score(fit_and_predict(choice), y_val, multi_label=multi_label)
+    best = max(options, key=lambda c: scores[_name(c)])
+    return best, scores
+
+
+def _name(choice: Choice) -> str:
+    return choice.head if choice.scale is None else f"{choice.head}@{choice.scale:g}"
