@@ -75,3 +75,55 @@ def test_word_block_and_class_weight_options() -> None:
     clf = Classifier(features="char,word", class_weight="balanced", C=1.0).fit(texts, ["p", "n", "p", "n"] * 5)
     assert clf.backend.features.blocks == ["char", "word"]
     assert clf.predict("좋아요 진짜") == "p"
+
+
+def test_char_ngrams_counted_per_distinct_word_equal_sklearn() -> None:
+    """The per-eojeol sparse product gives exactly TfidfVectorizer.transform (case folding, empty texts too)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from koclassify.backends.linear.features import char_wb_transform
+
+    train = ["배송이 빨라요 좋아요", "배송 느려요 별로", "ABC 제품 좋아요!!", "그냥  그래요\t보통"] * 3
+    test = ["배송이 빨라요 빨라요", "", "   ", "abc 제품 Good", "처음 보는 단어들뿐"]
+    vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, dtype=np.float32).fit(train)
+    expected = vec.transform(test)
+    got = char_wb_transform(vec, test)
+    assert got.shape == expected.shape
+    assert abs(got - expected).max() < 1e-6
+    assert char_wb_transform(vec, []).shape == (0, len(vec.vocabulary_))
+
+
+def test_a_loaded_model_knows_the_morphemes_of_its_training_words(tmp_path, monkeypatch) -> None:
+    """The model directory keeps the Kiwi analyses of its training pieces; a fresh process needs Kiwi only for new
+    ones, and predicts exactly as the process that trained it."""
+    from koclassify.backends.linear import morphs
+
+    texts = ["배송이 정말 빨라요", "포장이 엉망이라 실망", "품질이 훌륭해요", "다시는 안 사요"] * 5
+    clf = Classifier().fit(texts, ["p", "n", "p", "n"] * 5)
+    before = clf.predict_proba(texts[:4])
+    clf.save(tmp_path / "m")
+    assert (tmp_path / "m" / "backend" / "morphs.tsv.gz").is_file()
+
+    morphs._cache.clear()
+    loaded = Classifier.load(tmp_path / "m")
+    assert "빨라요" in morphs._cache
+
+    def no_kiwi(words):
+        raise AssertionError(f"Kiwi called for {words}")
+
+    monkeypatch.setattr(morphs, "_kiwi", lambda: type("K", (), {"tokenize": staticmethod(no_kiwi)})())
+    np.testing.assert_allclose(loaded.predict_proba(texts[:4]), before, atol=1e-7)
+    monkeypatch.undo()
+    loaded.predict_proba(["처음 보는 문장"])  # new eojeol still go to Kiwi
+    assert "처음" in morphs._cache
+    loaded.save(tmp_path / "again")  # a re-saved model keeps the analyses it loaded
+    assert (tmp_path / "again" / "backend" / "morphs.tsv.gz").is_file()
+
+
+def test_a_damaged_analyses_file_is_a_clear_model_error(tmp_path) -> None:
+    from koclassify.errors import ModelError
+
+    Classifier().fit(["좋아요", "싫어요"] * 10, ["p", "n"] * 10).save(tmp_path / "m")
+    (tmp_path / "m" / "backend" / "morphs.tsv.gz").write_bytes(b"not gzip")
+    with pytest.raises(ModelError, match="morphs.tsv.gz|linear weights"):
+        Classifier.load(tmp_path / "m")

@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from koclassify.backends.base import Backend
+from koclassify.backends.linear import morphs
 from koclassify.backends.linear.dense import DenseBlock
 from koclassify.backends.linear.features import FeatureUnion
 from koclassify.backends.linear.head import LinearHead, fit_head
@@ -32,6 +33,7 @@ __all__ = ["DEFAULT_BLOCKS", "LinearBackend"]
 
 META_FILE = "linear.json"
 ARRAYS_FILE = "arrays.npz"
+MORPHS_FILE = "morphs.tsv.gz"  # Kiwi analyses of the training pieces: seeds the cache on load
 
 Head = LinearHead | MLPHead  # both expose predict_proba(X) and kind
 
@@ -233,6 +235,8 @@ class LinearBackend(Backend):
             arrays.update(coef=self.head.coef, intercept=self.head.intercept)
         write_json(directory / META_FILE, meta)
         np.savez(directory / ARRAYS_FILE, **arrays)
+        if self.features is not None and "morph" in self.features.blocks and self.features.train_pieces:
+            morphs.save_analyses(directory / MORPHS_FILE, self.features.train_pieces)
 
     @classmethod
     def load(cls, directory: Path, options: dict[str, Any], labels: LabelSpace) -> LinearBackend:
@@ -246,13 +250,15 @@ class LinearBackend(Backend):
             backend.selection = head_meta.get("selection", {})
             if meta.get("features"):
                 backend.features = FeatureUnion.from_state(meta["features"], arrays)
+                if (directory / MORPHS_FILE).is_file():
+                    backend.features.train_pieces = morphs.load_analyses(directory / MORPHS_FILE)
             if meta.get("dense"):
                 backend.dense = DenseBlock.from_state(meta["dense"], arrays, options.get("embed_cache"))
             if backend.choice.head == "mlp":
                 backend.head = MLPHead.from_arrays(head_meta["kind"], arrays, len(labels))
             else:
                 backend.head = LinearHead(head_meta["kind"], arrays["coef"], arrays["intercept"])
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:
             raise ModelError(f"{directory}: cannot load linear weights: {exc}") from None
         backend._check_shapes(directory, labels)
         backend.labels = labels

