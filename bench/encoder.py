@@ -13,6 +13,7 @@ examples per second of wall time including tokenisation (both).
 
     python bench/encoder.py --shape small --device cpu --threads 1   # CPU
     python bench/encoder.py --shape base --examples 4096             # GPU: BERT-base shape
+    python bench/encoder.py --shape base --device cpu --examples 128 --onnx   # CPU serving: torch vs ONNX Runtime
 """
 
 from __future__ import annotations
@@ -103,7 +104,31 @@ def ours_run(model_dir: str, texts: list[str], labels: list[str], batch: int) ->
         torch.cuda.synchronize()
     infer_s = time.perf_counter() - start
     stats = clf.backend.train_stats_
-    return {"train_sps": len(texts) / stats["runtime_s"], "infer_sps": len(texts) / infer_s, "bf16": stats["bf16"]}
+    return {"train_sps": len(texts) / stats["runtime_s"], "infer_sps": len(texts) / infer_s, "bf16": stats["bf16"],
+            "clf": clf}  # fmt: skip
+
+
+def onnx_runs(clf: object, texts: list[str], tmp: str, threads: int) -> list[tuple[str, float, float]]:
+    """Inference samples/s of the same trained model exported to ONNX (fp32, int8), with the largest probability
+    difference from torch: ``koclassify export onnx`` then ``Classifier.load`` (ONNX Runtime, CPU)."""
+    from koclassify import Classifier
+    from koclassify.backends.encoder.onnx import OnnxForward
+    from koclassify.export import export_onnx
+
+    reference = clf.predict_proba(texts)
+    out = []
+    for int8 in (False, True):
+        directory = Path(tmp) / f"onnx-{'int8' if int8 else 'fp32'}"
+        clf.save(directory)
+        result = export_onnx(directory, int8=int8)
+        loaded = Classifier.load(directory)
+        loaded.backend.onnx = OnnxForward(result.path, len(loaded.labels_), threads)
+        start = time.perf_counter()
+        probs = loaded.predict_proba(texts)
+        rate = len(texts) / (time.perf_counter() - start)
+        out.append((f"koclassify encoder, export onnx{' --int8' if int8 else ''} (ONNX Runtime)", rate,
+                    float(abs(probs - reference).max())))  # fmt: skip
+    return out
 
 
 def main() -> None:
@@ -113,6 +138,7 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=None, help="default: 4096 on a GPU, 256 on CPU")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--onnx", action="store_true", help="also time inference after `export onnx` (CPU)")
     args = parser.parse_args()
     if args.device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = ""  # before torch is imported
@@ -139,6 +165,7 @@ def main() -> None:
         lengths = [len(tokenizer(t)["input_ids"]) for t in texts]
         plain = plain_run(str(model_dir), texts, labels, args.batch_size)
         ours = ours_run(str(model_dir), texts, labels, args.batch_size)
+        exported = onnx_runs(ours["clf"], texts, tmp, torch.get_num_threads()) if args.onnx else []
     device = torch.cuda.get_device_name() if cuda else f"cpu, {torch.get_num_threads()} threads"
     print(f"device: {device}; model: random BERT, shape {shape!r}; torch {torch.__version__}")
     print(
@@ -156,6 +183,8 @@ def main() -> None:
         f"speed-up: training {ours['train_sps'] / plain['train_sps']:.2f}x, "
         f"inference {ours['infer_sps'] / plain['infer_sps']:.2f}x"
     )
+    for name, rate, diff in exported:
+        print(f"{name:<62}{'-':>16}{rate:>16.1f}   {rate / ours['infer_sps']:.2f}x torch, max |dp| {diff:.1e}")
 
 
 if __name__ == "__main__":

@@ -9,10 +9,12 @@ Directory layout written by :meth:`EncoderBackend.save`::
     encoder.json    window / target settings, statistics of the training run
     tokenizer/      the tokenizer (with the entity markers, when used)
     model/          config.json + model.safetensors of the fine-tuned AutoModelForSequenceClassification
+    model.onnx      optional, written by ``koclassify export onnx``: used for prediction on CPU (``runtime``)
 """
 
 from __future__ import annotations
 
+import shutil
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from koclassify.backends.base import Backend
+from koclassify.backends.encoder.onnx import ONNX_FILE, RUNTIMES, OnnxForward, resolve_runtime
 from koclassify.backends.encoder.tokenize import DEFAULT_MARKERS, TARGET_MODES, UNK_WARN_RATE, WindowEncoder
 from koclassify.backends.encoder.windows import AGGREGATES, EncoderOptionError, resolve_pos_weight
 from koclassify.data.example import Example
@@ -51,6 +54,8 @@ class EncoderBackend(Backend):
         seed, checkpoint_dir, resume: reproducibility, where checkpoints go, and resuming (``true``: the newest
             checkpoint in ``checkpoint_dir``, or a checkpoint path).
         eval_windows: windows per prediction forward pass.
+        runtime: ``auto`` (ONNX Runtime when the model directory holds ``model.onnx``, onnxruntime is installed
+            and there is no GPU; else torch), ``torch`` or ``onnx``. ``onnx_threads``: its intra-op threads.
     """
 
     name = "encoder"
@@ -80,6 +85,8 @@ class EncoderBackend(Backend):
         checkpoint_dir: str | None = None,
         resume: bool | str = False,
         eval_windows: int = 64,
+        runtime: str = "auto",
+        onnx_threads: int | None = None,
     ) -> None:
         if not model:
             raise ModelError("the encoder backend needs model=NAME_OR_PATH (e.g. klue/roberta-base or a local dir)")
@@ -96,6 +103,8 @@ class EncoderBackend(Backend):
             raise EncoderOptionError(
                 f"max_length={max_length} minus max_target_tokens={max_target_tokens} must exceed stride={stride}"
             )
+        if runtime not in RUNTIMES:
+            raise EncoderOptionError(f"runtime must be one of {list(RUNTIMES)}, got {runtime!r}")
         if len(markers) != 2:
             raise EncoderOptionError(f"markers must be two strings (opening, closing), got {markers!r}")
         super().__init__(
@@ -104,12 +113,15 @@ class EncoderBackend(Backend):
             max_length=max_length, stride=stride, aggregate=aggregate, target_mode=target_mode,
             max_target_tokens=max_target_tokens, markers=list(markers), pos_weight=pos_weight, bf16=bf16,
             group_by_length=group_by_length, seed=seed, checkpoint_dir=str(checkpoint_dir) if checkpoint_dir else None,
-            resume=resume if isinstance(resume, bool) else str(resume), eval_windows=eval_windows,
+            resume=resume if isinstance(resume, bool) else str(resume), eval_windows=eval_windows, runtime=runtime,
+            onnx_threads=onnx_threads,
         )  # fmt: skip
         self.model: Any = None
         self.tokenizer: Any = None
         self.encoder: WindowEncoder | None = None
         self.train_stats_: dict[str, Any] = {}
+        self.onnx_path: Path | None = None  # the ONNX export beside the weights, when there is one
+        self.onnx: OnnxForward | None = None  # its session, when prediction runs on ONNX Runtime
 
     def clone(self) -> EncoderBackend:
         """An unfitted twin that neither resumes nor shares checkpoints (cross-validation folds are separate runs)."""
@@ -192,7 +204,7 @@ class EncoderBackend(Backend):
     # --------------------------------------------------------------- inference
     def predict_proba(self, examples: Sequence[Example]) -> np.ndarray:
         from koclassify.backends.encoder.batch import WindowCollator
-        from koclassify.backends.encoder.model import predict_rows
+        from koclassify.backends.encoder.model import predict_rows, torch_forward
         from koclassify.backends.hf_training import resolve_bf16
 
         labels = self.check_fitted()
@@ -200,10 +212,16 @@ class EncoderBackend(Backend):
             return np.zeros((0, len(labels)))
         rows, _ = self._rows(examples, None, labels.multi_label)
         collator = WindowCollator(self.tokenizer.pad_token_id, token_types=self._token_types())
+        if self.onnx is not None:
+            forward, device = self.onnx, "cpu"
+        else:
+            forward, device = torch_forward(self.model), next(self.model.parameters()).device
         return predict_rows(
-            self.model,
+            forward,
             rows,
             collator,
+            n_labels=len(labels),
+            device=device,
             multi_label=labels.multi_label,
             aggregate=self.options["aggregate"],
             max_windows=int(self.options["eval_windows"]),
@@ -216,6 +234,8 @@ class EncoderBackend(Backend):
         directory.mkdir(parents=True, exist_ok=True)
         self.tokenizer.save_pretrained(directory / TOKENIZER_DIR)
         self.model.save_pretrained(directory / MODEL_DIR)  # safetensors
+        if self.onnx_path is not None and self.onnx_path.resolve() != (directory / ONNX_FILE).resolve():
+            shutil.copyfile(self.onnx_path, directory / ONNX_FILE)
         write_json(
             directory / META_FILE,
             {"format_version": FORMAT_VERSION, "base_model": self.options["model"], "train_stats": self.train_stats_},
@@ -239,4 +259,18 @@ class EncoderBackend(Backend):
         backend.encoder = backend._window_encoder()
         backend.train_stats_ = meta.get("train_stats", {})
         backend.labels = labels
+        if (directory / ONNX_FILE).is_file():
+            backend.onnx_path = directory / ONNX_FILE
+        if resolve_runtime(backend.options["runtime"], directory) == "onnx":
+            if backend.onnx_path is None:
+                raise ModelError(f"{directory}: runtime=onnx but there is no {ONNX_FILE}: run koclassify export onnx")
+            backend.onnx = OnnxForward(backend.onnx_path, len(labels), backend.options["onnx_threads"])
         return backend
+
+    def export_onnx(self, directory: Path, *, int8: bool = False) -> Path:
+        """Write ``model.onnx`` into this backend's saved ``directory``; later loads predict with it on CPU."""
+        from koclassify.backends.encoder.onnx import export_onnx
+
+        self.check_fitted()
+        self.onnx_path = export_onnx(self.model, directory / ONNX_FILE, token_types=self._token_types(), int8=int8)
+        return self.onnx_path

@@ -9,7 +9,7 @@ training statistics rather than silently accepted.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -89,23 +89,29 @@ def device_for(model: Any) -> Any:
     return model.to(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}").eval()
 
 
+def torch_forward(model: Any) -> Callable[[dict[str, Any]], Any]:
+    """The model's forward as ``inputs -> logits`` (what :func:`predict_rows` calls; ONNX Runtime offers the same)."""
+    return lambda inputs: model(**inputs).logits
+
+
 def predict_rows(
-    model: Any,
+    forward: Callable[[dict[str, Any]], Any],
     rows: Sequence[dict[str, Any]],
     collator: WindowCollator,
     *,
+    n_labels: int,
+    device: Any,
     multi_label: bool,
     aggregate: str,
     max_windows: int = 64,
     bf16: bool = False,
 ) -> np.ndarray:
-    """(n, L) probabilities: windows batched (shortest first), classified, aggregated per example."""
+    """(n, L) probabilities: windows batched (shortest first), classified by ``forward``, aggregated per example."""
     import contextlib
 
     import torch
 
-    device = next(model.parameters()).device
-    n_labels = int(model.config.num_labels)
+    device = torch.device(device)
     out = np.zeros((len(rows), n_labels), dtype=np.float64)
     cast = (
         torch.autocast(device_type=device.type, dtype=torch.bfloat16)
@@ -117,7 +123,7 @@ def predict_rows(
         owner = batch.pop("owner").to(device)
         inputs = {k: v.to(device) for k, v in batch.items() if k != "labels"}
         with torch.inference_mode(), cast:
-            logits = model(**inputs).logits
+            logits = forward(inputs)
         log_p, _ = aggregate_log_probs(logits, owner, len(indices), multi_label=multi_label, how=aggregate)
         out[indices] = log_p.exp().double().cpu().numpy()
     return out
