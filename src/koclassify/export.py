@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
+from koclassify.api import BACKEND_DIR
 from koclassify.errors import KoclassifyError
 
-BACKEND_DIR = "backend"
 # sentences of several lengths and registers: the export is checked on them against the torch model
 PROBE = [
     "배송이 빨라서 좋아요",

@@ -121,9 +121,7 @@ class OnnxForward:
 
 def resolve_runtime(runtime: str, directory: Path | None) -> str:
     """``auto``: ONNX when the model directory holds an export, onnxruntime is installed and no GPU is present."""
-    if runtime not in RUNTIMES:
-        raise ValueError(f"runtime must be one of {list(RUNTIMES)}, got {runtime!r}")
-    if runtime != "auto":
+    if runtime != "auto":  # the backend's constructor has checked it is one of RUNTIMES
         return runtime
     if directory is None or not (directory / ONNX_FILE).is_file() or not onnxruntime_available():
         return "torch"
