@@ -22,7 +22,8 @@ def test_torchrun_cli_trains_on_every_rank_and_saves_once(neox_dir: Path, tmp_pa
     data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     out = tmp_path / "model"
     env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
-    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "-m", "koclassify", "train",
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
+    command = [*torchrun, "-m", "koclassify", "train",
                str(data), "--backend", "llm", "--model", str(neox_dir), "--epochs", "1", "--batch-size", "2",
                "--calibrate", "none", "--out", str(out)]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
