@@ -1,14 +1,23 @@
-"""Quality and cost of the default ``linear`` backend vs a plain scikit-learn baseline, on real Korean data.
+"""Quality and cost of the default ``linear`` backend and of the issue-16 levers, on real Korean data.
 
-Baseline: TfidfVectorizer(char_wb, 1-4) + LogisticRegression at threshold 0.5 (one-vs-rest for multi-label).
-Ours: ``koclassify.Classifier()`` as the CLI trains it (multi-label thresholds tuned by 5-fold CV on the
-training set, micro-F1 objective; multi-class uses argmax). Both see the same rows; times are measured in
-this run on this machine. Our predict throughput is a fresh process's: the model is saved, the eojeol cache
-emptied and the model loaded again (which seeds the cache with its training eojeol; the load time is printed
-apart), so every eojeol the model never saw goes through Kiwi.
+Rows, all in one run on the same data:
+- ``sklearn baseline``: TfidfVectorizer(char_wb, 1-4) + LogisticRegression at threshold 0.5 (one-vs-rest for
+  multi-label);
+- ``before``: today's default reproduced (multi-label: thresholds tuned by 5-fold CV under plain thresholding,
+  ``at_least_one`` only when every training row has a label, falling back to the most probable label;
+  multi-class: argmax);
+- ``rule`` (multi-label): the decision rule chosen by the share of labelled rows (>= 99%), the fallback by
+  p / threshold, thresholds searched under the rule;
+- ``rule+stack`` / ``rule+stack=auto``: plus the second stage over all labels' log-odds (always / when its
+  out-of-fold score is better);
+- ``nb=on`` / ``nb=auto``: NB-weighted TF-IDF features (always / chosen on a 20% holdout).
+Differences are against ``before``. Our predict throughput is a fresh process's: the model is saved, the eojeol
+cache emptied and the model loaded again (which seeds the cache with its training eojeol; the load time is
+printed apart), so every eojeol the model never saw goes through Kiwi.
 
-    python bench/quality.py                 # all datasets (about 5 minutes on 2 cores)
+    python bench/quality.py                 # all datasets
     python bench/quality.py --only kote     # one of: kote, hate, nsmc
+    python bench/quality.py --only kote --max-train 1000 --max-test 1000 --multi-label-variants before,rule
 """
 
 from __future__ import annotations
@@ -29,7 +38,11 @@ from koclassify import Classifier
 from koclassify.data.options import ReadOptions
 from koclassify.data.read import read_examples
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# ../shared/data from the project root; from a worktree (/work/wt/NAME) the nearest parent that has shared/data
+DATA = next(
+    (p / "shared" / "data" for p in Path(__file__).resolve().parents[1:] if (p / "shared" / "data").is_dir()),
+    Path(__file__).resolve().parents[1].parent / "shared" / "data",
+)
 warnings.filterwarnings("ignore")
 
 
@@ -73,17 +86,23 @@ def baseline(train, test, labels, multi_label):
     return pred, train_s, pred_rate
 
 
-def ours(train, test, label_names, multi_label, features=None):
-    t0 = time.perf_counter()
-    options = {"features": features} if features else {}
-    clf = Classifier(multi_label=multi_label, **options).fit(train, labels=label_names)
-    if multi_label:
-        oof = clf.cross_val_proba(train, folds=5)
-        clf.calibrate(probs=oof, gold=clf.labels_.indicator(train), objective="micro-f1")
-    train_s = time.perf_counter() - t0
+def before_calibration(clf, oof, gold):
+    """Today's default, reproduced on the same fitted model: ``decision=auto`` only when *every* training row has
+    a label, the fallback by probability, thresholds searched under plain thresholding, no second stage."""
+    from koclassify.calibration import find_thresholds
+    from koclassify.decision import DecisionRule
+
+    rule = "at_least_one" if bool(gold.any(axis=1).all()) else "threshold"
+    clf.decision_ = DecisionRule(rule, fallback="prob")
+    clf.stack_ = None
+    clf.thresholds_ = find_thresholds(oof, gold, objective="micro-f1").thresholds
+
+
+def fresh_rate(clf, test):
+    """Texts/s of a fresh process: save, empty the morpheme cache, load (seeding it from the model), predict."""
     from koclassify.backends.linear import morphs
 
-    with tempfile.TemporaryDirectory() as tmp:  # predict as a fresh process does: load the saved model
+    with tempfile.TemporaryDirectory() as tmp:
         clf.save(Path(tmp) / "model")
         morphs._cache.clear()  # nothing analysed yet but what the model directory keeps
         t0 = time.perf_counter()
@@ -91,8 +110,50 @@ def ours(train, test, label_names, multi_label, features=None):
         load_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     pred = clf.decide(clf.predict_proba(test))
-    pred_rate = len(test) / (time.perf_counter() - t0)
-    return clf, pred, train_s, pred_rate, load_s
+    return clf, pred, len(test) / (time.perf_counter() - t0), load_s
+
+
+def variants(train, test, label_names, multi_label, features=None, which=("before", "nb")):
+    """Yield (name, predictions, train seconds, texts/s, load s, note) for today's default and the levers.
+
+    Multi-label: one model (+ 5-fold out-of-fold probabilities) serves ``before``, ``rule`` (decision by the
+    data's labelled share, p / threshold fallback, search under the rule) and ``rule+stack``; ``nb`` variants
+    train their own. Train seconds = fit + out-of-fold + that variant's calibration.
+    Multi-class: argmax, so only ``nb`` (on / auto) differs from ``before``.
+    """
+    base = {"features": features} if features else {}
+    for nb in [v for v in ("off", "on", "auto") if v == "off" or any(w.startswith(f"nb={v}") for w in which)]:
+        t0 = time.perf_counter()
+        clf = Classifier(multi_label=multi_label, nb=nb, stack="off", **base).fit(train, labels=label_names)
+        note = clf.backend.choice.name if clf.backend.selection else ""
+        if not multi_label:
+            train_s = time.perf_counter() - t0
+            clf, pred, rate, load_s = fresh_rate(clf, test)
+            yield ("before" if nb == "off" else f"nb={nb}"), pred, train_s, rate, load_s, note
+            continue
+        oof = clf.cross_val_proba(train, folds=5)
+        gold = clf.labels_.indicator(train)
+        fit_s = time.perf_counter() - t0
+        probs = None
+        steps = [("before", None), ("rule", "off"), ("rule+stack", "on"), ("rule+stack=auto", "auto")]
+        for name, stack in steps:
+            name = name if nb == "off" else f"nb={nb} {name}"
+            if name not in which:
+                continue
+            t0 = time.perf_counter()
+            if stack is None:
+                before_calibration(clf, oof, gold)
+            else:
+                clf.decision_ = clf._default_rule(clf.labels_, gold)
+                clf.calibrate(probs=oof, gold=gold, objective="micro-f1", stack=stack)
+            cal_s = time.perf_counter() - t0
+            if probs is None:
+                fresh, _, rate, load_s = fresh_rate(clf, test)
+                probs = fresh.predict_proba(test, use_stack=False)
+            final = clf.stack_.apply(probs) if clf.stack_ is not None else probs
+            info = clf.calibration_.get("stack", {}) if stack else {}
+            extra = f"stack {'used' if info.get('used') else 'not used'}" if stack == "auto" else ""
+            yield name, clf.decide(final), fit_s + cal_s, rate, load_s, " ".join(x for x in (note, extra) if x)
 
 
 def scores(gold, pred, multi_label):
@@ -103,36 +164,62 @@ def scores(gold, pred, multi_label):
     return {"accuracy": accuracy_score(g, p), "macro_f1": f1_score(g, p, average="macro")}
 
 
-def run(name, train_set, test_set, n_train=None, features=None):
+def run(name, train_set, test_set, n_train=None, features=None, which=("before",), n_test=None):
     train = train_set.examples[:n_train] if n_train else train_set.examples
-    test = test_set.examples
+    test = test_set.examples[:n_test] if n_test else test_set.examples
     multi = bool(train_set.options.multi_label) or any(len(ex.labels) != 1 for ex in train)
-    clf, pred, o_train, o_rate, o_load = ours(train, test, train_set.label_names, multi, features)
-    gold = clf.labels_.indicator(test)
-    b_pred, b_train, b_rate = baseline(train, test, clf.labels_, multi)
-    o, b = scores(gold, pred, multi), scores(gold, b_pred, multi)
-    metric_txt = "  ".join(f"{k} {o[k]:.4f} vs {b[k]:.4f} ({(o[k] - b[k]) * 100:+.1f} pt)" for k in o)
-    rate = f"{o_rate:,.0f} vs {b_rate:,.0f} texts/s ({o_rate / b_rate:.2f}x)"
-    print(f"| {name} | {len(train)} | {metric_txt} | {o_train:.1f} s vs {b_train:.1f} s | {rate} | {o_load:.2f} s |",
-          flush=True)  # fmt: skip
+    gold = b_rate = None
+    ref: dict = {}
+    for variant, pred, train_s, rate, load_s, note in variants(train, test, train_set.label_names, multi, features,
+                                                                which):  # fmt: skip
+        if gold is None:
+            from koclassify.data.labels import LabelSpace
+
+            space = LabelSpace.from_examples(train, multi_label=multi, names=train_set.label_names)
+            gold = space.indicator(test)
+            b_pred, b_train, b_rate = baseline(train, test, space, multi)
+            b = scores(gold, b_pred, multi)
+            metric_txt = "  ".join(f"{k} {b[k]:.4f}" for k in b)
+            print(f"| {name} | {len(train)} | sklearn baseline | {metric_txt} | {b_train:.1f} s | {b_rate:,.0f} texts/s"
+                  " | |", flush=True)  # fmt: skip
+        o = scores(gold, pred, multi)
+        if variant == "before":
+            ref = {"scores": o, "train": train_s}
+            metric_txt = "  ".join(f"{k} {o[k]:.4f}" for k in o)
+            time_txt = f"{train_s:.1f} s"
+        else:
+            metric_txt = "  ".join(f"{k} {o[k]:.4f} ({(o[k] - ref['scores'][k]) * 100:+.2f} pt)" for k in o)
+            time_txt = f"{train_s:.1f} s ({train_s / ref['train']:.2f}x)"
+        rate_txt = f"{rate:,.0f} texts/s ({rate / b_rate:.2f}x baseline), load {load_s:.2f} s"
+        print(f"| {name} | {len(train)} | {variant} | {metric_txt} | {time_txt} | {rate_txt} | {note} |", flush=True)
+
+
+MULTI_LABEL_VARIANTS = "before,rule,rule+stack,rule+stack=auto,nb=on before,nb=on rule+stack=auto"
+MULTI_CLASS_VARIANTS = "before,nb=on,nb=auto"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", choices=["kote", "hate", "nsmc"])
     parser.add_argument("--nsmc-sizes", default="10000,50000,0", help="0 = all rows")
-    parser.add_argument("--features", help="ours with other feature blocks, e.g. char,word (no Kiwi)")
+    parser.add_argument("--features", help="ours with other feature blocks, e.g. char,word (no Kiwi) or tfidf+embed")
+    parser.add_argument("--multi-label-variants", default=MULTI_LABEL_VARIANTS, help="comma-separated (KOTE)")
+    parser.add_argument("--multi-class-variants", default=MULTI_CLASS_VARIANTS, help="comma-separated (hate, nsmc)")
+    parser.add_argument("--max-train", type=int, help="first rows of KOTE / hate training data only (quick runs)")
+    parser.add_argument("--max-test", type=int, help="first test rows only (quick runs)")
     args = parser.parse_args()
-    print("| data | train rows | ours vs baseline | train time | predict throughput | load (ours) |")
-    print("|---|---|---|---|---|---|")
+    cut = {"n_train": args.max_train, "n_test": args.max_test}
+    ml, mc = args.multi_label_variants.split(","), args.multi_class_variants.split(",")
+    print("| data | train rows | variant | test scores (vs before) | train time | predict throughput | chosen |")
+    print("|---|---|---|---|---|---|---|")
     if args.only in (None, "kote"):
-        run("KOTE (val->test, 44 labels)", *kote(), features=args.features)
+        run("KOTE (val->test, 44 labels)", *kote(), features=args.features, which=ml, **cut)
     if args.only in (None, "hate"):
-        run("korean-hate-speech (hate)", *hate(), features=args.features)
+        run("korean-hate-speech (hate)", *hate(), features=args.features, which=mc, **cut)
     if args.only in (None, "nsmc"):
         tr, te = nsmc()
         for n in (int(x) for x in args.nsmc_sizes.split(",")):
-            run("nsmc-reviews", tr, te, n_train=n or None, features=args.features)
+            run("nsmc-reviews", tr, te, n_train=n or None, features=args.features, which=mc, n_test=args.max_test)
 
 
 if __name__ == "__main__":

@@ -138,3 +138,61 @@ def test_thresholds_round_trip_and_change_predictions(tmp_path) -> None:
     loaded = Classifier.load(tmp_path / "m")
     assert loaded.thresholds_dict() == clf.thresholds_dict()
     assert loaded.predict(texts) == after
+
+
+# ---------------------------------------------------------------- search under the decision rule (issue 16)
+def test_rule_counts_equal_applying_the_rule_at_every_grid_point() -> None:
+    from koclassify.calibration import rule_counts
+    from koclassify.decision import DecisionRule
+
+    rng = np.random.default_rng(0)
+    grid = grid_points(0.05)
+    for _ in range(5):
+        probs = np.round(rng.random((30, 4)), 2)  # rounded: ties between p / t ratios do occur
+        gold = rng.random((30, 4)) < 0.3
+        thresholds = np.round(rng.random(4), 1)
+        for fallback in ("ratio", "prob"):
+            rule = DecisionRule("at_least_one", fallback=fallback)
+            for j in range(4):
+                tp, fp, fn = rule_counts(probs, gold, thresholds, j, grid, rule)
+                for g, t in enumerate(grid):
+                    pred = rule.apply(probs, np.where(np.arange(4) == j, t, thresholds))
+                    assert (pred & gold).sum(0).tolist() == tp[:, g].tolist()
+                    assert (pred & ~gold).sum(0).tolist() == fp[:, g].tolist()
+                    assert (~pred & gold).sum(0).tolist() == fn[:, g].tolist()
+
+
+def test_search_under_at_least_one_finds_the_optimum_that_plain_thresholds_miss() -> None:
+    """Row 5 ([0.35, 0.45], gold A) passes nothing: plain thresholding does not care how low A's threshold is
+    (0.1 ties with 0.4), but at_least_one fills the row by p / threshold, and only A at 0.4 wins it back."""
+
+    from koclassify.calibration import rule_score
+    from koclassify.decision import DecisionRule
+
+    probs = np.array([[0.65, 0.65], [0.65, 0.55], [0.35, 0.85], [0.85, 0.65], [0.35, 0.45], [0.55, 0.05]])
+    gold = np.array([[1, 0], [1, 0], [0, 1], [1, 0], [1, 0], [1, 0]], dtype=bool)
+    rule = DecisionRule("at_least_one")
+    grid = grid_points(0.1)
+    best = max(rule_score(probs, gold, np.array(t), rule, "micro-f1")[0] for t in itertools.product(grid, repeat=2))
+    plain = find_thresholds(probs, gold, grid=0.1)
+    aware = find_thresholds(probs, gold, grid=0.1, rule=rule)
+    assert best == 1.0
+    assert rule_score(probs, gold, plain.thresholds, rule, "micro-f1")[0] < 0.95
+    assert aware.score == best
+    assert (rule.apply(probs, aware.thresholds) == gold).all()
+
+
+@pytest.mark.parametrize("objective", ["micro-f1", "macro-f1", "accuracy"])
+def test_search_under_the_rule_never_loses_to_plain_thresholds_under_that_rule(objective) -> None:
+    from koclassify.calibration import rule_score
+    from koclassify.decision import DecisionRule
+
+    rng = np.random.default_rng(3)
+    gold = rng.random((300, 6)) < 0.2
+    gold[np.arange(300), rng.integers(0, 6, 300)] = True  # every row has a label
+    probs = np.clip(gold * 0.3 + rng.random((300, 6)) * 0.7, 0, 1)
+    rule = DecisionRule("at_least_one")
+    plain = find_thresholds(probs, gold, objective=objective)
+    aware = find_thresholds(probs, gold, objective=objective, rule=rule)
+    assert aware.score >= rule_score(probs, gold, plain.thresholds, rule, objective)[0] - 1e-12
+    assert aware.score == pytest.approx(rule_score(probs, gold, aware.thresholds, rule, objective)[0])

@@ -18,7 +18,7 @@ from koclassify import __version__
 from koclassify.backends.base import Backend, get_backend_class
 from koclassify.data.example import Example
 from koclassify.data.labels import LabelSpace
-from koclassify.decision import DecisionRule
+from koclassify.decision import DecisionRule, auto_rule
 from koclassify.errors import DataError, ModelError
 from koclassify.fields import (
     StepReport,
@@ -67,8 +67,9 @@ class Classifier:
     Args:
         backend: registered backend name (``linear``, ``encoder``, ``llm``) or a :class:`Backend` instance.
         multi_label: force the task type; inferred from the training labels when ``None``.
-        decision: ``auto`` (``argmax`` for multi-class; for multi-label ``at_least_one`` when every training
-            row has a label, else ``threshold``), or one of ``threshold``, ``at_least_one``, ``max_labels``.
+        decision: ``auto`` (``argmax`` for multi-class; for multi-label ``at_least_one`` when at least 99% of
+            the training rows have a label, else ``threshold``; the share is recorded in ``decision_``), or one of
+            ``threshold``, ``at_least_one``, ``max_labels``. Thresholds are tuned under the rule.
         max_labels: cap for the ``max_labels`` rule.
         text_fields: columns put before the text as ``[가수] 아이유 [앨범] ...`` (a list, ``"artist=가수"`` items,
             or a ``{column: tag}`` dict); for ``llm`` without a ``template``, an instruction / context / response
@@ -80,6 +81,8 @@ class Classifier:
             mixed into the probabilities (see :class:`koclassify.priors.FieldPrior`).
         prior_mode: ``"learned"`` (log-linear, weight tuned on ``dev``) or ``"multiplier"`` (the seed's x1.5).
         prior_options: ``alpha``, ``min_count``, ``multiplier``, ``sep`` for the prior.
+        stack: multi-label second stage (:mod:`koclassify.stacking`), fitted by :meth:`calibrate` on the held-out
+            probabilities it is given: ``auto`` (kept when its out-of-fold output scores better), ``on``, ``off``.
         **backend_options: passed to the backend's constructor (e.g. ``model=`` for encoder/llm).
     """
 
@@ -95,8 +98,13 @@ class Classifier:
         prior: str | None = None,
         prior_mode: str = "learned",
         prior_options: dict[str, Any] | None = None,
+        stack: str | bool = "auto",
         **backend_options: Any,
     ) -> None:
+        from koclassify.stacking import check_mode
+
+        self.stack = check_mode(stack)
+        self.stack_: Any = None  # the fitted second stage (a koclassify.stacking.Stacker), if any
         tags = text_field_tags(text_fields or [])
         # llm: plain columns go into an instruction / context / response prompt instead of the text
         self.fields_in_prompt = (
@@ -117,6 +125,7 @@ class Classifier:
         self.thresholds_: np.ndarray | None = None
         self.decision_: DecisionRule | None = None
         self.calibration_: dict[str, Any] = {}
+        self.calibration_result_: Any = None
         self.prior_: Any = None
         self.data_options: dict[str, Any] = {}
         self.text_fields: dict[str, str] = tags
@@ -164,6 +173,7 @@ class Classifier:
         self.thresholds_ = np.full(len(space), 0.5)
         self.decision_ = self._default_rule(space, y_mat)
         self.calibration_ = {}
+        self.stack_ = None
         self.prior_ = None
         if self.prior is not None:
             self._fit_prior(examples, dev_examples, self.prior, self.prior_mode, self.prior_options)
@@ -218,7 +228,7 @@ class Classifier:
         if mode == "learned":
             if dev_examples is not None:
                 gold = space.indicator(dev_examples, source="dev data")
-                prior.tune(self.predict_proba(dev_examples, use_prior=False), dev_examples, gold)
+                prior.tune(self.predict_proba(dev_examples, use_prior=False, use_stack=False), dev_examples, gold)
             else:
                 prior.stats_["tuning"] = {"weight": prior.weight, "note": "no dev data: default weight"}
         self.prior_ = prior
@@ -234,7 +244,7 @@ class Classifier:
         if not space.multi_label:
             return DecisionRule("argmax")
         if self.decision == "auto":
-            return DecisionRule("at_least_one" if bool((y.sum(axis=1) > 0).all()) else "threshold")
+            return auto_rule(y)
         return DecisionRule(self.decision, self.max_labels)  # type: ignore[arg-type]
 
     # --------------------------------------------------------------- inference
@@ -243,8 +253,9 @@ class Classifier:
             raise ModelError("this Classifier is not fitted: call fit() or Classifier.load()")
         return self.labels_
 
-    def predict_proba(self, X: TextsLike, *, use_prior: bool = True) -> np.ndarray:
-        """(n, L) probabilities in the order of ``labels_.names`` (after the metadata prior, if one is set)."""
+    def predict_proba(self, X: TextsLike, *, use_prior: bool = True, use_stack: bool = True) -> np.ndarray:
+        """(n, L) probabilities in the order of ``labels_.names``: the backend's, then the metadata prior and the
+        second stage, when they are set."""
         self._check()
         examples = as_examples(X)
         if not examples:
@@ -253,6 +264,8 @@ class Classifier:
         if use_prior and self.prior_ is not None:
             _warn_missing(examples, [self.prior_.field], "the prior")
             probs = self.prior_.apply(probs, examples)
+        if use_stack and self.stack_ is not None:
+            probs = self.stack_.apply(probs)
         return probs
 
     def decide(self, probs: np.ndarray) -> np.ndarray:
@@ -279,32 +292,71 @@ class Classifier:
         gold: np.ndarray | None = None,
         objective: str = "micro-f1",
         grid: float = 0.001,
+        stack: str | bool | None = None,
     ) -> dict[str, float]:
-        """Tune one threshold per label on held-out data (or on given ``probs``/``gold``); store and return them."""
+        """Tune one threshold per label on held-out data (or on given ``probs``/``gold``); store and return them.
+
+        The probabilities must be held out from the model's training: a dev set's, or out-of-fold ones from
+        :meth:`cross_val_proba`. Multi-label models also fit the second stage on them here (``stack``, default
+        the constructor's): its thresholds are then tuned on its own out-of-fold output.
+        """
         from koclassify.calibration import find_thresholds
+        from koclassify.stacking import check_mode
 
         space = self._check()
+        stack = self.stack if stack is None else check_mode(stack)
         if probs is None:
             if X is None:
                 raise ValueError("calibrate() needs data (X[, y]) or probs= and gold=")
             examples = as_examples(X, y)
             gold = space.indicator(examples, source="calibration data")
-            probs = self.predict_proba(examples)
+            probs = self.predict_proba(examples, use_stack=False)
         if gold is None:
             raise ValueError("calibrate(probs=...) also needs gold=")
         if not space.multi_label:
             # multi-class decisions are argmax: nothing to tune, but record that we were asked
             self.calibration_ = {"objective": objective, "note": "multi-class uses argmax; thresholds unused"}
             return self.thresholds_dict()
+        probs, gold = np.asarray(probs, dtype=np.float64), np.asarray(gold).astype(bool)
         result = find_thresholds(probs, gold, objective=objective, grid=grid, rule=self.decision_)
+        self.stack_ = None
+        record = self._try_stack(stack, probs, gold, result.score, objective, grid)
+        if record.get("used"):
+            result = record.pop("result")
+        record.pop("result", None)
         self.thresholds_ = np.asarray(result.thresholds, dtype=np.float64)
+        self.calibration_result_ = result  # per-label scores and curves, for printing (not saved)
         self.calibration_ = {
             "objective": objective,
             "grid": grid,
             "rows": int(len(gold)),
+            "decision": self.decision_.rule,  # type: ignore[union-attr]
+            "score": round(float(result.score), 6),
             "untuned_labels": [space.names[i] for i in result.untuned],
+            "stack": record,
         }
         return self.thresholds_dict()
+
+    def _try_stack(
+        self, mode: str, probs: np.ndarray, gold: np.ndarray, plain: float, objective: str, grid: float
+    ) -> dict[str, Any]:
+        """Fit the second stage when asked (``on``) or when its out-of-fold output scores better (``auto``)."""
+        from koclassify import stacking
+        from koclassify.calibration import find_thresholds
+
+        record: dict[str, Any] = {"mode": mode, "used": False}
+        if mode == "off":
+            return record
+        if len(gold) < (stacking.MIN_ROWS if mode == "auto" else 2 * stacking.FOLDS):
+            record["note"] = f"{len(gold)} held-out rows: too few to fit a second stage"
+            return record
+        oof = stacking.out_of_fold(probs, gold)
+        result = find_thresholds(oof, gold, objective=objective, grid=grid, rule=self.decision_)
+        record.update(score_first_stage=round(float(plain), 6), score_stacked=round(float(result.score), 6))
+        if mode == "on" or result.score > plain + stacking.MARGIN * abs(plain):
+            self.stack_ = stacking.fit_stacker(probs, gold)
+            record.update(used=True, result=result)
+        return record
 
     def cross_val_proba(self, X: TextsLike, y: LabelsLike = None, *, folds: int = 5, seed: int = 0) -> np.ndarray:
         """Out-of-fold probabilities from ``folds`` clones of the backend (for calibration without a dev set)."""
@@ -357,8 +409,18 @@ class Classifier:
         config = read_json(config_path)
         config["decision"] = self.decision_.to_json()  # type: ignore[union-attr]
         config["calibration"] = self.calibration_
+        config["stack"] = self.stack
+        self._write_stack(directory)
         write_json(directory / THRESHOLDS_FILE, self.thresholds_dict())
         write_json(config_path, config)
+
+    def _write_stack(self, directory: Path) -> None:
+        from koclassify.stacking import STACK_FILE
+
+        if self.stack_ is not None:
+            self.stack_.save(directory / STACK_FILE)
+        elif (directory / STACK_FILE).is_file():
+            (directory / STACK_FILE).unlink()
 
     def save(self, directory: str | Path) -> Path:
         """Write the model directory atomically: config, labels, thresholds, the backend's own files."""
@@ -375,6 +437,7 @@ class Classifier:
                     "labels": space.to_json(),
                     "decision": self.decision_.to_json(),  # type: ignore[union-attr]
                     "calibration": self.calibration_,
+                    "stack": self.stack,
                     "data_options": self.data_options,
                     "metadata": {
                         "text_fields": self.text_fields,
@@ -386,6 +449,7 @@ class Classifier:
             write_json(tmp / THRESHOLDS_FILE, self.thresholds_dict())
             if self.prior_ is not None:
                 write_json(tmp / PRIOR_FILE, self.prior_.to_json())
+            self._write_stack(tmp)
         return directory
 
     @classmethod
@@ -404,7 +468,14 @@ class Classifier:
         if not (directory / BACKEND_DIR).is_dir():
             raise ModelError(f"{directory}: the model has no weights ({BACKEND_DIR}/ is missing)")
         backend = backend_cls.load(directory / BACKEND_DIR, config.get("backend_options", {}), space)
-        clf = cls(backend, multi_label=space.multi_label)
+        from koclassify.stacking import STACK_FILE, Stacker, StackOptionError
+
+        try:
+            clf = cls(backend, multi_label=space.multi_label, stack=config.get("stack", "auto"))
+        except StackOptionError as exc:
+            raise ModelError(f"{directory}: {exc}") from None
+        if (directory / STACK_FILE).is_file():
+            clf.stack_ = Stacker.load(directory / STACK_FILE, len(space))
         clf.labels_ = space
         clf.decision_ = DecisionRule.from_json(config.get("decision", {}))
         clf.thresholds_ = np.array([float(thresholds.get(n, 0.5)) for n in space.names])

@@ -12,6 +12,13 @@ Objectives:
 - ``micro-f1``: labels interact through the pooled counts, so coordinate ascent: start from the per-label F1
   optimum, then re-choose each label's threshold with the others fixed until a full round changes nothing.
 
+Under a rule that fills empty rows (``at_least_one``, ``max_labels``) labels interact for every objective: a
+row where nothing passes takes the label with the highest ``p / threshold``, so one label's threshold decides
+which label the empty rows get. The search then runs under the rule: it starts from the plain optimum and does
+coordinate ascent in which each label's whole grid is scored with the rule applied (:func:`rule_counts` gives
+every label's counts at every grid point of one label's threshold, with the others fixed, in O(n L)). The
+``max_labels`` cap itself is not modelled in the search (it only removes labels beyond the cap).
+
 Among tied grid points the middle of the longest best plateau is taken: a threshold in the middle of a flat
 optimum moves less with the next data than the plateau's first point does.
 A label with no positive row in the data cannot be tuned; its threshold stays at the default and is reported.
@@ -25,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from koclassify.decision import DecisionRule
+from koclassify.decision import MIN_THRESHOLD, DecisionRule
 
 OBJECTIVES: tuple[str, ...] = ("micro-f1", "macro-f1", "label-f1", "accuracy")
 DEFAULT_THRESHOLD = 0.5
@@ -114,8 +121,7 @@ def find_thresholds(
     default: float = DEFAULT_THRESHOLD,
     rule: DecisionRule | None = None,
 ) -> ThresholdResult:
-    """Tune one threshold per label. ``rule`` is accepted for the record: thresholds are searched under plain
-    thresholding, and an ``at_least_one`` rule afterwards only fills rows where nothing passed."""
+    """Tune one threshold per label, under ``rule`` when it fills empty rows (``at_least_one``, ``max_labels``)."""
     if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}")
     curves = label_curves(probs, gold, grid)
@@ -136,7 +142,155 @@ def find_thresholds(
         score = _micro_f1(curves, index, tuned, _fixed_counts(probs, gold, untuned, default))
     else:
         score = float(label_scores.mean())
+    if rule is not None and rule.rule in FILLING_RULES and tuned and n_labels > 1:
+        probs, gold = _check(probs, gold)
+        thresholds = _rule_ascent(probs, gold, thresholds.astype(np.float64), tuned, curves.thresholds, rule, objective)
+        score, label_scores = rule_score(probs, gold, thresholds, rule, objective)
     return ThresholdResult(thresholds.astype(np.float64), objective, score, label_scores, untuned, curves)
+
+
+FILLING_RULES = ("at_least_one", "max_labels")
+
+
+def objective_curve(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, n: int, objective: str) -> np.ndarray:
+    """The objective from per-label counts of shape (L, ...): micro-F1, mean label F1, or mean TP+TN."""
+    if objective == "micro-f1":
+        t, f = tp.sum(axis=0), fp.sum(axis=0) + fn.sum(axis=0)
+        return np.divide(2 * t, 2 * t + f, out=np.zeros(np.shape(t)), where=(2 * t + f) > 0)
+    if objective == "accuracy":
+        return (n - fp - fn).mean(axis=0).astype(np.float64)  # TP + TN per label
+    denom = 2 * tp + fp + fn
+    return np.divide(2 * tp, denom, out=np.zeros(tp.shape), where=denom > 0).mean(axis=0)
+
+
+def rule_score(
+    probs: np.ndarray, gold: np.ndarray, thresholds: np.ndarray, rule: DecisionRule, objective: str
+) -> tuple[float, np.ndarray]:
+    """The objective (and per-label scores) of the decisions ``rule`` makes at ``thresholds``."""
+    pred = rule.apply(probs, thresholds)
+    tp, fp, fn = (pred & gold).sum(0), (pred & ~gold).sum(0), (~pred & gold).sum(0)
+    if objective == "accuracy":
+        per_label = (len(gold) - fp - fn).astype(np.float64)
+    else:
+        denom = 2 * tp + fp + fn
+        per_label = np.divide(2 * tp, denom, out=np.zeros(len(tp)), where=denom > 0)
+    return float(objective_curve(tp, fp, fn, len(gold), objective)), per_label
+
+
+def rule_counts(
+    probs: np.ndarray, gold: np.ndarray, thresholds: np.ndarray, j: int, grid: np.ndarray, rule: DecisionRule
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(TP, FP, FN), each (L, G): every label's counts under ``rule`` (which fills empty rows) when label ``j``'s
+    threshold takes each grid value and the others keep ``thresholds``.
+
+    Rows where another label passes decide ``j`` by plain thresholding. In the other rows exactly one label is
+    predicted: ``j`` while its threshold is low enough (it passes, or its ``p / t`` beats the best other label's
+    score), else that best other label ``a``; so each such row switches once, at a grid index ``b``, from "j" to
+    "a", and the counts are cumulative sums of those switches.
+    """
+    n, n_labels = probs.shape
+    size = len(grid)
+    passed = probs >= thresholds[None, :] - EPS
+    passed[:, j] = False
+    rows_a = passed.any(axis=1)
+    tp = np.zeros((n_labels, size + 1), dtype=np.int64)
+    fp, fn = np.zeros_like(tp), np.zeros_like(tp)
+    # rows where another label passes: the other labels are fixed, j is thresholded
+    d, g = passed[rows_a], gold[rows_a]
+    tp[:, 0] += (d & g).sum(0)
+    fp[:, 0] += (d & ~g).sum(0)
+    fn[:, 0] += (~d & g).sum(0)
+    tp[j, 0] = fp[j, 0] = fn[j, 0] = 0
+    pj, gj = probs[rows_a, j], gold[rows_a, j]
+    pos, neg = np.sort(pj[gj]), np.sort(pj[~gj])
+    tp_j = len(pos) - np.searchsorted(pos, grid - EPS, side="left")
+    fp_j = len(neg) - np.searchsorted(neg, grid - EPS, side="left")
+    out_tp, out_fp = np.cumsum(tp, axis=1)[:, :size], np.cumsum(fp, axis=1)[:, :size]
+    out_fn = np.cumsum(fn, axis=1)[:, :size]
+    out_tp[j] += tp_j
+    out_fp[j] += fp_j
+    out_fn[j] += len(pos) - tp_j
+    # rows where nothing else passes: one label, j before index b, the best other label a from b on
+    rows_b = ~rows_a
+    if rows_b.any():
+        p, g = probs[rows_b], gold[rows_b]
+        score = rule.scores(p, thresholds).copy()
+        score[:, j] = -np.inf
+        a = score.argmax(axis=1)
+        best = score[np.arange(len(a)), a]
+        pj, gj = p[:, j], g[:, j].astype(np.int64)
+        first = j < a  # argmax takes the first of tied labels
+
+        def wins(index: np.ndarray) -> np.ndarray:
+            """Whether j wins the fallback at these grid indices, computed as ``DecisionRule.apply`` does."""
+            mine = (
+                pj if rule.fallback == "prob" else pj / np.maximum(grid[np.clip(index, 0, size - 1)], MIN_THRESHOLD)
+            )
+            return (mine > best) | ((mine == best) & first)
+
+        b = np.searchsorted(grid, pj + EPS, side="right")  # from here j no longer passes
+        if rule.fallback == "prob":
+            b = np.where(wins(b), size, b)
+        else:  # j wins the fallback while pj / t > best, i.e. t < pj / best: find the index, then fix rounding
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cut = np.where(best > 0, pj / np.where(best > 0, best, 1.0), np.where(pj > 0, np.inf, -np.inf))
+            c = np.searchsorted(grid, cut, side="left")
+            c = np.where((c > 0) & ~wins(c - 1), c - 1, c)
+            c = np.where((c < size) & wins(c), c + 1, c)
+            b = np.maximum(b, c)
+        ga = g[np.arange(len(a)), a].astype(np.int64)
+        base_tp = np.bincount(a, weights=ga, minlength=n_labels).astype(np.int64)
+        base_fp = np.bincount(a, weights=1 - ga, minlength=n_labels).astype(np.int64)
+        base_fn = g.sum(0).astype(np.int64) - base_tp
+        # switch "a" -> "j" for grid indices below b: j gains its TP/FP and loses its FN; a the reverse
+        delta = {
+            "tp": [(j, gj), (a, -ga)],
+            "fp": [(j, 1 - gj), (a, -(1 - ga))],
+            "fn": [(j, -gj), (a, ga)],
+        }
+        for name, base, out in (("tp", base_tp, out_tp), ("fp", base_fp, out_fp), ("fn", base_fn, out_fn)):
+            step = np.zeros((n_labels, size + 1), dtype=np.int64)
+            for label, values in delta[name]:
+                labels = np.broadcast_to(label, values.shape)
+                np.add.at(step, (labels, np.zeros_like(b)), values)
+                np.add.at(step, (labels, b), -values)
+            out += base[:, None] + np.cumsum(step, axis=1)[:, :size]
+    return out_tp, out_fp, out_fn
+
+
+def _rule_ascent(
+    probs: np.ndarray,
+    gold: np.ndarray,
+    thresholds: np.ndarray,
+    tuned: list[int],
+    grid: np.ndarray,
+    rule: DecisionRule,
+    objective: str,
+) -> np.ndarray:
+    """Coordinate ascent of the objective under ``rule``, from the plain optimum: each tuned label in turn takes
+    the grid point that scores best with the rule applied and the others fixed, until a round changes nothing."""
+    thresholds = thresholds.copy()
+    n = len(gold)
+    rule = DecisionRule("at_least_one", fallback=rule.fallback)  # the max_labels cap is not modelled
+    for _ in range(MAX_ROUNDS):
+        changed = False
+        for j in tuned:
+            curve = objective_curve(*rule_counts(probs, gold, thresholds, j, grid, rule), n, objective)
+            now = float(objective_curve(*_counts_now(probs, gold, thresholds, rule), n, objective))
+            best = best_index(curve)
+            if curve[best] > now + 1e-12:
+                thresholds[j] = grid[best]
+                changed = True
+        if not changed:
+            break
+    return thresholds
+
+
+def _counts_now(
+    probs: np.ndarray, gold: np.ndarray, thresholds: np.ndarray, rule: DecisionRule
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    pred = rule.apply(probs, thresholds)
+    return (pred & gold).sum(0), (pred & ~gold).sum(0), (~pred & gold).sum(0)
 
 
 def _coordinate_ascent(curves: Curves, index: np.ndarray, tuned: list[int], fixed: np.ndarray) -> np.ndarray:

@@ -106,3 +106,38 @@ def test_user_errors_exit_2_without_traceback(tmp_path: Path) -> None:
         sys.argv = ["koclassify", "train", str(bad), "--out", str(tmp_path / "m")]
         main()
     assert exc.value.code == 2
+
+
+def test_train_prints_the_rule_and_saves_nb_and_second_stage(tmp_path: Path) -> None:
+    out = tmp_path / "m"
+    options = ["-O", "nb=on", "-O", "stack=on"]
+    result = invoke("train", sample_path("nikl_train.jsonl"), "--out", out, "--cv", "3", *options)
+    assert result.exit_code == 0, result.output
+    printed = " ".join(result.output.split())  # rich wraps long lines
+    assert "decision at_least_one (auto: 100.0% of training rows have a label)" in printed
+    assert "second stage used" in printed
+    config = json.loads((out / "config.json").read_text())
+    assert config["stack"] == "on" and config["decision"]["labelled_share"] == 1.0
+    assert config["calibration"]["stack"]["used"] is True
+    import numpy as np
+
+    with np.load(out / "stack.npz", allow_pickle=False) as npz:
+        assert npz["coef"].shape == (8, 8)
+    with np.load(out / "backend" / "arrays.npz", allow_pickle=False) as npz:
+        assert npz["nb"].shape == npz["coef"].shape
+    assert invoke("evaluate", out, sample_path("nikl_dev.jsonl")).exit_code == 0
+
+
+@pytest.mark.parametrize("option", ["nb=maybe", "stack=sometimes"])
+def test_bad_nb_or_stack_option_exits_2_without_traceback(tmp_path: Path, option: str, capsys) -> None:
+    from koclassify.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        import sys
+
+        sys.argv = ["koclassify", "train", str(sample_path("nikl_train.jsonl")), "--out", str(tmp_path / "m"),
+                    "-O", option]  # fmt: skip
+        main()
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "must be one of" in err and "Traceback" not in err

@@ -56,6 +56,7 @@ def calibrate(
 ) -> None:
     """Tune one threshold per label: `calibrate MODEL_DIR DEV`, or `calibrate --probs P --gold G --out T`."""
     from koclassify.calibration import OBJECTIVES, find_thresholds, seed_table
+    from koclassify.cli.core import describe_calibration
 
     if objective not in OBJECTIVES:
         raise KoclassifyError(f"--objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
@@ -85,14 +86,15 @@ def calibrate(
         dataset = read_examples(dev, _layout_for(clf, dev, **layout))
         names = list(clf.labels_.names)  # type: ignore[union-attr]
         g = clf.labels_.indicator(dataset.examples, source=str(dev))  # type: ignore[union-attr]
-        p = clf.predict_proba(dataset.examples)
+        p = clf.predict_proba(dataset.examples, use_stack=False)  # a second stage is refitted on these
         if not clf.labels_.multi_label:  # type: ignore[union-attr]
             raise KoclassifyError(f"{model_dir} is multi-class: it decides by argmax, there are no thresholds to tune")
         clf.calibrate(probs=p, gold=g, objective=objective, grid=grid)
         clf.calibration_["source"] = str(dev)
         clf.save_calibration(model_dir)
-        result = find_thresholds(p, g, objective=objective, grid=grid)
+        result = clf.calibration_result_
         destination = str(model_dir)
+        console.print(f"  {describe_calibration(clf)}", highlight=False)
     if table:
         for line in seed_table(result.curves, names):  # type: ignore[arg-type]
             print(line)

@@ -170,6 +170,8 @@ def train(
             clf.calibration_["source"] = f"cv{cv}"
         if mode == "dev":
             clf.calibration_["source"] = "dev"
+        for line in describe_backend(clf):
+            console.print(f"  {line}", highlight=False)
         if not is_main_process():
             return  # under torchrun / accelerate launch every rank trains; one writes the model
         with step(f"saving to {out}"):
@@ -177,7 +179,7 @@ def train(
     labels = clf.labels_
     assert labels is not None
     kind = "multi-label" if labels.multi_label else "multi-class"
-    console.print(f"[green]saved[/] {out}: {kind}, {len(labels)} labels, decision {clf.decision_.rule}")  # type: ignore[union-attr]
+    console.print(f"[green]saved[/] {out}: {kind}, {len(labels)} labels, {describe_calibration(clf)}")
     if dev_set is not None:
         _print_metrics(clf, dev_set.examples, as_json=False, title=f"dev: {dev}")
 
@@ -324,3 +326,30 @@ def _print_metrics(clf: Any, examples: list, *, as_json: bool, title: str) -> No
     stdout.print(format_metrics(metrics, title=title))
     if as_json:
         print(json.dumps(metrics, ensure_ascii=False))
+
+
+def describe_calibration(clf: Any) -> str:
+    """``decision at_least_one (auto: 99.9% of training rows have a label); second stage used (0.551 -> 0.558)``."""
+    rule = clf.decision_
+    text = f"decision {rule.rule}"
+    if rule.labelled_share is not None:
+        text += f" (auto: {rule.labelled_share:.1%} of training rows have a label)"
+    stack = clf.calibration_.get("stack") or {}
+    if stack.get("mode", "off") != "off":
+        scores = ""
+        if "score_stacked" in stack:
+            scores = f" ({stack['score_first_stage']:.4f} -> {stack['score_stacked']:.4f} out of fold)"
+        text += f"; second stage {'used' if stack.get('used') else 'not used'}{scores}"
+        if stack.get("note"):
+            text += f": {stack['note']}"
+    return text
+
+
+def describe_backend(clf: Any) -> list[str]:
+    """What the backend chose on held-out rows, when it chose something (linear: head, scale, NB weighting)."""
+    selection = getattr(clf.backend, "selection", None)
+    choice = getattr(clf.backend, "choice", None)
+    if not selection or choice is None:
+        return []
+    scores = ", ".join(f"{name} {value:.4f}" for name, value in selection.items())
+    return [f"chose {choice.name} on validation ({scores})"]

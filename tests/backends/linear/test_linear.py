@@ -127,3 +127,54 @@ def test_a_damaged_analyses_file_is_a_clear_model_error(tmp_path) -> None:
     (tmp_path / "m" / "backend" / "morphs.tsv.gz").write_bytes(b"not gzip")
     with pytest.raises(ModelError, match="morphs.tsv.gz|linear weights"):
         Classifier.load(tmp_path / "m")
+
+
+# ---------------------------------------------------------------- NB weighting (issue 16)
+def _sentiment() -> tuple[list[str], list[str]]:
+    pos = ["정말 재밌어요", "최고의 영화", "배우 연기 좋아요", "감동적이고 재밌다", "또 보고 싶어요"]
+    neg = ["정말 지루해요", "최악의 영화", "연기가 어색해요", "시간 아깝다", "다시는 안 봐요"]
+    return (pos + neg) * 4, (["pos"] * 5 + ["neg"] * 5) * 4
+
+
+def test_nb_ratios_are_saved_as_arrays_and_predictions_survive_the_round_trip(tmp_path) -> None:
+    texts, labels = _sentiment()
+    clf = Classifier(nb="on").fit(texts, labels)
+    head = clf.backend.head
+    assert head.nb is not None and head.nb.shape == head.coef.shape
+    col = clf.backend.features.vectorizers["char"].vocabulary_["최악"]
+    assert head.nb[clf.labels_.names.index("pos"), col] < 0  # a negative word: scaled down for "pos"
+    clf.save(tmp_path / "m")
+    with np.load(tmp_path / "m" / "backend" / "arrays.npz", allow_pickle=False) as npz:
+        np.testing.assert_array_equal(npz["nb"], head.nb)
+    loaded = Classifier.load(tmp_path / "m")
+    np.testing.assert_allclose(loaded.predict_proba(texts), clf.predict_proba(texts), rtol=1e-6)
+    assert loaded.predict("최악의 연기") == "neg"
+
+
+def test_nb_for_many_classes_and_multi_label() -> None:
+    texts = ["기뻐요 좋아요", "슬퍼요 눈물", "화나요 짜증", "기쁘고 좋다", "슬프다 우울", "화가 난다"] * 5
+    classes = ["기쁨", "슬픔", "분노"] * 10
+    clf = Classifier(nb="on").fit(texts, classes)
+    assert clf.backend.head.kind == "ovr_norm"
+    probs = clf.predict_proba(["좋아요 기뻐요", "짜증 나요"])
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+    assert clf.predict("좋아요 기뻐요") == "기쁨"
+    tags = [[c, "강함"] if i % 3 == 0 else [c] for i, c in enumerate(classes)]
+    multi = Classifier(nb="on", multi_label=True).fit(texts, tags)
+    assert multi.backend.head.kind == "ovr" and multi.backend.head.nb.shape[0] == 4
+
+
+def test_nb_auto_is_chosen_on_validation_and_recorded() -> None:
+    texts, labels = _sentiment()
+    clf = Classifier(nb="auto").fit(texts, labels)
+    assert set(clf.backend.selection) == {"logistic", "logistic+nb"}
+    best = max(clf.backend.selection, key=clf.backend.selection.get)
+    assert clf.backend.choice.name == best
+    assert clf.backend.clone().options["nb"] == ("on" if clf.backend.choice.nb else "off")
+
+
+def test_bad_nb_value_is_refused() -> None:
+    from koclassify.errors import KoclassifyError
+
+    with pytest.raises(KoclassifyError, match="nb must be one of"):
+        Classifier(nb="maybe")

@@ -165,3 +165,28 @@ class FeatureUnion:
             vec.idf_ = arrays[f"idf_{block}"]
             union.vectorizers[block] = vec
         return union
+
+
+NB_ALPHA = 0.1  # smoothing of the NB count ratios: 0.1 beat 1.0, 0.3 and 0.03 on nsmc 50k (TF-IDF values, not counts)
+
+
+def nb_ratios(X: sp.csr_matrix, y: np.ndarray, alpha: float = NB_ALPHA) -> np.ndarray:
+    """Naive-Bayes log-count ratios (Wang & Manning 2012, NB-LR), one row per label: ``log((p/|p|) / (q/|q|))``
+    with ``p``, ``q`` the smoothed feature sums over the rows with / without the label.
+
+    Scaling a row's features by ``r[j]`` before label ``j``'s logistic regression lets the regression start from
+    what each feature says about the label on its own: features that separate the classes are amplified, those
+    spread evenly are damped. A label present in every row or in none gets ratios of 1 (no scaling).
+    """
+    y = np.asarray(y, dtype=bool)
+    n_labels = y.shape[1]
+    ratios = np.ones((n_labels, X.shape[1]), dtype=np.float32)
+    total = np.asarray(X.sum(axis=0), dtype=np.float64).ravel()
+    pos_sums = np.asarray((X.T @ sp.csr_matrix(y.astype(np.float64))).todense(), dtype=np.float64).T  # (L, F)
+    for j in range(n_labels):
+        if y[:, j].all() or not y[:, j].any():
+            continue
+        p = alpha + pos_sums[j]
+        q = alpha + (total - pos_sums[j])
+        ratios[j] = np.log((p / p.sum()) / (q / q.sum()))
+    return ratios

@@ -4,6 +4,11 @@ Fitting uses scikit-learn (``OneVsRestClassifier`` of liblinear logistic regress
 multinomial ``LogisticRegression`` for multi-class). Prediction is one sparse matrix product followed by a
 sigmoid or a softmax, exactly what scikit-learn's ``predict_proba`` computes, but with no estimator object to
 pickle: the model directory stores ``coef`` and ``intercept`` arrays.
+
+With NB weighting (``nb`` ratios, :func:`~koclassify.backends.linear.features.nb_ratios`) label ``j``'s regression
+reads ``x * nb[j]``: one regression per label (multi-label), one binary regression (two classes), or one-vs-rest
+regressions whose probabilities are normalised to sum to 1 (``ovr_norm``, more classes), as Wang & Manning do.
+Prediction folds the ratios into the weights (``coef * nb``), so it costs what a plain head costs.
 """
 
 from __future__ import annotations
@@ -22,18 +27,34 @@ from sklearn.multiclass import OneVsRestClassifier
 CONSTANT_LOGIT = 30.0
 
 
+KINDS = ("ovr", "softmax", "ovr_norm")
+
+
 @dataclass
 class LinearHead:
-    kind: str  # "ovr" (independent sigmoids) or "softmax"
-    coef: np.ndarray  # (L, F) float32
+    kind: str  # "ovr" (independent sigmoids), "softmax", or "ovr_norm" (sigmoids normalised to sum to 1)
+    coef: np.ndarray  # (L, F) float32, in the space the regressions saw (NB-scaled when nb is set)
     intercept: np.ndarray  # (L,) float64
+    nb: np.ndarray | None = None  # (L, F) float32 NB ratios, or None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown head kind {self.kind!r}")
+        if self.nb is not None and self.nb.shape != self.coef.shape:
+            raise ValueError(f"NB ratios {self.nb.shape} do not match the weights {self.coef.shape}")
+        self._weights = self.coef if self.nb is None else (self.coef * self.nb).astype(np.float32)
 
     def decision_function(self, X: sp.spmatrix) -> np.ndarray:
-        return np.asarray(X @ self.coef.T, dtype=np.float64) + self.intercept[None, :]
+        return np.asarray(X @ self._weights.T, dtype=np.float64) + self.intercept[None, :]
 
     def predict_proba(self, X: sp.spmatrix) -> np.ndarray:
         z = self.decision_function(X)
-        return expit(z) if self.kind == "ovr" else softmax(z, axis=1)
+        if self.kind == "ovr":
+            return expit(z)
+        if self.kind == "softmax":
+            return softmax(z, axis=1)
+        p = expit(z)
+        return p / np.maximum(p.sum(axis=1, keepdims=True), 1e-300)
 
 
 def fit_head(
@@ -45,7 +66,10 @@ def fit_head(
     class_weight: str | None,
     max_iter: int,
     n_jobs: int | None,
+    nb: np.ndarray | None = None,
 ) -> LinearHead:
+    if nb is not None:
+        return _fit_nb_head(X, y, nb, multi_label=multi_label, C=C, class_weight=class_weight, max_iter=max_iter)
     n_labels = y.shape[1]
     coef = np.zeros((n_labels, X.shape[1]), dtype=np.float32)
     intercept = np.zeros(n_labels)
@@ -76,3 +100,44 @@ def fit_head(
         else:
             coef[present], intercept[present] = lr.coef_, lr.intercept_
         return LinearHead("softmax", coef, intercept)
+
+
+def _fit_nb_head(
+    X: sp.csr_matrix,
+    y: np.ndarray,
+    nb: np.ndarray,
+    *,
+    multi_label: bool,
+    C: float,
+    class_weight: str | None,
+    max_iter: int,
+) -> LinearHead:
+    """NB-LR: label ``j``'s binary regression on ``X * nb[j]``; two classes share one regression."""
+    n_labels = y.shape[1]
+    coef = np.zeros((n_labels, X.shape[1]), dtype=np.float32)
+    intercept = np.zeros(n_labels)
+    target = y.astype(bool)
+    if not multi_label:
+        present = np.flatnonzero(target.any(axis=0))
+        intercept[:] = -CONSTANT_LOGIT
+        if len(present) == 1:
+            intercept[present[0]] = CONSTANT_LOGIT
+            return LinearHead("softmax", coef, intercept, np.ones_like(coef))
+        if len(present) == 2:  # one regression: p(c1) = sigmoid(w.(x*r) + b) = softmax([0, w.(x*r) + b])
+            first, second = present
+            lr = _binary(X.multiply(nb[second]).tocsr(), target[:, second], C, class_weight, max_iter, "lbfgs")
+            coef[second], intercept[second], intercept[first] = lr.coef_[0], lr.intercept_[0], 0.0
+            return LinearHead("softmax", coef, intercept, nb)
+    for j in range(n_labels):
+        if target[:, j].all() or not target[:, j].any():
+            intercept[j] = CONSTANT_LOGIT if target[:, j].all() else -CONSTANT_LOGIT
+            continue
+        lr = _binary(X.multiply(nb[j]).tocsr(), target[:, j], C, class_weight, max_iter, "liblinear")
+        coef[j], intercept[j] = lr.coef_[0], lr.intercept_[0]
+    return LinearHead("ovr" if multi_label else "ovr_norm", coef, intercept, nb)
+
+
+def _binary(X: sp.csr_matrix, y: np.ndarray, C: float, class_weight: str | None, max_iter: int, solver: str):
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=ConvergenceWarning)
+        return LogisticRegression(C=C, solver=solver, class_weight=class_weight, max_iter=max_iter).fit(X, y)

@@ -1,5 +1,8 @@
 """Choosing the embedding block's scale and the head on held-out rows, instead of guessing them.
 
+NB weighting of the sparse blocks (``nb="auto"``) is chosen the same way: each candidate is tried with and
+without it.
+
 In the hybrid, the dense block's weight against the sparse blocks decides how much the regulariser lets each
 side speak; with the dense block alone the same factor acts as the regularisation strength. A few values are
 tried (and, on embeddings alone, an MLP head beside logistic regression), each fitted on the training part and
@@ -20,6 +23,7 @@ from koclassify.splits import kfold_indices
 
 SCALES = (0.25, 0.5, 1.0)  # 2 and 4 never won on KOTE or hate (docs/embed.md)
 HEADS = ("logistic", "mlp", "auto")
+NB_MODES = ("auto", "on", "off")
 MIN_ROWS = 20  # fewer training rows than this: no split is worth making, take the first candidate
 
 
@@ -27,6 +31,23 @@ MIN_ROWS = 20  # fewer training rows than this: no split is worth making, take t
 class Choice:
     head: str  # "logistic" or "mlp"
     scale: float | None  # dense-block factor for logistic heads; None for the MLP (it reads z-scores)
+    nb: bool = False  # NB-weighted sparse features (logistic heads over TF-IDF blocks only)
+
+    @property
+    def name(self) -> str:
+        name = self.head if self.scale is None else f"{self.head}@{self.scale:g}"
+        return f"{name}+nb" if self.nb else name
+
+
+def check_nb(value: object) -> str:
+    """``auto``, ``on`` or ``off`` (``True``/``False`` as on/off: YAML reads a bare ``on`` as a boolean)."""
+    from koclassify.backends.linear.spec import FeatureSpecError
+
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if value not in NB_MODES:
+        raise FeatureSpecError(f"nb must be one of {', '.join(NB_MODES)}, got {value!r}")
+    return str(value)
 
 
 def parse_scales(value: object) -> tuple[float, ...]:
@@ -43,15 +64,17 @@ def parse_scales(value: object) -> tuple[float, ...]:
     return scales
 
 
-def candidates(head: str, scales: Sequence[float], *, sparse: bool, dense: bool) -> list[Choice]:
-    """What to try. The MLP only applies to embeddings alone (a hidden layer over a sparse vocabulary is huge)."""
+def candidates(head: str, scales: Sequence[float], *, sparse: bool, dense: bool, nb: str = "off") -> list[Choice]:
+    """What to try. The MLP only applies to embeddings alone (a hidden layer over a sparse vocabulary is huge);
+    NB weighting only to TF-IDF blocks (``nb="auto"`` tries each logistic candidate with and without it)."""
     if head not in HEADS:
         raise ValueError(f"head must be one of {HEADS}, got {head!r}")
     if head == "mlp" and (sparse or not dense):
         raise ValueError("head='mlp' needs features='embed' (embeddings only, no TF-IDF blocks)")
+    nb_values = {"on": (True,), "off": (False,), "auto": (False, True)}[check_nb(nb)] if sparse else (False,)
     if not dense:
-        return [Choice("logistic", None)]
-    logistic = [Choice("logistic", s) for s in scales]
+        return [Choice("logistic", None, v) for v in nb_values]
+    logistic = [Choice("logistic", s, v) for v in nb_values for s in scales]
     if head == "mlp":
         return [Choice("mlp", None)]
     if head == "auto" and not sparse:
@@ -86,10 +109,6 @@ def pick(
     """The candidate with the best validation score, and every candidate's score (for the model record)."""
     scores = {}
     for choice in options:
-        scores[_name(choice)] = score(fit_and_predict(choice), y_val, multi_label=multi_label)
-    best = max(options, key=lambda c: scores[_name(c)])
+        scores[choice.name] = score(fit_and_predict(choice), y_val, multi_label=multi_label)
+    best = max(options, key=lambda c: scores[c.name])  # the first on a tie: NB only when it scores better
     return best, scores
-
-
-def _name(choice: Choice) -> str:
-    return choice.head if choice.scale is None else f"{choice.head}@{choice.scale:g}"

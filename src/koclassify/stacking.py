@@ -1,0 +1,108 @@
+"""A second stage for multi-label models that learns how labels go together.
+
+A first-stage model scores each label on its own (one-vs-rest). Labels co-occur, though: anger comes with
+disgust, ``clean`` with nothing else. The second stage is, per label, a logistic regression on the log-odds of
+*all* labels, fitted on held-out first-stage probabilities (the out-of-fold probabilities of cross-validated
+calibration, or the dev set's), so it learns what the first stage gets wrong on rows it has not seen. Its
+thresholds are tuned on its own out-of-fold output (:func:`out_of_fold`), and it is kept only when that output
+scores better than the first stage's (``stack="auto"``).
+
+It works for every backend: it reads probabilities, nothing else, and it is saved as two plain arrays.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.special import expit, logit
+
+from koclassify.errors import KoclassifyError, ModelError
+
+STACK_MODES = ("auto", "on", "off")
+STACK_FILE = "stack.npz"
+C = 1.0  # inverse regularisation of the second-stage regressions (their inputs are L log-odds, not vocabularies)
+CLIP = 1e-6  # log-odds of probabilities clipped to [1e-6, 1 - 1e-6]: a saturated label does not dominate
+FOLDS = 5
+MIN_ROWS = 100  # fewer held-out rows than this: stack="auto" does not try (the second stage would overfit)
+MARGIN = 0.002  # stack="auto" keeps the second stage when it beats the first by this share of the objective
+
+
+class StackOptionError(KoclassifyError, ValueError):
+    """A bad ``stack`` value (a ValueError for API callers, a clean message for the CLI)."""
+
+
+def check_mode(value: object) -> str:
+    """``auto``, ``on`` or ``off`` (``True``/``False`` as on/off: YAML reads a bare ``on`` as a boolean)."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if value not in STACK_MODES:
+        raise StackOptionError(f"stack must be one of {', '.join(STACK_MODES)}, got {value!r}")
+    return str(value)
+
+
+def log_odds(probs: np.ndarray) -> np.ndarray:
+    return logit(np.clip(np.asarray(probs, dtype=np.float64), CLIP, 1 - CLIP))
+
+
+@dataclass
+class Stacker:
+    """Per label ``sigmoid(coef[j] . logit(p) + intercept[j])`` over the first stage's probabilities ``p``."""
+
+    coef: np.ndarray  # (L, L)
+    intercept: np.ndarray  # (L,)
+
+    def apply(self, probs: np.ndarray) -> np.ndarray:
+        return expit(log_odds(probs) @ self.coef.T + self.intercept[None, :])
+
+    def save(self, path: Path) -> None:
+        """Two plain arrays (no pickle), written atomically: ``save_calibration`` rewrites it in place."""
+        from koclassify.io import atomic_open
+
+        with atomic_open(path, "wb", encoding=None) as fh:
+            np.savez(fh, coef=self.coef, intercept=self.intercept)
+
+    @classmethod
+    def load(cls, path: Path, n_labels: int) -> Stacker:
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                coef, intercept = np.asarray(npz["coef"], np.float64), np.asarray(npz["intercept"], np.float64)
+        except (OSError, EOFError, ValueError, KeyError) as exc:
+            raise ModelError(f"{path}: cannot load the second stage: {exc}") from None
+        if coef.shape != (n_labels, n_labels) or intercept.shape != (n_labels,):
+            raise ModelError(f"{path}: second-stage weights {coef.shape} do not match {n_labels} labels")
+        return cls(coef, intercept)
+
+
+def fit_stacker(probs: np.ndarray, gold: np.ndarray) -> Stacker:
+    """One logistic regression per label on the log-odds of every label."""
+    from sklearn.linear_model import LogisticRegression
+
+    X = log_odds(probs)
+    gold = np.asarray(gold, dtype=bool)
+    n_labels = gold.shape[1]
+    coef, intercept = np.zeros((n_labels, n_labels)), np.zeros(n_labels)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning)
+        warnings.filterwarnings("ignore", message=".*converge.*")
+        for j in range(n_labels):
+            y = gold[:, j]
+            if y.all() or not y.any():  # constant in these rows: keep the first stage's own log-odds
+                coef[j, j] = 1.0
+                continue
+            lr = LogisticRegression(C=C, solver="liblinear", max_iter=200).fit(X, y)  # 2x lbfgs here
+            coef[j], intercept[j] = lr.coef_[0], lr.intercept_[0]
+    return Stacker(coef, intercept)
+
+
+def out_of_fold(probs: np.ndarray, gold: np.ndarray, *, folds: int = FOLDS, seed: int = 0) -> np.ndarray:
+    """Second-stage probabilities of each row from a stacker that did not see it (for its thresholds)."""
+    from koclassify.splits import kfold_indices
+
+    gold = np.asarray(gold, dtype=bool)
+    out = np.zeros(gold.shape, dtype=np.float64)
+    for train_idx, test_idx in kfold_indices(gold.astype(float), folds=folds, seed=seed, multi_label=True):
+        out[test_idx] = fit_stacker(probs[train_idx], gold[train_idx]).apply(probs[test_idx])
+    return out

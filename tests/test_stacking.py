@@ -1,0 +1,113 @@
+"""The multi-label second stage (issue 16): fitted in calibrate(), applied after the first stage, saved as arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from koclassify import Classifier
+from koclassify.errors import KoclassifyError
+from koclassify.stacking import Stacker, fit_stacker, out_of_fold
+
+
+def _correlated(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Label 2 is on exactly when labels 0 and 1 both are: the first stage, which scores label 2 alone,
+    cannot see that, a second stage over all labels' log-odds can."""
+    rng = np.random.default_rng(seed)
+    gold = rng.random((n, 3)) < 0.5
+    gold[:, 2] = gold[:, 0] & gold[:, 1]
+    probs = np.clip(np.where(gold, 0.7, 0.3) + rng.normal(0, 0.15, (n, 3)), 0.01, 0.99)
+    probs[:, 2] = rng.random(n)  # the first stage knows nothing about label 2
+    return probs, gold
+
+
+def test_second_stage_learns_a_label_from_the_others() -> None:
+    probs, gold = _correlated()
+    oof = out_of_fold(probs, gold)
+    assert oof.shape == gold.shape
+    first_auc, second_auc = _auc(probs[:, 2], gold[:, 2]), _auc(oof[:, 2], gold[:, 2])
+    assert first_auc < 0.6 < 0.85 < second_auc
+    stacker = fit_stacker(probs, gold)
+    assert stacker.coef.shape == (3, 3) and stacker.coef[2, 0] > 0 and stacker.coef[2, 1] > 0
+
+
+def _auc(score: np.ndarray, y: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, score))
+
+
+def _multi_label_data() -> tuple[list[str], list[list[str]]]:
+    rows = [
+        ("기쁘고 설레는 하루", ["기쁨", "기대"]),
+        ("정말 기뻐요", ["기쁨"]),
+        ("내일이 기대돼요", ["기대"]),
+        ("너무 슬프고 화가 나요", ["슬픔", "분노"]),
+        ("슬퍼서 울었어요", ["슬픔"]),
+        ("화가 치밀어요", ["분노"]),
+    ]
+    return [t for t, _ in rows] * 5, [lab for _, lab in rows] * 5
+
+
+def test_stacked_model_round_trips_through_save_and_load(tmp_path) -> None:
+    texts, labels = _multi_label_data()
+    clf = Classifier(stack="on").fit(texts, labels)
+    gold = clf.labels_.indicator(clf.prepare([*map(_ex, texts, labels)]))
+    oof = clf.cross_val_proba(texts, labels, folds=3)
+    clf.calibrate(probs=oof, gold=gold)
+    assert isinstance(clf.stack_, Stacker) and clf.calibration_["stack"]["used"]
+    stacked = clf.predict_proba(texts)
+    assert not np.allclose(stacked, clf.predict_proba(texts, use_stack=False))
+    clf.save(tmp_path / "m")
+    with np.load(tmp_path / "m" / "stack.npz", allow_pickle=False) as npz:
+        assert sorted(npz.files) == ["coef", "intercept"]
+    loaded = Classifier.load(tmp_path / "m")
+    assert loaded.stack == "on" and loaded.stack_ is not None
+    np.testing.assert_allclose(loaded.predict_proba(texts), stacked)
+    assert loaded.predict(texts) == clf.predict(texts)
+    # recalibrating without the second stage removes its file from the model directory
+    loaded.calibrate(probs=oof, gold=gold, stack="off")
+    loaded.save_calibration(tmp_path / "m")
+    assert not (tmp_path / "m" / "stack.npz").exists()
+    assert Classifier.load(tmp_path / "m").stack_ is None
+
+
+def _ex(text: str, labels: list[str]):
+    from koclassify import Example
+
+    return Example(text, text, labels=tuple(labels))
+
+
+def test_auto_keeps_the_second_stage_only_when_it_helps() -> None:
+    texts, labels = _multi_label_data()
+    clf = Classifier().fit(texts, labels)  # stack="auto" by default
+    probs, gold = _correlated(n=300)
+    names = list(clf.labels_.names)
+    wide = np.full((300, len(names)), 0.01)
+    wide[:, :3] = probs
+    gold_wide = np.zeros_like(wide, dtype=bool)
+    gold_wide[:, :3] = gold
+    gold_wide[:, 3] = ~gold.any(axis=1)  # every row has a label
+    clf.calibrate(probs=wide, gold=gold_wide)
+    record = clf.calibration_["stack"]
+    assert record["used"] and record["score_stacked"] > record["score_first_stage"]
+    # the first stage is already perfect: nothing to gain, nothing kept
+    clf.calibrate(probs=np.where(gold_wide, 0.9, 0.1), gold=gold_wide)
+    assert not clf.calibration_["stack"]["used"] and clf.stack_ is None
+    # too few rows to try
+    clf.calibrate(probs=wide[:40], gold=gold_wide[:40])
+    assert "too few" in clf.calibration_["stack"]["note"]
+
+
+def test_bad_stack_values_and_damaged_files_are_clear_errors(tmp_path) -> None:
+    with pytest.raises(KoclassifyError, match="stack must be one of"):
+        Classifier(stack="sometimes")
+    assert Classifier(stack=True).stack == "on"  # YAML's bare `on`
+    texts, labels = _multi_label_data()
+    clf = Classifier(stack="on").fit(texts, labels)
+    gold = clf.labels_.indicator([*map(_ex, texts, labels)])
+    clf.calibrate(probs=clf.cross_val_proba(texts, labels, folds=3), gold=gold)
+    clf.save(tmp_path / "m")
+    (tmp_path / "m" / "stack.npz").write_bytes(b"not an npz")
+    with pytest.raises(KoclassifyError, match="second stage"):
+        Classifier.load(tmp_path / "m")
