@@ -359,7 +359,9 @@ class Classifier:
         return record
 
     def cross_val_proba(self, X: TextsLike, y: LabelsLike = None, *, folds: int = 5, seed: int = 0) -> np.ndarray:
-        """Out-of-fold probabilities from ``folds`` clones of the backend (for calibration without a dev set)."""
+        """Out-of-fold probabilities from ``folds`` clones of the backend (for calibration without a dev set).
+
+        First stage (and prior) only: they are what :meth:`calibrate` fits the second stage on."""
         from koclassify.splits import group_rows, kfold_indices
 
         space = self._check()

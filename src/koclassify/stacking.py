@@ -12,7 +12,6 @@ It works for every backend: it reads probabilities, nothing else, and it is save
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,23 +76,39 @@ class Stacker:
 
 
 def fit_stacker(probs: np.ndarray, gold: np.ndarray) -> Stacker:
-    """One logistic regression per label on the log-odds of every label."""
-    from sklearn.linear_model import LogisticRegression
+    """One L2-regularised logistic regression per label on the log-odds of every label.
+
+    The regressions are independent, so their summed objective is minimised in one L-BFGS run over all the
+    weights (the same optimum as scikit-learn's ``LogisticRegression(C=C)`` per label, unpenalised intercept):
+    one matrix product per step for all labels, instead of L separate fits (44 labels: ~20x faster).
+    """
+    from scipy.optimize import minimize
 
     X = log_odds(probs)
     gold = np.asarray(gold, dtype=bool)
-    n_labels = gold.shape[1]
+    n, n_labels = gold.shape
     coef, intercept = np.zeros((n_labels, n_labels)), np.zeros(n_labels)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=UserWarning)
-        warnings.filterwarnings("ignore", message=".*converge.*")
-        for j in range(n_labels):
-            y = gold[:, j]
-            if y.all() or not y.any():  # constant in these rows: keep the first stage's own log-odds
-                coef[j, j] = 1.0
-                continue
-            lr = LogisticRegression(C=C, solver="liblinear", max_iter=200).fit(X, y)  # 2x lbfgs here
-            coef[j], intercept[j] = lr.coef_[0], lr.intercept_[0]
+    varied = np.flatnonzero(gold.any(axis=0) & ~gold.all(axis=0))
+    for j in np.setdiff1d(np.arange(n_labels), varied):  # constant in these rows: keep the first stage's log-odds
+        coef[j, j] = 1.0
+    if len(varied) == 0:
+        return Stacker(coef, intercept)
+    Xb = np.hstack([X, np.ones((n, 1))])
+    Y = gold[:, varied].astype(np.float64)
+    penalty = np.r_[np.full(X.shape[1], 1.0 / C), 0.0]  # no penalty on the intercept
+
+    def objective(w: np.ndarray) -> tuple[float, np.ndarray]:
+        W = w.reshape(len(varied), -1)
+        Z = Xb @ W.T
+        loss = float(np.logaddexp(0.0, Z).sum() - (Y * Z).sum() + 0.5 * (penalty * W * W).sum())
+        grad = (expit(Z) - Y).T @ Xb + penalty * W
+        return loss / n, grad.ravel() / n  # per row: L-BFGS-B's gradient tolerance then means the same at any n
+
+    start = np.zeros((len(varied), Xb.shape[1]))
+    start[np.arange(len(varied)), varied] = 1.0  # from "each label's own log-odds"
+    result = minimize(objective, start.ravel(), jac=True, method="L-BFGS-B", options={"maxiter": 500, "gtol": 1e-6})
+    W = result.x.reshape(len(varied), -1)
+    coef[varied], intercept[varied] = W[:, :-1], W[:, -1]
     return Stacker(coef, intercept)
 
 
