@@ -125,19 +125,22 @@ def _fit_nb_head(
             return LinearHead("softmax", coef, intercept, np.ones_like(coef))
         if len(present) == 2:  # one regression: p(c1) = sigmoid(w.(x*r) + b) = softmax([0, w.(x*r) + b])
             first, second = present
-            lr = _binary(X.multiply(nb[second]).tocsr(), target[:, second], C, class_weight, max_iter, "lbfgs")
+            lr = _binary(X.multiply(nb[second]).tocsr(), target[:, second], C, class_weight, max_iter)
             coef[second], intercept[second], intercept[first] = lr.coef_[0], lr.intercept_[0], 0.0
             return LinearHead("softmax", coef, intercept, nb)
     for j in range(n_labels):
         if target[:, j].all() or not target[:, j].any():
             intercept[j] = CONSTANT_LOGIT if target[:, j].all() else -CONSTANT_LOGIT
             continue
-        lr = _binary(X.multiply(nb[j]).tocsr(), target[:, j], C, class_weight, max_iter, "liblinear")
+        lr = _binary(X.multiply(nb[j]).tocsr(), target[:, j], C, class_weight, max_iter)
         coef[j], intercept[j] = lr.coef_[0], lr.intercept_[0]
     return LinearHead("ovr" if multi_label else "ovr_norm", coef, intercept, nb)
 
 
-def _binary(X: sp.csr_matrix, y: np.ndarray, C: float, class_weight: str | None, max_iter: int, solver: str):
+def _binary(X: sp.csr_matrix, y: np.ndarray, C: float, class_weight: str | None, max_iter: int) -> LogisticRegression:
+    """liblinear's dual solver: NB-scaled features are badly conditioned for lbfgs (nsmc 20k: 32 iterations and
+    13x the time for the same accuracy), and with more features than rows the dual is the cheaper problem."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=ConvergenceWarning)
-        return LogisticRegression(C=C, solver=solver, class_weight=class_weight, max_iter=max_iter).fit(X, y)
+        lr = LogisticRegression(C=C, solver="liblinear", dual=True, class_weight=class_weight, max_iter=max_iter)
+        return lr.fit(X, y)
