@@ -53,4 +53,12 @@ def serve(
     if not (model_dir / "config.json").is_file():  # each worker loads the model; fail here, once, on a bad path
         raise ModelError(f"{model_dir}: not a koclassify model directory (no config.json)")
     os.environ[ENV_CONFIG] = json.dumps({"model_dir": str(model_dir.resolve()), "options": options})
-    uvicorn.run("koclassify.serve:app_from_env", factory=True, host=host, port=port, workers=workers)
+    # a worker answers the supervisor's health pings only once started: give it time to load and warm the model
+    patience = {"timeout_worker_healthcheck": 600} if "timeout_worker_healthcheck" in _config_options(uvicorn) else {}
+    uvicorn.run("koclassify.serve:app_from_env", factory=True, host=host, port=port, workers=workers, **patience)
+
+
+def _config_options(uvicorn: object) -> set[str]:
+    import inspect
+
+    return set(inspect.signature(uvicorn.Config).parameters)  # type: ignore[attr-defined]
