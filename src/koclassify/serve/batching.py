@@ -5,8 +5,9 @@ backend's single sparse product and Kiwi batch). Each request hands its rows to 
 waits on a future; one worker thread takes the first waiting request, gathers more for up to ``max_wait_ms`` or
 until ``max_rows`` rows, calls the model once and hands every request its own slice of the result. Under load the
 queue fills while the model works, so batches form even with ``max_wait_ms=0``; the wait only matters when
-requests trickle in. The worker is the only thread that calls the model, so the model is never called
-concurrently.
+requests trickle in. A request that finds the server idle (the previous call served a single request and nothing
+is queued) does not wait at all, so a lone client pays no batching latency. The worker is the only thread that
+calls the model, so the model is never called concurrently.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class MicroBatcher(Generic[Row, Result]):
         self._queue: queue.Queue[_Job | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._last_requests = 2  # requests in the previous model call; > 1 means 'busy: wait for company'
 
     # ---------------------------------------------------------------- control
     def start(self) -> None:
@@ -92,7 +94,7 @@ class MicroBatcher(Generic[Row, Result]):
             if job is None:
                 return
             jobs, n_rows, stopping = [job], len(job.rows), False
-            deadline = time.monotonic() + self.max_wait
+            deadline = time.monotonic() + (self.max_wait if self._last_requests > 1 else 0.0)
             while n_rows < self.max_rows:
                 left = deadline - time.monotonic()
                 try:
@@ -107,6 +109,7 @@ class MicroBatcher(Generic[Row, Result]):
                     break
                 jobs.append(nxt)
                 n_rows += len(nxt.rows)
+            self._last_requests = len(jobs)
             self._call(jobs, n_rows)
             if stopping:
                 self._drain()
