@@ -38,4 +38,11 @@ def app_from_env() -> Any:
     return create_app(config["model_dir"], **config.get("options", {}))
 
 
-__all__ = ["ENV_CONFIG", "app_from_env", "create_app"]
+def ray_deployment(model_dir: str | Path, **options: Any) -> Any:
+    """The app as a bound Ray Serve application (``num_replicas=``, ``num_cpus=``; see :mod:`.ray_serve`)."""
+    from koclassify.serve.ray_serve import deployment
+
+    return deployment(model_dir, **options)
+
+
+__all__ = ["ENV_CONFIG", "app_from_env", "create_app", "ray_deployment"]

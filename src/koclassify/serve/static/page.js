@@ -1,4 +1,5 @@
-// The try-it page: reads /info once, posts the form to /predict, draws one bar per label (threshold marked).
+// The try-it page: reads info once, posts the form to predict, draws one bar per label (threshold marked).
+// URLs are relative, so the page works under a route prefix (Ray Serve) as well as at /.
 "use strict";
 let info = null;
 
@@ -10,7 +11,7 @@ function el(tag, attrs = {}, text = "") {
 }
 
 async function loadInfo() {
-  const response = await fetch("/info");
+  const response = await fetch("info");
   info = await response.json();
   const kind = info.multi_label ? "다중 레이블" : "단일 레이블";
   document.getElementById("model-info").textContent =
@@ -73,7 +74,7 @@ async function submit(event) {
   error.hidden = true;
   button.disabled = true;
   try {
-    const response = await fetch("/predict", {
+    const response = await fetch("predict", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(request()),
