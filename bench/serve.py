@@ -17,6 +17,7 @@ are a lower bound on what the server alone would do, and the on/off ratio is the
 
     python bench/serve.py                                    # the issue's run: 20 s per phase, 50,000 requests
     python bench/serve.py --duration 5 --rss-requests 5000   # a quick look
+    python bench/serve.py --models encoder --encoder-shape small --duration 10 --rss-requests 0
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def read_nsmc(name: str, limit: int) -> tuple[list[str], list[str]]:
     return texts, labels
 
 
-def train_models(workdir: Path, train_rows: int, which: list[str]) -> dict[str, Path]:
+def train_models(workdir: Path, train_rows: int, which: list[str], shape: str = "tiny") -> dict[str, Path]:
     from koclassify import Classifier
 
     texts, labels = read_nsmc("train.tsv", train_rows)
@@ -67,7 +68,7 @@ def train_models(workdir: Path, train_rows: int, which: list[str]) -> dict[str, 
     if "encoder" in which:
         from tiny_encoder import build_encoder
 
-        bert = build_encoder(workdir / "bert", "tiny", texts=texts[:2000], initializer_range=0.2)
+        bert = build_encoder(workdir / "bert", shape, texts=texts[:2000], initializer_range=0.2)
         clf = Classifier("encoder", model=str(bert), epochs=1, batch_size=32, lr=1e-3, warmup=0.0)
         out["encoder"] = clf.fit(texts[:1000], labels[:1000]).save(workdir / "encoder")
     return out
@@ -182,6 +183,7 @@ def main() -> None:
     parser.add_argument("--rss-requests", type=int, default=50_000, help="requests between the two RSS readings")
     parser.add_argument("--rss-seconds", type=float, default=600.0, help="time cap of the RSS phase")
     parser.add_argument("--train-rows", type=int, default=5000, help="nsmc training rows for the linear model")
+    parser.add_argument("--encoder-shape", default="tiny", choices=["tiny", "small"], help="tests/tiny_encoder.py")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
 
@@ -190,7 +192,7 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
         start = time.perf_counter()
-        models = train_models(Path(tmp), args.train_rows, args.models)
+        models = train_models(Path(tmp), args.train_rows, args.models, args.encoder_shape)
         print(f"models trained in {time.perf_counter() - start:.0f} s", flush=True)
         for name, model in models.items():
             for batching in (True, False):
