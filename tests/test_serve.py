@@ -92,6 +92,8 @@ BAD_REQUESTS: list[tuple[str, dict]] = [
     ("not utf-8", {"content": b'{"texts": ["\xff\xfe"]}', "headers": {"content-type": "application/json"}}),
     ("deep nesting", {"content": b"[" * 100_000 + b"]" * 100_000, "headers": {"content-type": "application/json"}}),
     ("NaN", {"content": b'{"texts": NaN}', "headers": {"content-type": "application/json"}}),
+    ("lone surrogate", {"content": b'{"texts": ["\\ud800"]}', "headers": {"content-type": "application/json"}}),
+    ("huge number", {"content": b'{"texts": [1e999]}', "headers": {"content-type": "application/json"}}),
     ("a list", {"json": ["좋아요"]}),
     ("a string", {"json": "좋아요"}),
     ("null", {"json": None}),
@@ -131,6 +133,12 @@ def test_bad_requests_get_a_readable_4xx(client: TestClient, name: str, kwargs: 
     assert 400 <= response.status_code < 500, (name, response.status_code, response.text)
     detail = response.json()["detail"]
     assert isinstance(detail, str) and 0 < len(detail) < 300 and "{'type'" not in detail, detail
+
+
+@pytest.mark.parametrize("text", ["a\u0000b", "😀 🙂", "!" * 5000, "가" * 100_000, "\t\n좋아요\r"])
+def test_odd_but_valid_texts_are_predicted(client: TestClient, text: str) -> None:
+    response = client.post("/predict", json={"items": [{"text": text, "fields": {"x": ["a", "b"], "y": 3}}]})
+    assert response.status_code == 200 and len(response.json()["predictions"]) == 1
 
 
 def test_bad_request_messages(client: TestClient) -> None:
