@@ -15,14 +15,14 @@ from koclassify.errors import MissingDependencyError
 MAX_BATCH = 1024
 
 
-def create_app(model_dir: str | Path) -> Any:
+def create_app(model_dir: str | Path, *, trust_remote_code: bool = False) -> Any:
     try:
         from fastapi import FastAPI, HTTPException
         from pydantic import BaseModel, Field
     except ImportError:
         raise MissingDependencyError("fastapi", "serve") from None
 
-    clf = Classifier.load(model_dir)
+    clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
     labels = clf.labels_
     assert labels is not None
 

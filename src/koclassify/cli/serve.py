@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from koclassify.cli.app import app
+from koclassify.cli.common import TrustRemoteCodeOpt
 from koclassify.errors import MissingDependencyError
 
 
@@ -16,6 +17,7 @@ def serve(
     model_dir: Annotated[Path, typer.Argument(help="model directory")],
     host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
+    trust_remote_code: TrustRemoteCodeOpt = False,
 ) -> None:
     """Serve a model over HTTP: POST /predict {"texts": [...]} or {"items": [{"id", "text", "target"}]}."""
     from koclassify.serve import create_app
@@ -24,4 +26,4 @@ def serve(
         import uvicorn
     except ImportError:
         raise MissingDependencyError("uvicorn", "serve") from None
-    uvicorn.run(create_app(model_dir), host=host, port=port)
+    uvicorn.run(create_app(model_dir, trust_remote_code=trust_remote_code), host=host, port=port)

@@ -84,8 +84,10 @@ def read_examples(path: str | Path, options: ReadOptions | None = None, *, need_
     else:
         from koclassify.data.table import parse_table
 
-        names = read_label_names(resolved.label_names) if resolved.label_names else None
+        names = _label_names(resolved.label_names)
         dataset = parse_table(text, where, resolved, label_names=names, need_labels=need_labels)
+        if names is not None:  # remember the names themselves: a path means nothing from another directory
+            dataset.options = dataset.options.merged(label_names=list(names))
     if dataset.repairs:
         warnings.warn(
             f"{where}: --lenient repaired or kept {dataset.repairs} imperfect row(s) (target offsets, empty texts)",
@@ -119,6 +121,13 @@ def read_text(path: str | Path) -> str:
     if not text.strip():
         raise DataError("the file is empty", path=where)
     return text
+
+
+def _label_names(value: str | list[str] | None) -> list[str] | None:
+    """``ReadOptions.label_names`` is a file of names (given by the person) or the names (stored in a model)."""
+    if value is None:
+        return None
+    return list(value) if isinstance(value, list) else read_label_names(value)
 
 
 def read_label_names(path: str | Path) -> list[str]:
