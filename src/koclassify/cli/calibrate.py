@@ -108,7 +108,7 @@ def _foreign(probs: Path, gold: Path, scale: str, layout: Any) -> tuple[list[str
 
     names, matrix = read_probs(probs)
     try:
-        matrix = to_unit_scale(matrix, scale)
+        matrix = to_unit_scale(matrix, _say_scale(probs, matrix, scale))
     except ValueError as exc:
         raise DataError(str(exc), path=str(probs)) from None
     dataset = read_examples(gold, layout)
@@ -116,6 +116,20 @@ def _foreign(probs: Path, gold: Path, scale: str, layout: Any) -> tuple[list[str
         raise DataError(f"{len(matrix)} probability rows but {len(dataset)} gold rows in {gold}", path=str(probs))
     space = LabelSpace(tuple(names), multi_label=True)
     return names, matrix, space.indicator(dataset.examples, source=str(gold)).astype(bool)
+
+
+def _say_scale(path: Path, matrix: np.ndarray, scale: str) -> str:
+    """Decide the scale once and say which: a wrong guess would shift every threshold silently."""
+    from koclassify.calibration import decide_scale
+
+    decided = decide_scale(matrix, scale)
+    if matrix.size:
+        how = "as given by --scale" if scale != "auto" else "decided from the value range"
+        console.print(
+            f"  {path}: probabilities read as {decided} ({how}: {matrix.min():.6g}..{matrix.max():.6g})",
+            highlight=False,
+        )
+    return decided
 
 
 def _print_result(result: Any, names: list[str], destination: str) -> None:
@@ -156,7 +170,7 @@ def merge(
 
     names, matrix = read_probs(probs)
     try:
-        matrix = to_unit_scale(matrix, scale)
+        matrix = to_unit_scale(matrix, _say_scale(probs, matrix, scale))
         rule = DecisionRule(decision)  # type: ignore[arg-type]
     except ValueError as exc:
         raise KoclassifyError(str(exc)) from None

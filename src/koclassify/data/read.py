@@ -211,7 +211,10 @@ def check_unique_ids(examples: list[Example], lines: list[int], where: str) -> N
     for ex, lineno in zip(examples, lines, strict=True):
         if ex.id in seen:
             raise DataError(
-                f"duplicate id {ex.id!r} (first on line {seen[ex.id]})", path=where, line=lineno, field="id"
+                f"duplicate id {ex.id!r} (first on line {seen[ex.id]}); ids must be unique",
+                path=where,
+                line=lineno,
+                field="id",
             )
         seen[ex.id] = lineno
 
