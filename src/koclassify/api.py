@@ -53,6 +53,14 @@ def as_examples(X: TextsLike, y: LabelsLike = None) -> list[Example]:
     for ex in examples:
         if not isinstance(ex.text, str):
             raise DataError(f"row id={ex.id!r}: text must be a string, got {type(ex.text).__name__}")
+        if not ex.text.isascii():
+            try:
+                ex.text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise DataError(
+                    f"row id={ex.id!r}: text holds {ex.text[exc.start : exc.end]!r}, a lone surrogate (not valid "
+                    "Unicode)"
+                ) from None
     if y is None:
         return examples
     if len(y) != len(examples):

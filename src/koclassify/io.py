@@ -39,6 +39,12 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None =
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except UnicodeEncodeError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        from koclassify.errors import DataError
+
+        bad = exc.object[exc.start : exc.end] if isinstance(exc.object, str) else ""
+        raise DataError(f"cannot write {bad!r}: not valid Unicode (a lone surrogate)", path=str(path)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -5,12 +5,13 @@ The model is loaded once at start-up; the linear backend's morpheme cache then w
 ``create_app``, as real classes.)
 """
 
+import json
 from pathlib import Path
 from typing import Any
 
 from koclassify.api import Classifier
 from koclassify.data.example import Example, Span
-from koclassify.errors import MissingDependencyError
+from koclassify.errors import KoclassifyError, MissingDependencyError
 
 MAX_BATCH = 1024
 
@@ -65,7 +66,13 @@ def create_app(model_dir: str | Path, *, trust_remote_code: bool = False) -> Any
                 examples.append(Example(item.id or str(i), item.text, target=span))
         if len(examples) > MAX_BATCH:
             raise HTTPException(413, f"at most {MAX_BATCH} texts per request")
-        probs = clf.predict_proba(examples)
+        try:
+            json.dumps([[ex.id, ex.text] for ex in examples], ensure_ascii=False).encode("utf-8")
+            probs = clf.predict_proba(examples)
+        except UnicodeEncodeError:
+            raise HTTPException(422, "a text or id holds a lone surrogate (not valid Unicode)") from None
+        except KoclassifyError as exc:
+            raise HTTPException(422, str(exc)) from None
         decisions = clf.decide(probs)
         return {
             "predictions": [

@@ -8,6 +8,7 @@ repair, JSON-lines iteration) lives here so every format reports bad input the s
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -182,9 +183,28 @@ def parse_json_line(line: str, where: str, lineno: int) -> dict[str, Any]:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
         raise DataError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=where, line=lineno) from None
+    except (ValueError, RecursionError) as exc:  # integers past Python's digit limit, nesting too deep
+        raise DataError(f"invalid JSON: {str(exc)[:120]}", path=where, line=lineno) from None
     if not isinstance(obj, dict):
         raise DataError(f"expected a JSON object, got {type(obj).__name__}", path=where, line=lineno)
+    if "\\u" in line and _SURROGATE_ESCAPE.search(line):
+        check_unicode(obj, where, lineno)
     return obj
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def check_unicode(obj: Any, where: str, lineno: int | None) -> None:
+    """JSON escapes can spell lone surrogates (``"\\ud800"``), which are not text: no tokenizer, writer or HTTP
+    response can encode them. Refuse them where they are read."""
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start : exc.end]
+        raise DataError(
+            f"holds {bad!r}, a lone surrogate (not valid Unicode); fix the JSON escape", path=where, line=lineno
+        ) from None
 
 
 def iter_json_lines(text: str, where: str) -> Iterator[tuple[int, dict[str, Any]]]:
