@@ -118,6 +118,17 @@ def _foreign(probs: Path, gold: Path, scale: str, layout: Any) -> tuple[list[str
     return names, matrix, space.indicator(dataset.examples, source=str(gold)).astype(bool)
 
 
+def _thresholds(table: dict[str, Any], names: list[str], path: Path) -> np.ndarray:
+    """Each threshold a number in [0, 1]: ``"high"``, ``null``, NaN or -1 are errors, never silently used."""
+    from koclassify.errors import ModelError
+    from koclassify.modeldir import check_threshold
+
+    try:
+        return np.array([check_threshold(table[n], f"label {n!r}") for n in names])
+    except ModelError as exc:
+        raise DataError(str(exc), path=str(path)) from None
+
+
 def _say_scale(path: Path, matrix: np.ndarray, scale: str) -> str:
     """Decide the scale once and say which: a wrong guess would shift every threshold silently."""
     from koclassify.calibration import decide_scale
@@ -183,6 +194,6 @@ def merge(
     dataset = read_examples(data, read_options(format=format, text_col=text_col, lenient=lenient), need_labels=False)
     if len(dataset) != len(matrix):
         raise DataError(f"{len(matrix)} probability rows but {len(dataset)} rows in {data}", path=str(probs))
-    decisions = rule.apply(matrix, np.array([float(table[n]) for n in names]))
+    decisions = rule.apply(matrix, _thresholds(table, names, thresholds))
     kind = write_predictions(dataset, decisions, matrix, names, out)
     console.print(f"[green]wrote[/] {out}: {len(dataset)} rows ({kind})")
