@@ -426,7 +426,12 @@ class Classifier:
         config = expect(read_model_json(config_path), dict, str(config_path))
         thresholds = expect(read_model_json(directory / THRESHOLDS_FILE), dict, str(directory / THRESHOLDS_FILE))
         space = _label_space(config.get("labels"), str(config_path))
-        backend_cls = get_backend_class(expect(config.get("backend"), str, f"{config_path}: 'backend'"))
+        try:
+            backend_cls = get_backend_class(expect(config.get("backend"), str, f"{config_path}: 'backend'"))
+        except ModelError:
+            raise
+        except KoclassifyError as exc:
+            raise ModelError(f"{config_path}: {exc}") from None
         if not (directory / BACKEND_DIR).is_dir():
             raise ModelError(f"{directory}: the model has no weights ({BACKEND_DIR}/ is missing)")
         options = dict(expect(config.get("backend_options", {}), dict, f"{config_path}: 'backend_options'"))
@@ -464,8 +469,10 @@ class Classifier:
 
             try:
                 clf.prior_ = FieldPrior.from_json(expect(prior, dict, str(directory / PRIOR_FILE)))
-            except KoclassifyError:
+            except ModelError:
                 raise
+            except KoclassifyError as exc:
+                raise ModelError(f"{directory / PRIOR_FILE}: {exc}") from None
             except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
                 raise ModelError(f"{directory / PRIOR_FILE}: malformed prior: {exc}") from None
         return clf
