@@ -38,6 +38,8 @@ BACKEND_DIR = "backend"
 
 # backend options that belong to the person or the machine, not to a model: never stored, never read from one
 MACHINE_OPTIONS = ("trust_remote_code", "embed_cache")
+# what a malformed backend directory can raise while being read (turned into ModelError naming the directory)
+LOAD_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError, OSError, MemoryError, RecursionError)
 
 TextsLike = str | Example | Sequence[str | Example]
 LabelsLike = Sequence[str | Sequence[str]] | None
@@ -437,15 +439,13 @@ class Classifier:
         options = dict(expect(config.get("backend_options", {}), dict, f"{config_path}: 'backend_options'"))
         for key in MACHINE_OPTIONS:  # the person's decisions and this machine's paths, never the files'
             options.pop(key, None)
-        if trust_remote_code:
-            if backend_cls.name != "llm":
-                raise ModelError(f"trust_remote_code applies to the llm backend, not {backend_cls.name!r}")
+        if trust_remote_code and backend_cls.name == "llm":  # the other backends never load model code
             options["trust_remote_code"] = True
         try:
             backend = backend_cls.load(directory / BACKEND_DIR, options, space)
         except KoclassifyError:
             raise
-        except (ValueError, TypeError, KeyError, AttributeError, IndexError, OSError, MemoryError, RecursionError) as exc:
+        except LOAD_ERRORS as exc:
             raise ModelError(f"{directory}: cannot load the {backend_cls.name} weights: {exc}") from None
         clf = cls(backend, multi_label=space.multi_label)
         clf.labels_ = space

@@ -67,8 +67,8 @@ def test_predict_sigterm_cleans_up_at_once(model_dir: Path, tmp_path: Path) -> N
     data.write_text("".join(json.dumps({"id": str(i), "text": f"정말 좋아요 최고 {i}"}) + "\n" for i in range(20000)))
     out = tmp_path / "out.jsonl"
     out.write_text("old\n")
-    proc = subprocess.Popen([sys.executable, "-m", "koclassify", "predict", str(model_dir), str(data), "--out",
-                             str(out)], cwd=tmp_path, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    command = [sys.executable, "-m", "koclassify", "predict", str(model_dir), str(data), "--out", str(out)]
+    proc = subprocess.Popen(command, cwd=tmp_path, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(3)  # loading and predicting; the signal lands somewhere inside the run
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=120)
