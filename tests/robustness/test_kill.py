@@ -16,6 +16,8 @@ import pytest
 
 from koclassify import Classifier
 
+from .conftest import run_cli
+
 pytestmark = pytest.mark.slow  # each starts `koclassify` in a subprocess (seconds of imports on a shared box)
 
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
@@ -30,11 +32,6 @@ def _die_inside(code: str, cwd: Path) -> None:
     script = "import os, signal\ndef die():\n    os.kill(os.getpid(), signal.SIGKILL)\n" + textwrap.dedent(code)
     done = subprocess.run([sys.executable, "-c", script], cwd=cwd, env=ENV, capture_output=True, timeout=120)
     assert done.returncode == -signal.SIGKILL, done.stderr.decode()
-
-
-def _cli(*args: object, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "koclassify", *map(str, args)], cwd=cwd, env=ENV,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
 
 
 @pytest.fixture
@@ -56,8 +53,8 @@ def test_predict_killed_while_writing(model_dir: Path, rows: Path, tmp_path: Pat
     """, tmp_path)  # fmt: skip
     assert out.read_text() == "old\n", "the previous output was damaged"
     assert len(_leftovers(tmp_path)) == 1, "the kill left its temp file (what the next run must clean)"
-    done = _cli("predict", model_dir, rows, "--out", out, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+    done = run_cli("predict", model_dir, rows, "--out", out)  # the next run, in-process
+    assert done.code == 0, done
     assert len(out.read_text().splitlines()) == 50
     assert _leftovers(tmp_path) == [], "the next run removed the killed writer's temp file"
 
@@ -106,8 +103,8 @@ def test_train_killed_inside_the_save_and_between_the_renames(model_dir: Path, t
     assert not out.exists() and (tmp_path / ".model.old").is_dir()
     assert Classifier.load(out).predict(["정말 좋아요"]) == ["pos"], "no moment without a loadable model"
     # 3. the next train restores, cleans and replaces
-    done = _cli("train", train_file, "--out", out, "--calibrate", "none", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+    done = run_cli("train", train_file, "--out", out, "--calibrate", "none")
+    assert done.code == 0, done
     assert _leftovers(tmp_path) == []
     assert Classifier.load(out).predict(["정말 좋아요"]) == ["pos"]
 
@@ -127,6 +124,6 @@ def test_train_killed_at_any_moment(model_dir: Path, tmp_path: Path, train_file)
     proc.kill()
     proc.wait(timeout=30)
     assert Classifier.load(out).predict(["정말 좋아요"]) == ["pos"]
-    done = _cli("train", train_file, "--out", out, "--calibrate", "none", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+    done = run_cli("train", train_file, "--out", out, "--calibrate", "none")
+    assert done.code == 0, done
     assert _leftovers(tmp_path) == []
