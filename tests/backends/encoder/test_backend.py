@@ -228,3 +228,25 @@ def test_two_process_data_parallel_needs_no_code_change(bert_dir: Path, tmp_path
     ranks = sorted(path.read_text().split() for path in tmp_path.glob("rank*.txt"))
     assert done.returncode == 0, done.stderr[-2000:]
     assert ranks == [["0", "2", "3"], ["1", "2", "3"]], done.stdout[-3000:]  # 12 rows, batch 2, 2 ranks: 3 steps each
+
+
+def test_code_shipped_in_an_encoder_directory_never_runs(trained: Classifier, tmp_path: Path) -> None:
+    """Issue 14: config and tokenizer ``auto_map`` pointing at a .py beside the weights; loading must not import it."""
+    model = tmp_path / "m"
+    trained.save(model)
+    marker = tmp_path / "marker"
+    config = json.loads((model / "config.json").read_text())
+    config["backend_options"]["trust_remote_code"] = True
+    (model / "config.json").write_text(json.dumps(config))
+    for sub, key in (("model", "AutoModelForSequenceClassification"), ("tokenizer", "AutoTokenizer")):
+        folder = model / "backend" / sub
+        (folder / "evil.py").write_text(f"import pathlib\npathlib.Path({str(marker)!r}).write_text('ran')\n")
+        name = "config.json" if sub == "model" else "tokenizer_config.json"
+        data = json.loads((folder / name).read_text())
+        data["auto_map"] = {key: "evil.Evil" if sub == "model" else ["evil.Evil", "evil.Evil"]}
+        (folder / name).write_text(json.dumps(data))
+    try:
+        Classifier.load(model)
+    except ModelError:
+        pass
+    assert not marker.exists(), "loading an encoder directory ran code shipped inside it"
