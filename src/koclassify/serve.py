@@ -43,6 +43,15 @@ def create_app(model_dir: str | Path, *, trust_remote_code: bool = False) -> Any
 
     app = FastAPI(title="koclassify", version=clf.backend.name)
 
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+
+    @app.exception_handler(RequestValidationError)
+    def invalid(request: Any, exc: RequestValidationError) -> Any:
+        """422 without echoing the input: a NaN or 2e308 in it cannot be written as JSON (it was a 500)."""
+        errors = [{k: e[k] for k in ("loc", "msg", "type") if k in e} for e in exc.errors()]
+        return JSONResponse(status_code=422, content={"detail": json.loads(json.dumps(errors, default=str))})
+
     @app.get("/health")
     def health() -> dict[str, Any]:
         return {"status": "ok", "backend": clf.backend.name, "labels": list(labels.names),
