@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -203,9 +204,9 @@ def _check_closed_quotes(text: str, where: str, delimiter: str, first: int, last
             path=where,
             line=first,
         )
-    tail = "".join(io.StringIO(text, newline="").readlines()[first - 1 :])  # the lines as csv counts them
+    tail = itertools.islice(io.StringIO(text, newline=""), first - 1, None)  # the lines as csv counts them
     try:
-        for _ in csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, strict=True):
+        for _ in csv.reader(tail, delimiter=delimiter, strict=True):
             pass
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
