@@ -16,6 +16,7 @@ from koclassify.cli.common import (
     LenientOpt,
     NoHeaderOpt,
     TextColOpt,
+    TrustRemoteCodeOpt,
     console,
     read_options,
     stdout,
@@ -53,6 +54,7 @@ def calibrate(
     label_sep: LabelSepOpt = None,
     no_header: NoHeaderOpt = False,
     lenient: LenientOpt = False,
+    trust_remote_code: TrustRemoteCodeOpt = False,
 ) -> None:
     """Tune one threshold per label: `calibrate MODEL_DIR DEV`, or `calibrate --probs P --gold G --out T`."""
     from koclassify.calibration import OBJECTIVES, find_thresholds, seed_table
@@ -79,7 +81,7 @@ def calibrate(
         from koclassify.cli.core import _layout_for
         from koclassify.data.read import read_examples
 
-        clf = Classifier.load(model_dir)
+        clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
         if decision is not None:
             clf.set_decision(decision, max_labels)
         dataset = read_examples(dev, _layout_for(clf, dev, **layout))
