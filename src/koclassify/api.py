@@ -550,8 +550,23 @@ def _data_options(obj: Any, where: str) -> dict[str, Any]:
             f"{where}: 'data_options.label_names' must be the list of names (this model stores {names!r}; "
             "models saved since koclassify stores the names: re-train, or put the names there as a list)"
         )
+    for key, value in obj.items():
+        kind = _DATA_OPTION_TYPES.get(key)
+        if kind is None or value is None:
+            continue
+        ok = isinstance(value, kind) and not (kind is str and isinstance(value, bool))
+        if kind is list:
+            ok = ok and all(isinstance(v, str) for v in value)
+        if not ok:
+            raise ModelError(f"{where}: 'data_options.{key}' has the wrong type ({type(value).__name__})")
     try:
         ReadOptions.from_json(obj)
     except (ValueError, TypeError) as exc:
         raise ModelError(f"{where}: 'data_options': {exc}") from None
     return obj
+
+
+_DATA_OPTION_TYPES: dict[str, type] = {
+    "format": str, "text_col": str, "label_col": str, "label_sep": str, "id_col": str, "target_col": str,
+    "label_cols": list, "label_names": list, "multi_label": bool, "no_header": bool, "lenient": bool,
+}  # fmt: skip

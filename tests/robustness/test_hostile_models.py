@@ -130,6 +130,9 @@ HOSTILE: list[tuple[str, Callable[[Path], None], str]] = [
     ("metadata text_fields a list", _edit("config.json", lambda c: c.update(metadata={"text_fields": ["a"]})), ERROR),
     ("metadata multi_value bogus", _edit("config.json", lambda c: c.update(metadata={"multi_value": "x"})), ERROR),
     ("data_options a string", _edit("config.json", lambda c: c.update(data_options="x")), ERROR),
+    ("data_options label_sep a number", _edit("config.json", lambda c: c["data_options"].update(label_sep=5)), ERROR),
+    ("data_options label_cols a string", _edit("config.json", lambda c: c["data_options"].update(label_cols="ab")),
+     ERROR),  # fmt: skip
     ("data_options bad format", _edit("config.json", lambda c: c["data_options"].update(format="exe")), ERROR),
     ("label_names path traversal", _edit("config.json", lambda c: c["data_options"].update(
         label_names="../../../../etc/passwd")), ERROR),  # fmt: skip
