@@ -46,6 +46,7 @@ class ServeOptions:
     max_request_rows: int = 1024  # rows one request may send
     max_body_bytes: int = 2_000_000  # bytes one request body may have
     warm: bool = True  # one prediction before taking traffic
+    trust_remote_code: bool = False  # the person's decision at start-up, never the model directory's
 
     def __post_init__(self) -> None:
         for name in ("max_batch_rows", "max_wait_ms"):
@@ -60,7 +61,7 @@ def create_app(model_dir: Any, options: ServeOptions | None = None) -> FastAPI:
     """Load and warm the model, then build the app (the model is ready before the first request)."""
     opts = options or ServeOptions()
     metrics = ServeMetrics()
-    model = ServedModel(model_dir, warm=opts.warm)
+    model = ServedModel(model_dir, warm=opts.warm, trust_remote_code=opts.trust_remote_code)
     metrics.load_seconds.set(model.load_seconds)
     batcher = None
     if opts.max_batch_rows > 0:
