@@ -65,13 +65,18 @@ class Stacker:
 
     @classmethod
     def load(cls, path: Path, n_labels: int) -> Stacker:
+        from koclassify.modeldir import check_npz
+
         try:
+            check_npz(path)  # a crafted header cannot make np.load allocate more than the file holds
             with np.load(path, allow_pickle=False) as npz:
                 coef, intercept = np.asarray(npz["coef"], np.float64), np.asarray(npz["intercept"], np.float64)
         except (OSError, EOFError, ValueError, KeyError) as exc:
             raise ModelError(f"{path}: cannot load the second stage: {exc}") from None
         if coef.shape != (n_labels, n_labels) or intercept.shape != (n_labels,):
             raise ModelError(f"{path}: second-stage weights {coef.shape} do not match {n_labels} labels")
+        if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
+            raise ModelError(f"{path}: second-stage weights are not finite")
         return cls(coef, intercept)
 
 

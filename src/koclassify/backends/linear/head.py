@@ -38,7 +38,7 @@ class LinearHead:
     nb: np.ndarray | None = None  # (L, F) float32 NB ratios, or None
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
+        if self.kind not in KINDS:  # a loaded model's files say which; anything else is corrupt
             raise ValueError(f"unknown head kind {self.kind!r}")
         if self.nb is not None and self.nb.shape != self.coef.shape:
             raise ValueError(f"NB ratios {self.nb.shape} do not match the weights {self.coef.shape}")
