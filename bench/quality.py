@@ -8,8 +8,8 @@ Rows, all in one run on the same data:
   multi-class: argmax);
 - ``rule`` (multi-label): the decision rule chosen by the share of labelled rows (>= 99%), the fallback by
   p / threshold, thresholds searched under the rule;
-- ``rule+stack`` / ``rule+stack=auto``: plus the second stage over all labels' log-odds (always / when its
-  out-of-fold score is better);
+- ``rule+stack`` / ``rule+stack=auto``: plus the second stage over all labels' log-odds (``stack="on"`` /
+  ``"auto"``; when this table was measured, ``auto`` kept it only when its out-of-fold score was better);
 - ``nb=on`` / ``nb=auto``: NB-weighted TF-IDF features (always / chosen on a 20% holdout).
 Differences are against ``before``. Our predict throughput is a fresh process's: the model is saved, the eojeol
 cache emptied and the model loaded again (which seeds the cache with its training eojeol; the load time is

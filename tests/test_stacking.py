@@ -78,7 +78,7 @@ def _ex(text: str, labels: list[str]):
     return Example(text, text, labels=tuple(labels))
 
 
-def test_auto_keeps_the_second_stage_only_when_it_helps() -> None:
+def test_auto_fits_the_second_stage_when_there_are_enough_rows() -> None:
     texts, labels = _multi_label_data()
     clf = Classifier().fit(texts, labels)  # stack="auto" by default
     probs, gold = _correlated(n=300)
@@ -90,13 +90,15 @@ def test_auto_keeps_the_second_stage_only_when_it_helps() -> None:
     gold_wide[:, 3] = ~gold.any(axis=1)  # every row has a label
     clf.calibrate(probs=wide, gold=gold_wide)
     record = clf.calibration_["stack"]
-    assert record["used"] and record["score_stacked"] > record["score_first_stage"]
-    # the first stage is already perfect: nothing to gain, nothing kept
-    clf.calibrate(probs=np.where(gold_wide, 0.9, 0.1), gold=gold_wide)
-    assert not clf.calibration_["stack"]["used"] and clf.stack_ is None
-    # too few rows to try
-    clf.calibrate(probs=wide[:40], gold=gold_wide[:40])
-    assert "too few" in clf.calibration_["stack"]["note"]
+    assert record["used"] and clf.stack_ is not None
+    assert record["score_stacked"] > record["score_first_stage"]  # label 2 is learnt from labels 0 and 1
+    assert clf.calibration_["score"] == record["score_stacked"]
+    clf.calibrate(probs=wide[:40], gold=gold_wide[:40])  # too few rows for auto
+    assert "too few" in clf.calibration_["stack"]["note"] and clf.stack_ is None
+    clf.calibrate(probs=wide[:40], gold=gold_wide[:40], stack="on")  # asked for: fitted all the same
+    assert clf.stack_ is not None
+    clf.calibrate(probs=wide, gold=gold_wide, stack="off")
+    assert clf.stack_ is None and clf.calibration_["stack"] == {"mode": "off", "used": False}
 
 
 def test_bad_stack_values_and_damaged_files_are_clear_errors(tmp_path) -> None:
@@ -109,5 +111,5 @@ def test_bad_stack_values_and_damaged_files_are_clear_errors(tmp_path) -> None:
     clf.calibrate(probs=clf.cross_val_proba(texts, labels, folds=3), gold=gold)
     clf.save(tmp_path / "m")
     (tmp_path / "m" / "stack.npz").write_bytes(b"not an npz")
-    with pytest.raises(KoclassifyError, match="second stage"):
+    with pytest.raises(KoclassifyError, match="stack.npz"):
         Classifier.load(tmp_path / "m")

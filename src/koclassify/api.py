@@ -95,7 +95,7 @@ class Classifier:
         prior_mode: ``"learned"`` (log-linear, weight tuned on ``dev``) or ``"multiplier"`` (the seed's x1.5).
         prior_options: ``alpha``, ``min_count``, ``multiplier``, ``sep`` for the prior.
         stack: multi-label second stage (:mod:`koclassify.stacking`), fitted by :meth:`calibrate` on the held-out
-            probabilities it is given: ``auto`` (kept when its out-of-fold output scores better), ``on``, ``off``.
+            probabilities it is given: ``auto`` (when there are at least 100 held-out rows), ``on``, ``off``.
         **backend_options: passed to the backend's constructor (e.g. ``model=`` for encoder/llm).
     """
 
@@ -353,7 +353,7 @@ class Classifier:
     def _try_stack(
         self, mode: str, probs: np.ndarray, gold: np.ndarray, plain: float, objective: str, grid: float
     ) -> dict[str, Any]:
-        """Fit the second stage when asked (``on``) or when its out-of-fold output scores better (``auto``)."""
+        """Fit the second stage when asked (``on``: from 10 rows; ``auto``: from ``stacking.MIN_ROWS``)."""
         from koclassify import stacking
         from koclassify.calibration import find_thresholds
 
@@ -366,9 +366,8 @@ class Classifier:
         oof = stacking.out_of_fold(probs, gold)
         result = find_thresholds(oof, gold, objective=objective, grid=grid, rule=self.decision_)
         record.update(score_first_stage=round(float(plain), 6), score_stacked=round(float(result.score), 6))
-        if mode == "on" or result.score > plain + stacking.MARGIN * abs(plain):
-            self.stack_ = stacking.fit_stacker(probs, gold)
-            record.update(used=True, result=result)
+        self.stack_ = stacking.fit_stacker(probs, gold)
+        record.update(used=True, result=result)
         return record
 
     def cross_val_proba(self, X: TextsLike, y: LabelsLike = None, *, folds: int = 5, seed: int = 0) -> np.ndarray:

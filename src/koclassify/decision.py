@@ -44,7 +44,8 @@ class DecisionRule:
         if self.fallback not in FALLBACKS:
             raise ValueError(f"unknown fallback {self.fallback!r}; choose one of {FALLBACKS}")
         share = self.labelled_share
-        if share is not None and (isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1):
+        number = isinstance(share, (int, float)) and not isinstance(share, bool)
+        if share is not None and not (number and 0 <= share <= 1):
             raise ValueError(f"labelled_share must be a number in [0, 1], got {share!r}")
 
     def scores(self, probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
