@@ -46,12 +46,21 @@ def init_ray(address: str | None = None) -> None:
     """Connect to ``address`` (a running cluster), or start a local Ray, unless this process already has one."""
     ray = ray_module()
     if ray.is_initialized():
+        quiet_ray_data()
         return
     try:
         ray.init(address=address, include_dashboard=False, logging_level="warning", log_to_driver=True)
     except ConnectionError as exc:
         raise KoclassifyError(f"cannot reach the Ray cluster at {address!r}: {exc}") from None
-    ray.data.DataContext.get_current().enable_progress_bars = False
+    quiet_ray_data()
+
+
+def quiet_ray_data() -> None:
+    """No progress bars or per-run INFO lines from Ray Data: the CLI prints its own summary."""
+    import logging
+
+    ray_module().data.DataContext.get_current().enable_progress_bars = False
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
 
 
 def expand_inputs(source: str | Path | Sequence[str | Path]) -> list[Path]:
@@ -199,7 +208,7 @@ def predict_to_directory(
         results = items.map_batches(
             ShardPredictor,
             batch_size=1,
-            concurrency=min(workers, len(todo)),
+            compute=ray.data.ActorPoolStrategy(size=min(workers, len(todo))),
             num_gpus=gpus_per_worker or None,
             fn_constructor_kwargs={
                 "model_dir": str(model_dir),
@@ -363,7 +372,7 @@ def predict(
     return rows.map_batches(
         BatchPredictor,
         batch_size=batch_size,
-        concurrency=workers,
+        compute=ray.data.ActorPoolStrategy(size=workers),
         num_gpus=gpus_per_worker or None,
         fn_constructor_kwargs={"model_dir": model_dir},
     )

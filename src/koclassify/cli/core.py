@@ -320,7 +320,7 @@ def convert(
     ] = False,
     collapse: Annotated[bool, typer.Option("--collapse", help="merge per-label rows back into label sets")] = False,
     to: Annotated[
-        str | None, typer.Option("--to", help="jsonl | csv | tsv | nikl (default: from DST's extension)")
+        str | None, typer.Option("--to", help="jsonl | csv | tsv | nikl | parquet (default: from DST's extension)")
     ] = None,
     format: FormatOpt = None,
     text_col: TextColOpt = None,
