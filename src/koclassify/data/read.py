@@ -136,6 +136,8 @@ def sniff_format(path: str | Path, head: bytes | None = None) -> str:
     head = read_head(path) if head is None else head
     if is_parquet(path, head):
         return "parquet"
+    if b"\n" in head.lstrip():
+        head = head[: head.rindex(b"\n") + 1]  # whole lines only: the last one may be cut anywhere
     try:
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
