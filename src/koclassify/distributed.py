@@ -282,7 +282,6 @@ def _read_manifest(out_dir: Path, model_dir: Path, kind: str) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------ Python API
-ROW_COLUMNS = ("id", "text", "target_form", "target_begin", "target_end", "fields")
 
 
 def _read_shards(batch: dict[str, np.ndarray], flags: dict[str, Any], data_options: dict, rows: int) -> Iterator:
@@ -296,9 +295,7 @@ def _read_shards(batch: dict[str, np.ndarray], flags: dict[str, Any], data_optio
             yield {
                 "id": np.asarray([ex.id for ex in exs], dtype=object),
                 "text": np.asarray([ex.text for ex in exs], dtype=object),
-                "target_form": np.asarray([ex.target.form if ex.target else None for ex in exs], dtype=object),
-                "target_begin": np.asarray([ex.target.begin if ex.target else None for ex in exs], dtype=object),
-                "target_end": np.asarray([ex.target.end if ex.target else None for ex in exs], dtype=object),
+                "target": np.asarray([json.dumps(ex.target.to_json() if ex.target else None) for ex in exs]),
                 "fields": np.asarray([json.dumps(ex.fields, ensure_ascii=False) for ex in exs], dtype=object),
             }
 
@@ -311,22 +308,18 @@ class BatchPredictor:
         self.names = list(self.clf.labels_.names)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        from koclassify.data.example import Example, Span
+        from koclassify.data.example import Example
 
         if "id" not in batch or "text" not in batch:
             raise DataError(f"the dataset needs 'id' and 'text' columns, it has {sorted(batch)}")
         n = len(batch["id"])
-        none = [None] * n
-        forms = batch.get("target_form", none)
-        begins, ends = batch.get("target_begin", none), batch.get("target_end", none)
-        fields = batch.get("fields")
+        targets, fields = batch.get("target"), batch.get("fields")
         examples = []
         for i in range(n):
-            target = None
-            if forms[i] is not None or begins[i] is not None:
-                target = Span(forms[i], _int(begins[i]), _int(ends[i]))
+            text = str(batch["text"][i])
+            target = _target(targets[i], text) if targets is not None else None
             extra = json.loads(fields[i]) if fields is not None else {}
-            examples.append(Example(str(batch["id"][i]), str(batch["text"][i]), target, None, extra))
+            examples.append(Example(str(batch["id"][i]), text, target, None, extra))
         probs = self.clf.predict_proba(examples)
         decisions = self.clf.decide(probs)
         labels = np.empty(n, dtype=object)
@@ -334,8 +327,17 @@ class BatchPredictor:
         return {"id": np.asarray([ex.id for ex in examples], dtype=object), "labels": labels, "probs": probs}
 
 
-def _int(value: Any) -> int | None:
-    return None if value is None or (isinstance(value, float) and np.isnan(value)) else int(value)
+def _target(value: Any, text: str) -> Any:
+    """A ``target`` cell: our own JSON span (from :func:`_read_shards`), or a user's form string (or empty)."""
+    from koclassify.data.example import Span
+
+    if value is None or not isinstance(value, str) or not value.strip():
+        return None
+    if value.startswith(("{", "null")):
+        span = json.loads(value)
+        return Span(span["form"], span["begin"], span["end"]) if span is not None else None
+    begin = text.find(value)
+    return Span(value, begin, begin + len(value)) if begin >= 0 else Span(value)
 
 
 def predict(
@@ -352,8 +354,8 @@ def predict(
     array in the order of the model's label names).
 
     ``source``: paths (a file, directory or glob of shards in any supported format; ``options`` as for the CLI)
-    or a ``ray.data.Dataset`` with ``id`` and ``text`` columns (optional ``target_form``/``target_begin``/
-    ``target_end``). Ray is started locally unless this process is connected already (or ``address`` is given).
+    or a ``ray.data.Dataset`` with ``id`` and ``text`` columns (optional ``target``: the target's form). Ray is
+    started locally unless this process is connected already (or ``address`` is given).
     """
     init_ray(address)
     ray = ray_module()
