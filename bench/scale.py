@@ -28,14 +28,14 @@ from pathlib import Path
 
 import psutil
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "nsmc-reviews"
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "nsmc-reviews"  # ../shared/data
 KOCLASSIFY = [sys.executable, "-m", "koclassify"]
 
 
-def texts() -> list[str]:
+def texts(data: Path) -> list[str]:
     out = []
     for name in ("train.tsv", "test.tsv"):
-        with open(DATA / name, encoding="utf-8", newline="") as fh:
+        with open(data / name, encoding="utf-8", newline="") as fh:
             out += [row["document"] for row in csv.DictReader(fh, delimiter="\t") if row["document"].strip()]
     return out
 
@@ -48,10 +48,10 @@ def write_corpus(path: Path, pool: list[str], start: int, stop: int) -> None:
             writer.writerow([f"r{i}", pool[i % len(pool)]])
 
 
-def train(model: Path) -> None:
+def train(model: Path, data: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         train_file = Path(tmp) / "train50k.tsv"
-        with open(DATA / "train.tsv", encoding="utf-8") as src, open(train_file, "w", encoding="utf-8") as dst:
+        with open(data / "train.tsv", encoding="utf-8") as src, open(train_file, "w", encoding="utf-8") as dst:
             for i, line in enumerate(src):
                 if i > 50_000:
                     break
@@ -89,10 +89,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--shards", type=int, default=8)
     parser.add_argument("--model", type=Path, default=Path(tempfile.gettempdir()) / "koclassify-bench-nsmc50k")
+    parser.add_argument("--data", type=Path, default=DATA, help="the nsmc-reviews folder")
     args = parser.parse_args()
     if not (args.model / "config.json").is_file():
-        train(args.model)
-    pool = texts()
+        train(args.model, args.data)
+    pool = texts(args.data)
     tmp = Path(tempfile.mkdtemp(prefix="koclassify-scale-"))
     try:
         small_n = args.rows // 5

@@ -136,6 +136,7 @@ def test_a_corrupt_shard_is_named_and_a_rerun_finishes_only_the_missing_shards(
     result = invoke("predict", linear_model, tmp_path / "shards", "--engine", "ray", "--out", out)
     assert result.exit_code == 0, result.output
     assert "1 predicted now, 2 already done" in " ".join(result.output.split())
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # the dead run's temp file is cleaned up
     ids = [r["id"] for r in read_outputs(out)]
     assert sorted(ids) == sorted(json.loads(line)["id"] for line in TEST_LINES) and len(set(ids)) == 60
 
@@ -165,7 +166,7 @@ def test_a_run_killed_part_way_is_finished_by_a_rerun(local_ray, linear_model, t
     assert manifest["complete"] and len(manifest["shards"]) == 10
     ids = [r["id"] for r in read_outputs(out)]
     assert len(ids) == 60 and len(set(ids)) == 60
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # the re-run's own files are all complete
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no half-written shard is left
 
 
 # ------------------------------------------------------------------------------------------ transformer backends

@@ -183,6 +183,8 @@ def predict_to_directory(
     if out_dir.exists() and not out_dir.is_dir():
         raise KoclassifyError(f"{out_dir}: exists and is not a directory; --out names a directory with --engine ray")
     manifest = _read_manifest(out_dir, model_dir, kind)
+    for stale in [*out_dir.glob(".part-*.tmp"), *(out_dir / ERRORS_DIR).glob(".part-*.tmp")]:
+        stale.unlink(missing_ok=True)  # half-written shards of a run that was killed: never read, now removed
     todo: list[dict[str, str]] = []
     summary = RunSummary(out_dir=out_dir, shards=len(inputs))
     names = [_shard_name(p) for p in inputs]
