@@ -249,7 +249,8 @@ class _SeenIds:
                 raise exc
             errors.append(_reason(exc, str(self.path)))
             drop.add(int(i))
-        self.hashes = np.sort(np.concatenate([self.hashes, keys]), kind="stable")
+        ordered = np.sort(keys)
+        self.hashes = np.insert(self.hashes, np.searchsorted(self.hashes, ordered), ordered)  # O(n) a chunk
         if drop:
             keep = [i for i in range(len(chunk)) if i not in drop]
             chunk = replace(
