@@ -169,6 +169,27 @@ def test_a_run_killed_part_way_is_finished_by_a_rerun(local_ray, linear_model, t
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no half-written shard is left
 
 
+def test_bad_inputs_and_outputs_fail_before_any_work(linear_model, tmp_path) -> None:
+    shards = nikl_shards(tmp_path / "shards", sizes=(5,))
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "something.txt").write_text("x")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "manifest.json").write_text(json.dumps({"model": "/elsewhere", "kind": "parquet", "shards": {}}))
+    cases = [
+        (("--engine", "spark", "--out", tmp_path / "o"), "--engine must be local or ray"),
+        (("--engine", "ray", "--out", tmp_path / "full"), "not empty and has no manifest.json"),
+        (("--engine", "ray", "--out", other), "holds parquet predictions of /elsewhere"),
+        (("--engine", "ray", "--workers", 0, "--out", tmp_path / "o"), "--workers and --batch-size must be"),
+        (("--engine", "ray", "--to", "tsv", "--out", tmp_path / "o"), "--to must be one of"),
+    ]
+    for args, message in cases:
+        result = invoke("predict", linear_model, shards[0], *args)
+        assert isinstance(result.exception, KoclassifyError) and message in str(result.exception), args
+    result = invoke("predict", linear_model, tmp_path / "nothing*.jsonl", "--engine", "ray", "--out", tmp_path / "o")
+    assert "no files match this pattern" in str(result.exception)
+
+
 # ------------------------------------------------------------------------------------------ transformer backends
 def separable() -> tuple[list[str], list[str]]:
     texts, labels = [], []
