@@ -36,8 +36,8 @@ def texts(data: Path) -> list[str]:
     out = []
     for name in ("train.tsv", "test.tsv"):
         with open(data / name, encoding="utf-8", newline="") as fh:
-            out += [row["document"] for row in csv.DictReader(fh, delimiter="\t") if row["document"].strip()]
-    return out
+            out += [" ".join(row["document"].split()) for row in csv.DictReader(fh, delimiter="\t")]
+    return [t for t in out if t]  # one line each: a bare \r inside a review is not a row break in our TSV
 
 
 def write_corpus(path: Path, pool: list[str], start: int, stop: int) -> None:

@@ -192,15 +192,17 @@ def _parse_or_split(parse: Callable[[list], Dataset], rows: list, errors: list |
     """Parse a chunk; in lenient mode, on a bad row re-parse row by row and set the bad ones aside."""
     try:
         return parse(rows)
-    except DataError:
-        if errors is None:
-            raise
+    except DataError as exc:
+        if errors is None or exc.line is None:
+            raise  # strict, or not a row's fault (a missing column): nothing to set aside
     good: list = []
     first_line: dict[str, int] = {}
     for row in rows:
         try:
             one = parse([row])
         except DataError as exc:
+            if exc.line is None:
+                raise
             errors.append(_reason(exc, where))
             continue
         row_id, line = one.ids[0], one.lines[0]
