@@ -211,10 +211,15 @@ def predict(
     id_col: IdColOpt = None,
     target_col: TargetColOpt = None,
     no_header: NoHeaderOpt = False,
-    lenient: LenientOpt = False,
+    lenient: Annotated[
+        bool,
+        typer.Option(
+            "--lenient", help="repair target offsets; set bad rows aside in OUT.errors.jsonl (ray: OUT/errors/)"
+        ),
+    ] = False,
 ) -> None:
     """Classify a file, streaming it in chunks. NIKL input gives the NIKL submission; other inputs give jsonl
-    with probabilities (or CSV / Parquet by the output's extension). ``--engine ray`` spreads shards over workers."""
+    with probabilities (or CSV / Parquet by the output's extension). --engine ray spreads shards over workers."""
     from koclassify.api import Classifier
     from koclassify.data.stream import CHUNK_ROWS
     from koclassify.streaming import predict_file
