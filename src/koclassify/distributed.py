@@ -97,17 +97,19 @@ def shard_options(data_options: dict[str, Any], path: str | Path, flags: ReadOpt
     return remembered.merged(**flags.to_json())
 
 
-def _load(model_dir: str) -> Any:
+def _load(model_dir: str, trust_remote_code: bool = False) -> Any:
     from koclassify.api import Classifier
 
-    return Classifier.load(model_dir)
+    return Classifier.load(model_dir, trust_remote_code=trust_remote_code)
 
 
 class ShardPredictor:
     """A Ray Data actor: loads the model once, then predicts whole shards into their output files."""
 
-    def __init__(self, model_dir: str, flags: dict[str, Any], kind: str, chunk_rows: int, lenient: bool) -> None:
-        self.clf = _load(model_dir)
+    def __init__(
+        self, model_dir: str, flags: dict[str, Any], kind: str, chunk_rows: int, lenient: bool, trust_remote_code: bool
+    ) -> None:
+        self.clf = _load(model_dir, trust_remote_code)
         self.flags, self.kind, self.chunk_rows, self.lenient = ReadOptions.from_json(flags), kind, chunk_rows, lenient
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -164,6 +166,7 @@ def predict_to_directory(
     batch_size: int = SHARD_BATCH,
     lenient: bool = False,
     address: str | None = None,
+    trust_remote_code: bool = False,
 ) -> RunSummary:
     """Predict every shard of ``source`` into ``out_dir`` (one output shard per input shard, plus the manifest).
 
@@ -177,7 +180,7 @@ def predict_to_directory(
     if workers < 1 or batch_size < 1 or gpus_per_worker < 0:
         raise KoclassifyError("--workers and --batch-size must be at least 1, --gpus-per-worker at least 0")
     model_dir = Path(model_dir).resolve()
-    _load(str(model_dir))  # a bad model directory fails here, once, not in every worker
+    _load(str(model_dir), trust_remote_code)  # a bad model directory fails here, once, not in every worker
     inputs = [p.resolve() for p in expand_inputs(source)]
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -218,6 +221,7 @@ def predict_to_directory(
                 "kind": kind,
                 "chunk_rows": batch_size,
                 "lenient": lenient,
+                "trust_remote_code": trust_remote_code,
             },
         )
         by_input = {item["input"]: item for item in todo}
@@ -305,8 +309,8 @@ def _read_shards(batch: dict[str, np.ndarray], flags: dict[str, Any], data_optio
 class BatchPredictor:
     """A Ray Data actor: loads the model once; batches of rows in, ``id``, ``labels``, ``probs`` out."""
 
-    def __init__(self, model_dir: str) -> None:
-        self.clf = _load(model_dir)
+    def __init__(self, model_dir: str, trust_remote_code: bool = False) -> None:
+        self.clf = _load(model_dir, trust_remote_code)
         self.names = list(self.clf.labels_.names)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -351,6 +355,7 @@ def predict(
     batch_size: int = SHARD_BATCH,
     options: ReadOptions | None = None,
     address: str | None = None,
+    trust_remote_code: bool = False,
 ) -> Any:
     """A lazy Ray Dataset of predictions: ``id`` (str), ``labels`` (list of label names), ``probs`` (float64
     array in the order of the model's label names).
@@ -362,7 +367,7 @@ def predict(
     init_ray(address)
     ray = ray_module()
     model_dir = str(Path(model_dir).resolve())
-    clf = _load(model_dir)
+    clf = _load(model_dir, trust_remote_code)
     if isinstance(source, ray.data.Dataset):
         rows = source
     else:
@@ -378,5 +383,5 @@ def predict(
         batch_size=batch_size,
         compute=ray.data.ActorPoolStrategy(size=workers),
         num_gpus=gpus_per_worker or None,
-        fn_constructor_kwargs={"model_dir": model_dir},
+        fn_constructor_kwargs={"model_dir": model_dir, "trust_remote_code": trust_remote_code},
     )

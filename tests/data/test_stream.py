@@ -112,3 +112,10 @@ def test_convert_to_parquet_and_back_keeps_every_row(tmp_path: Path) -> None:
     back = read_examples(tmp_path / "x.parquet")
     assert n == len(back) == len(read_examples(src))
     assert rows(back) == rows(read_examples(src))
+
+
+def test_an_unclosed_quote_is_caught_when_streaming_too(tmp_path: Path) -> None:
+    path = tmp_path / "open.csv"
+    path.write_text('id,text\n1,좋아요\n2,"열린 따옴표\n3,나빠요\n4,그냥\n', encoding="utf-8")
+    with pytest.raises(DataError, match="open.csv:3: malformed CSV: a quote opened here is never closed"):
+        list(iter_chunks(path, chunk_rows=1))

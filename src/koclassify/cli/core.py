@@ -22,6 +22,7 @@ from koclassify.cli.common import (
     NoHeaderOpt,
     TargetColOpt,
     TextColOpt,
+    TrustRemoteCodeOpt,
     console,
     is_main_process,
     load_config,
@@ -92,10 +93,17 @@ def train(
     id_col: IdColOpt = None,
     target_col: TargetColOpt = None,
     lenient: LenientOpt = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="replace --out even if it is not a koclassify model directory")
+    ] = False,
 ) -> None:
     """Train a classifier, tune its thresholds, and save it as a model directory."""
     from koclassify.api import Classifier
     from koclassify.data.read import read_examples
+    from koclassify.modeldir import check_replaceable
+
+    inputs = tuple(p for p in (data, dev, label_names, config) if p is not None)
+    check_replaceable(out, overwrite=overwrite, inputs=inputs)  # before training, not after
 
     cfg = load_config(config)
     layout = read_options(
@@ -173,7 +181,7 @@ def train(
         if not is_main_process():
             return  # under torchrun / accelerate launch every rank trains; one writes the model
         with step(f"saving to {out}"):
-            clf.save(out)
+            clf.save(out, overwrite=overwrite)
     labels = clf.labels_
     assert labels is not None
     kind = "multi-label" if labels.multi_label else "multi-class"
@@ -217,6 +225,7 @@ def predict(
             "--lenient", help="repair target offsets; set bad rows aside in OUT.errors.jsonl (ray: OUT/errors/)"
         ),
     ] = False,
+    trust_remote_code: TrustRemoteCodeOpt = False,
 ) -> None:
     """Classify a file, streaming it in chunks. NIKL input gives the NIKL submission; other inputs give jsonl
     with probabilities (or CSV / Parquet by the output's extension). --engine ray spreads shards over workers."""
@@ -232,12 +241,15 @@ def predict(
                  lenient=lenient)  # fmt: skip
     kind = "probs" if probs else (to or "auto")
     if engine == "ray":
-        _predict_ray(model_dir, data, out, kind, flags, address, workers, gpus_per_worker, batch_size, lenient)
+        ray_options = (address, workers, gpus_per_worker, batch_size, trust_remote_code)
+        _predict_ray(model_dir, data, out, kind, flags, *ray_options)
         return
+    if out.is_dir():
+        raise KoclassifyError(f"--out {out}: is a directory; give a file name to write (or use --engine ray)")
     errors_path = out.with_name(out.name + ".errors.jsonl") if lenient else None
     with steps() as step:
         with step(f"loading {model_dir}"):
-            clf = Classifier.load(model_dir)
+            clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
         layout = _layout_for(clf, data, **flags)
         with step(f"predicting {data}"):
             result = predict_file(
@@ -261,7 +273,7 @@ def _predict_ray(
     workers: int,
     gpus_per_worker: float,
     batch_size: int | None,
-    lenient: bool,
+    trust_remote_code: bool,
 ) -> None:
     from koclassify.distributed import SHARD_BATCH, predict_to_directory
 
@@ -274,8 +286,9 @@ def _predict_ray(
         workers=workers,
         gpus_per_worker=gpus_per_worker,
         batch_size=batch_size or SHARD_BATCH,
-        lenient=lenient,
+        lenient=bool(flags["lenient"]),
         address=address,
+        trust_remote_code=trust_remote_code,
     )
     console.print(
         f"[green]wrote[/] {out}: {summary.rows} rows in {summary.shards} shard(s) "
@@ -296,12 +309,13 @@ def evaluate(
     label_sep: LabelSepOpt = None,
     no_header: NoHeaderOpt = False,
     lenient: LenientOpt = False,
+    trust_remote_code: TrustRemoteCodeOpt = False,
 ) -> None:
     """Score a model on labelled data with its stored thresholds: accuracy, micro/macro F1, per-label P/R/F1."""
     from koclassify.api import Classifier
     from koclassify.data.read import read_examples
 
-    clf = Classifier.load(model_dir)
+    clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
     layout = _layout_for(
         clf,
         data,

@@ -87,7 +87,7 @@ def parquet_options(path: str | Path, options: ReadOptions) -> ReadOptions:
 
 def parse_parquet(path: str | Path, options: ReadOptions, *, need_labels: bool = True) -> Dataset:
     """Read a whole Parquet file into a :class:`Dataset` (column layout as for CSV)."""
-    from koclassify.data.read import read_label_names
+    from koclassify.data.read import _label_names
     from koclassify.data.table import parse_table_rows
 
     options = parquet_options(path, options)
@@ -97,8 +97,13 @@ def parse_parquet(path: str | Path, options: ReadOptions, *, need_labels: bool =
         rows.extend(batch)
     if not rows:
         raise DataError("the file has no rows", path=str(path))
-    names = read_label_names(options.label_names) if options.label_names else None
-    return parse_table_rows(header, rows, str(path), options, fmt="parquet", label_names=names, need_labels=need_labels)
+    names = _label_names(options.label_names)
+    dataset = parse_table_rows(
+        header, rows, str(path), options, fmt="parquet", label_names=names, need_labels=need_labels
+    )
+    if names is not None:  # remember the names themselves, as for CSV
+        dataset.options = dataset.options.merged(label_names=list(names))
+    return dataset
 
 
 def _cell(value: Any) -> str:

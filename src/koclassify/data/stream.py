@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from koclassify.data.options import FORMATS, ReadOptions
-from koclassify.data.read import Dataset, read_label_names, sniff_format
+from koclassify.data.read import Dataset, _label_names, sniff_format
 from koclassify.errors import DataError
 
 CHUNK_ROWS = 10_000
@@ -114,7 +114,7 @@ def _table_chunks(
     from koclassify.data.table import parse_table_rows
 
     where = str(path)
-    names = read_label_names(options.label_names) if options.label_names else None
+    names = _label_names(options.label_names)
     resolved = options
     index = 0
 
@@ -148,7 +148,14 @@ def _table_batches(
 
         yield from iter_parquet_batches(path, chunk_rows)
         return
-    from koclassify.data.table import check_header, check_width, column_numbers, csv_delimiter, iter_records
+    from koclassify.data.table import (
+        check_closed_quotes,
+        check_header,
+        check_width,
+        column_numbers,
+        csv_delimiter,
+        iter_records,
+    )
 
     where = str(path)
     with open(path, encoding="utf-8-sig", newline="") as fh:
@@ -156,7 +163,11 @@ def _table_batches(
             first_line = fh.readline()
             fh.seek(0)
             delimiter = "\t" if options.format == "tsv" else csv_delimiter(first_line)
-            records = iter_records(fh, where, delimiter)
+            def end_check(first: int, last: int) -> None:  # an unclosed quote swallowing the rest of the file
+                with open(path, encoding="utf-8-sig", newline="") as again:
+                    check_closed_quotes(again, where, delimiter, first, last)
+
+            records = iter_records(fh, where, delimiter, end_check)
             header: list[str] | None = None
             batch: list[tuple[int, list[str]]] = []
             count = 0

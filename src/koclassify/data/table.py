@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Collection, Iterable, Iterator, Sequence
+import itertools
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from koclassify.data.example import Example, Span
@@ -27,6 +28,7 @@ NO_LABEL = ("", "-")  # cells that mean 'no label applies'
 TRUTHY = {"1", "1.0", "true", "yes", "y", "t"}
 FALSY = {"0", "0.0", "false", "no", "n", "f", ""}
 DEFAULT_SEP = ","
+MAX_CELL_LINES = 100_000  # a quoted cell over more lines than this is an unclosed quote, not lyrics
 _FIELD_LIMIT = 2**31 - 1  # lyrics cells exceed the csv module's 128 KiB default
 
 
@@ -178,7 +180,10 @@ def csv_delimiter(text: str) -> str:
 
 def _rows(text: str, where: str, delimiter: str, no_header: bool) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and (first line number, cells) of every non-blank record; ragged rows are errors."""
-    records = list(iter_records(io.StringIO(text, newline=""), where, delimiter))
+    def end_check(first: int, last: int) -> None:
+        check_closed_quotes(io.StringIO(text, newline=""), where, delimiter, first, last)
+
+    records = list(iter_records(io.StringIO(text, newline=""), where, delimiter, end_check))
     if not records:
         raise DataError("the file has no rows", path=where)
     if no_header:
@@ -192,18 +197,28 @@ def _rows(text: str, where: str, delimiter: str, no_header: bool) -> tuple[list[
     return header, records
 
 
-def iter_records(source: Iterable[str], where: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(first line number, cells) of every non-blank record of ``source`` (a text or an open file, newline="")."""
+def iter_records(
+    source: Iterable[str], where: str, delimiter: str, end_check: Callable[[int, int], None] | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, cells) of every non-blank record of ``source`` (a text or an open file, newline="").
+
+    ``end_check(first, last)`` is called with the line span of the last record once the source is exhausted
+    (:func:`check_closed_quotes`: an unclosed quote would have swallowed the rest of the file into that cell).
+    """
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
     reader = csv.reader(source, delimiter=delimiter)
     start = 1
+    last: int | None = None
     try:
         for cells in reader:
             if any(c.strip() for c in cells):
+                last = start
                 yield start, cells
             start = reader.line_num + 1
     except csv.Error as exc:
         raise DataError(f"malformed {'TSV' if delimiter == chr(9) else 'CSV'}: {exc}", path=where, line=start) from None
+    if last is not None and end_check is not None:
+        end_check(last, reader.line_num)
 
 
 def column_numbers(cells: list[str]) -> list[str]:
@@ -226,6 +241,30 @@ def check_width(header: list[str], cells: list[str], where: str, lineno: int) ->
             path=where,
             line=lineno,
         )
+
+
+def check_closed_quotes(lines: Iterable[str], where: str, delimiter: str, first: int, last: int) -> None:
+    """The last record must not be a quote left open that ran to the end of the file (the csv module would
+    silently swallow every later line into one cell), nor a quoted cell spanning more than ``MAX_CELL_LINES``."""
+    kind = "TSV" if delimiter == "\t" else "CSV"
+    if last - first > MAX_CELL_LINES:
+        raise DataError(
+            f"a quoted cell runs over {last - first} lines: is a quote left open here? (close it, or double a "
+            'literal " inside a quoted cell)',
+            path=where,
+            line=first,
+        )
+    tail = itertools.islice(lines, first - 1, None)  # the lines as csv counts them (opened with newline="")
+    try:
+        for _ in csv.reader(tail, delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise DataError(
+                f"malformed {kind}: a quote opened here is never closed (it would swallow the rest of the file)",
+                path=where,
+                line=first,
+            ) from None
 
 
 def _layout(
@@ -321,11 +360,16 @@ def _index_column(
 def _id_column(
     header: list[str], rows: list[tuple[int, list[str]]], no_header: bool, used: set[str | None]
 ) -> str | None:
-    """An ``id``-like column (or a headerless first column) whose cells are non-empty and unique."""
+    """A column named ``id`` (``idx``, ``guid``, ``uid``) is the id column, whatever its cells hold: duplicates
+    and empty cells are then errors, never a silent switch to row numbers. A ``*_id`` column (or a headerless
+    first column) is taken only when its cells are non-empty, unique and without spaces."""
+    named = None if no_header else _by_name(header, ID_NAMES)
+    if named is not None and named not in used:
+        return named
     if no_header:
         candidates = [header[0]]
     else:
-        candidates = [c for c in (_by_name(header, ID_NAMES),) if c] + [c for c in header if c.lower().endswith("_id")]
+        candidates = [c for c in header if c.lower().endswith("_id")]
     for col in candidates:
         if col in used:
             continue

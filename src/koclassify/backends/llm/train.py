@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from koclassify.backends.hf_training import checkpointing_args, resolve_resume, sampling_args
+from koclassify.backends.hf_training import (
+    checkpoint_progress,
+    checkpointing_args,
+    finished_note,
+    resolve_resume,
+    sampling_args,
+)
 from koclassify.backends.llm.data import LabelTokenCollator, label_token_loss
 from koclassify.backends.llm.scoring import accepts_logits_to_keep
 from koclassify.errors import MissingDependencyError, ModelError
@@ -211,6 +217,7 @@ def run_training(
         )
         if torch.cuda.is_available():
             torch.cuda.reset_peak_memory_stats()
+        start_step, planned = checkpoint_progress(resume_from)
         result = trainer.train(resume_from_checkpoint=resume_from)
         stats: dict[str, Any] = {
             "rows": len(rows),
@@ -221,6 +228,9 @@ def run_training(
             "resumed_from": resume_from,
             "label_logits_only": keep_label_logits,
         }
+        note = finished_note(resume_from, start_step, planned, int(trainer.state.global_step))
+        if note:
+            stats["note"] = note
         if dev_rows:
             stats["eval_loss"] = [float(e["eval_loss"]) for e in trainer.state.log_history if "eval_loss" in e]
         if torch.cuda.is_available():
