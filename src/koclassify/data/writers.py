@@ -148,8 +148,8 @@ class PredictionWriter:
             self._fh = self._stack.enter_context(atomic_open(self.path, "wb" if self.kind == "parquet" else "w"))
             if self.kind == "csv":
                 delimiter = TABLE_SUFFIXES.get(self.path.suffix.lower(), ",")
-                self._csv = csv.writer(self._fh, delimiter=delimiter, lineterminator="\n")
-                self._csv.writerow(["id", "labels", *self.label_names])
+                self._writerow = _table_writer(self._fh, delimiter)
+                self._writerow(["id", "labels", *self.label_names])
             elif self.kind == "parquet":
                 from koclassify.data.parquet import prediction_schema, pyarrow
 
@@ -187,7 +187,7 @@ class PredictionWriter:
                 self._parquet.write_table(prediction_table(ids, rows, probs, self.label_names, self._schema))
             elif self.kind == "csv":
                 for row_id, labels, row in zip(ids, rows, probs, strict=True):
-                    self._csv.writerow([row_id, ", ".join(labels), *(repr(float(p)) for p in row)])
+                    self._writerow([row_id, ", ".join(labels), *(repr(float(p)) for p in row)])
             else:
                 for row_id, labels, row in zip(ids, rows, probs, strict=True):
                     obj = {"id": row_id, "labels": list(labels),
