@@ -104,6 +104,9 @@ class LLMBackend(Backend):
         labels: LabelSpace,
         dev: tuple[Sequence[Example], np.ndarray] | None = None,
     ) -> LLMBackend:
+        from koclassify.backends.llm import deps
+
+        deps.require(self.opts.qlora)  # a missing extra is one line before any work
         from transformers import set_seed
 
         from koclassify.backends.hf_training import resolve_bf16
@@ -201,6 +204,9 @@ class LLMBackend(Backend):
 
     @classmethod
     def load(cls, directory: Path, options: dict[str, Any], labels: LabelSpace) -> LLMBackend:
+        from koclassify.backends.llm import deps
+
+        deps.require(bool(options.get("qlora")))
         from koclassify.backends.llm.persist import TOKENIZER_DIR, check_label_tokens, load_weights, read_meta
         from koclassify.backends.llm.train import load_tokenizer
 
