@@ -24,6 +24,7 @@ from koclassify import Classifier
 from koclassify.backends.llm import train as llm_train
 from koclassify.cli.commands import app
 from koclassify.data.read import read_examples
+from koclassify.errors import KoclassifyError, MissingDependencyError
 from koclassify.samples import sample_path
 from tiny_models import build_model
 
@@ -161,18 +162,24 @@ def test_cli_qlora_train_predict_and_without_bitsandbytes(bases: dict[str, Path]
     )
 
 
-@pytest.mark.parametrize(
-    "hide, extra", [("bitsandbytes", "qlora"), ("transformers", "llm"), ("peft", "llm")]
-)
-def test_a_missing_library_is_one_line_naming_the_extra(hide: str, extra: str, bases, nikl, tmp_path) -> None:
-    done = hidden_run(hide, "train", nikl, "--backend", "llm", "--model", bases["gpt_neox"], "--qlora",
+def test_without_transformers_the_cli_says_which_extra_in_one_line(bases, nikl, tmp_path) -> None:
+    done = hidden_run("transformers", "train", nikl, "--backend", "llm", "--model", bases["gpt_neox"], "--qlora",
                       "--epochs", "1", "--out", tmp_path / "m")  # fmt: skip
-    one_line_error(done, f"{hide!r}: pip install 'koclassify[{extra}]'")
+    one_line_error(done, "'transformers': pip install 'koclassify[llm]'")
     assert not (tmp_path / "m").exists()
 
 
+@pytest.mark.parametrize("hide, extra", [("bitsandbytes", "qlora"), ("peft", "llm"), ("accelerate", "llm")])
+def test_a_missing_library_names_its_extra(hide: str, extra: str, bases, nikl, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, hide, None)  # `import NAME` fails from here on, as if it were not installed
+    with pytest.raises(MissingDependencyError, match=rf"'{hide}': pip install 'koclassify\[{extra}\]'"):
+        Classifier("llm", model=str(bases["gpt_neox"]), **QLORA).fit(read_examples(nikl).examples)
+
+
 def test_merging_into_a_4bit_base_fails_before_training(bases, nikl, tmp_path) -> None:
-    done = hidden_run("nothing", "train", nikl, "--backend", "llm", "--model", bases["gpt_neox"], "--qlora",
-                      "-O", "merge_adapter=true", "--out", tmp_path / "m")  # fmt: skip
-    one_line_error(done, "merge_adapter=true cannot merge into a 4-bit base")
-    assert "merge_and_unload()" in done.stdout + done.stderr and not (tmp_path / "m").exists()
+    result = runner.invoke(app, ["train", str(nikl), "--backend", "llm", "--model", str(bases["gpt_neox"]),
+                                 "--qlora", "-O", "merge_adapter=true", "--out", str(tmp_path / "m")])  # fmt: skip
+    assert isinstance(result.exception, KoclassifyError) and not (tmp_path / "m").exists()
+    message = str(result.exception)
+    assert "\n" not in message and message.startswith("merge_adapter=true cannot merge into a 4-bit base")
+    assert "merge_and_unload()" in message  # what to do instead
