@@ -165,8 +165,8 @@ def test_option_errors() -> None:
             Classifier("llm", model="m", **bad)
     with pytest.raises(ValueError, match="lora=True"):
         Classifier("llm", model="m", qlora=True, lora=False)
-    with pytest.raises(ValueError, match="lossy.*merge_and_unload"):
-        Classifier("llm", model="m", qlora=True, merge_adapter=True)
+    with pytest.raises(ValueError, match="merge_adapter=true merges a LoRA adapter"):
+        Classifier("llm", model="m", lora=False, merge_adapter=True)
     with pytest.raises(ValueError, match=r"unknown llm backend option\(s\) \['epoch'\].*'epochs'"):
         Classifier("llm", model="m", epoch=3)  # a typo in -O epoch=3 fails before any download
     for bad in ({"batch_size": 0}, {"epochs": 0}, {"gradient_checkpointing": "yes"}):

@@ -40,7 +40,8 @@ class LLMOptions:
     max_length: prompt tokens kept (the middle of longer prompts is cut); answer tokens come on top.
     score: ``auto`` (multi-label: ``vocab``, multi-class: ``label_softmax``), ``vocab`` or ``label_softmax``.
     multi_token: ``error`` (every word must be one token) or ``sum`` (summed log-probability of its tokens).
-    merge_adapter: save the adapter merged into the base weights (the adapter is saved as well).
+    merge_adapter: save the adapter merged into the base weights (the adapter is saved as well); with qlora,
+        into the dequantised 4-bit weights (a full-precision model that computes what the 4-bit one did).
     seed, checkpoint_dir, save_steps, resume: reproducibility, checkpoints (per epoch, or every ``save_steps``)
         and resuming (``true``: newest checkpoint in ``checkpoint_dir``, or a checkpoint path).
     eval_batch_size: rows per scoring forward pass.
@@ -101,12 +102,6 @@ class LLMOptions:
                 raise LLMOptionError(f"{name} must be true, false or 'auto', got {getattr(self, name)!r}")
         if self.qlora and not self.lora:
             raise LLMOptionError("qlora=True trains LoRA adapters on a 4-bit base: it needs lora=True")
-        if self.merge_adapter and self.qlora:
-            raise LLMOptionError(
-                "merge_adapter=true cannot merge into a 4-bit base (the sum would be re-quantised, lossy): train "
-                "with qlora and keep the adapter (backend/adapter is a plain PEFT adapter: merge it into a bf16 base "
-                "with PeftModel.from_pretrained(base, path).merge_and_unload()), or merge without qlora"
-            )
         if self.merge_adapter and not self.lora:
             raise LLMOptionError("merge_adapter=true merges a LoRA adapter: it needs lora=true")
         if self.max_length < 8:
