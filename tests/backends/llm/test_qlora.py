@@ -177,7 +177,7 @@ def test_a_missing_library_names_its_extra(hide: str, extra: str, bases, nikl, m
         Classifier("llm", model=str(bases["gpt_neox"]), **QLORA).fit(read_examples(nikl).examples)
 
 
-def test_merged_qlora_is_self_contained_and_scores_as_the_4bit_model(bases, nikl, tmp_path) -> None:
+def test_merged_qlora_is_self_contained_and_scores_as_the_4bit_model(bases, nikl, tmp_path, monkeypatch) -> None:
     """merge_adapter on a 4-bit base: the adapter merged into the dequantised NF4 weights, saved in full precision.
     Stated tolerance: label log-probabilities within 0.05 of the 4-bit model's (its layers compute in bf16)."""
     from peft import PeftModel
@@ -189,7 +189,9 @@ def test_merged_qlora_is_self_contained_and_scores_as_the_4bit_model(bases, nikl
     four_bit = PeftModel.from_pretrained(llm_train.load_causal_lm(base, qlora=True), str(adapter)).eval()
     shutil.rmtree(base)  # the merged directory must not need the base any more
 
-    merged = Classifier.load(tmp_path / "m")
+    with monkeypatch.context() as patch:
+        patch.setitem(sys.modules, "bitsandbytes", None)  # nor bitsandbytes: the merged model is a plain one
+        merged = Classifier.load(tmp_path / "m")
     assert json.loads((tmp_path / "m" / "backend" / "llm.json").read_text())["weights"] == "merged"
     config = json.loads((tmp_path / "m" / "backend" / "model" / "config.json").read_text())
     assert "quantization_config" not in config  # a plain model: loading it quantises nothing
