@@ -21,7 +21,10 @@ def main() -> None:
     try:
         app()
     except KoclassifyError as exc:
+        from rich.markup import escape
+
         from koclassify.cli.common import console
 
-        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        # escaped: "[qlora]" in "pip install 'koclassify[qlora]'" is text, not a rich style tag
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(2)
