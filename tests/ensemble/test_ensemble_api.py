@@ -108,7 +108,9 @@ def test_different_label_sets_are_an_error_naming_the_labels() -> None:
     texts = ["정말 좋아요", "너무 싫어요", "좋다", "싫다"] * 3
     pos_neg = Classifier().fit(texts, ["긍정", "부정", "긍정", "부정"] * 3)
     pos_neu = Classifier().fit(texts, ["긍정", "중립", "긍정", "중립"] * 3)
-    with pytest.raises(KoclassifyError, match=r"member 2 has other labels than member 1: missing \['부정'\], extra \['중립'\]"):
+    with pytest.raises(
+        KoclassifyError, match=r"member 2 has other labels than member 1: missing \['부정'\], extra \['중립'\]"
+    ):
         Ensemble([pos_neg, pos_neu])
     multi = Classifier(multi_label=True).fit(texts, [["긍정"], ["부정"], ["긍정", "부정"], []] * 3)
     with pytest.raises(KoclassifyError, match="multi-label but the ensemble is multi-class"):
@@ -175,3 +177,18 @@ def test_a_damaged_ensemble_directory_is_a_model_error(members, tmp_path: Path) 
     shutil.rmtree(tmp_path / "E" / "backend" / "members" / "1")
     with pytest.raises(ModelError, match="member members/1 is missing"):
         Classifier.load(tmp_path / "E")
+
+
+def test_an_ensemble_can_be_a_member(members, nikl, tmp_path: Path) -> None:
+    a, b = members
+    _, dev = nikl
+    inner = Ensemble([a, b], weights=[1, 1])
+    outer = Ensemble([inner, a], weights=[2, 2])
+    expected = 0.5 * (0.5 * a.predict_proba(dev.examples) + 0.5 * b.predict_proba(dev.examples))
+    expected += 0.5 * a.predict_proba(dev.examples)
+    np.testing.assert_allclose(outer.predict_proba(dev.examples), expected, atol=1e-12)
+    outer.save(tmp_path / "O")
+    assert (tmp_path / "O" / "backend" / "members" / "0" / "backend" / "members" / "1" / "config.json").is_file()
+    np.testing.assert_array_equal(
+        Classifier.load(tmp_path / "O").predict_proba(dev.examples), outer.predict_proba(dev.examples)
+    )

@@ -50,7 +50,9 @@ def test_multi_class_scores_by_argmax() -> None:
 
 
 def test_label_order_and_errors() -> None:
-    np.testing.assert_array_equal(label_order(["a", "b", "c"], ["c", "a", "b"], what="x", reference_what="y"), [1, 2, 0])
+    np.testing.assert_array_equal(
+        label_order(["a", "b", "c"], ["c", "a", "b"], what="x", reference_what="y"), [1, 2, 0]
+    )
     with pytest.raises(KoclassifyError, match=r"x has other labels than y: missing \['c'\], extra \['d'\]"):
         label_order(["a", "b", "c"], ["a", "b", "d"], what="x", reference_what="y")
     gold, good, _ = _task(n=20)

@@ -34,8 +34,9 @@ WeightsOpt = Annotated[
 def ensemble(
     out: Annotated[Path, typer.Option("--out", "-o", help="ensemble model directory (with --probs: a JSON file)")],
     models: Annotated[list[Path] | None, typer.Argument(help="member model directories (any backends)")] = None,
-    dev: Annotated[Path | None, typer.Option("--dev", help="labelled dev file: weights and thresholds are tuned on it")]
-    = None,  # fmt: skip
+    dev: Annotated[
+        Path | None, typer.Option("--dev", help="labelled dev file: weights and thresholds are tuned on it")
+    ] = None,
     probs: Annotated[
         list[Path] | None, typer.Option("--probs", help="instead of models: dev probability files (repeat --probs)")
     ] = None,

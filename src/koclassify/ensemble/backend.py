@@ -73,12 +73,12 @@ class EnsembleBackend(Backend):
         for i, member in enumerate(members):
             own = member.labels_
             assert own is not None
+            orders.append(label_order(space.names, own.names, what=f"ensemble member {i + 1}",
+                                      reference_what="member 1" if labels is None else "the ensemble"))  # fmt: skip
             if own.multi_label != space.multi_label:
                 kinds = {True: "multi-label", False: "multi-class"}
                 raise KoclassifyError(f"ensemble member {i + 1} is {kinds[own.multi_label]} "
                                       f"but the ensemble is {kinds[space.multi_label]}")  # fmt: skip
-            orders.append(label_order(space.names, own.names, what=f"ensemble member {i + 1}",
-                                      reference_what="member 1" if labels is None else "the ensemble"))  # fmt: skip
         if isinstance(weights, str):
             if weights not in WEIGHTINGS:
                 raise KoclassifyError(f"weights must be one of {', '.join(WEIGHTINGS)} or numbers, not {weights!r}")
