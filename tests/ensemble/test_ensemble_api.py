@@ -142,6 +142,8 @@ def test_members_keep_their_own_text_fields_and_multi_class_ensembles_use_argmax
     plain = Classifier(multi_value="split").fit(rows)
     ens = Ensemble([with_artist, plain], weights="tuned")
     assert ens.decision_.rule == "argmax" and ens.multi_value == "split"
+    with pytest.raises(KoclassifyError, match="multi-class ensemble decides by argmax"):
+        Ensemble([with_artist, plain], decision="threshold")
     expected = (with_artist.predict_proba(rows[:6]) + plain.predict_proba(rows[:6])) / 2
     np.testing.assert_allclose(ens.predict_proba(rows[:6]), expected, atol=1e-12)
     assert not np.allclose(with_artist.predict_proba(rows[:6]), plain.predict_proba(rows[:6]))

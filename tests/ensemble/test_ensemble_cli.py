@@ -116,6 +116,12 @@ def test_bad_ensembles_are_one_line_errors(member_dirs, tmp_path: Path, capsys, 
     assert "--weights must be mean, tuned or numbers" in err
     err = fails(capsys, monkeypatch, "ensemble", a, b, "--dev", DEV, "--weights", "1,2,3", "--out", tmp_path / "E")
     assert "3 weights for 2 ensemble members" in err
+    err = fails(capsys, monkeypatch, "ensemble", a, b, "--dev", DEV, "--grid", "0.3", "--out", tmp_path / "E")
+    assert "--grid: grid must divide 1 evenly" in err
+    err = fails(
+        capsys, monkeypatch, "ensemble", a, b, "--dev", DEV, "--decision", "max_labels", "--out", tmp_path / "E"
+    )
+    assert "max_labels rule needs max_labels >= 1" in err
     err = fails(capsys, monkeypatch, "ensemble", "--out", tmp_path / "E")
     assert "usage: koclassify ensemble" in err
     assert not (tmp_path / "E").exists()

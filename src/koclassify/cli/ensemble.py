@@ -58,10 +58,14 @@ def ensemble(
     --out ENS.json`. The ensemble's probability is the weighted mean of its members'; weights (--weights tuned)
     and then per-label thresholds are tuned on dev. ENS is a model directory like any other (predict, evaluate,
     report, serve), holding copies of its members."""
-    from koclassify.calibration import OBJECTIVES
+    from koclassify.calibration import OBJECTIVES, grid_points
 
     if objective not in OBJECTIVES:
         raise KoclassifyError(f"--objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
+    try:
+        grid_points(grid)
+    except ValueError as exc:
+        raise KoclassifyError(f"--grid: {exc}") from None
     chosen = parse_weights(weights)
     layout = dict(format=format, text_col=text_col, label_col=label_col, label_sep=label_sep, no_header=no_header,
                   lenient=lenient)  # fmt: skip

@@ -64,13 +64,16 @@ class Ensemble(Classifier):
         self.labels_ = space
         self.thresholds_ = np.full(len(space), 0.5)
         if not space.multi_label:
+            if decision != "auto":
+                raise KoclassifyError("a multi-class ensemble decides by argmax; decision rules are for multi-label")
             self.decision_ = DecisionRule("argmax")
         elif decision == "auto":
             self.decision_ = DecisionRule(first.decision_.rule, first.decision_.max_labels)
-            if self.decision_.rule == "argmax":  # cannot happen for a multi-label member, but never decide so
-                self.decision_ = DecisionRule("threshold")
         else:
-            self.decision_ = DecisionRule(decision, max_labels)  # type: ignore[arg-type]
+            try:
+                self.decision_ = DecisionRule(decision, max_labels)  # type: ignore[arg-type]
+            except ValueError as exc:
+                raise KoclassifyError(str(exc)) from None
         self.data_options = dict(first.data_options)  # files are read with the first member's layout
         self.multi_value = first.multi_value
         self.fit_ = None
