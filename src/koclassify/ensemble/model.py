@@ -137,6 +137,7 @@ class Ensemble(Classifier):
             weights=list(backend.weights) if weighting == "given" else weighting,
             objective=objective,
             grid=grid,
+            rule=self.decision_,
         )
         backend.set_weights(fit.weights)
         combined = combine(member_probs, fit.weights)

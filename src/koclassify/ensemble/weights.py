@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from koclassify.calibration import OBJECTIVES, ThresholdResult, find_thresholds
+from koclassify.decision import DecisionRule
 from koclassify.errors import KoclassifyError
 
 WEIGHTINGS: tuple[str, ...] = ("mean", "tuned")
@@ -59,14 +60,21 @@ def combine(member_probs: Sequence[np.ndarray], weights: Sequence[float]) -> np.
 
 
 def score(
-    probs: np.ndarray, gold: np.ndarray, *, multi_label: bool, objective: str = "micro-f1", grid: float = 0.001
+    probs: np.ndarray,
+    gold: np.ndarray,
+    *,
+    multi_label: bool,
+    objective: str = "micro-f1",
+    grid: float = 0.001,
+    rule: DecisionRule | None = None,
 ) -> tuple[float, ThresholdResult | None]:
     """The objective on dev data as the model will decide: multi-label at thresholds tuned here (the same search
-    as ``calibrate``); multi-class by argmax (accuracy for ``micro-f1``/``accuracy``, else macro-F1)."""
+    as ``calibrate``, under the model's decision ``rule``); multi-class by argmax (accuracy for
+    ``micro-f1``/``accuracy``, else macro-F1)."""
     if objective not in OBJECTIVES:
         raise KoclassifyError(f"objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
     if multi_label:
-        result = find_thresholds(probs, gold, objective=objective, grid=grid)
+        result = find_thresholds(probs, gold, objective=objective, grid=grid, rule=rule)
         return result.score, result
     gold_idx = np.asarray(gold).argmax(axis=1)
     pred_idx = np.asarray(probs).argmax(axis=1)
@@ -115,6 +123,7 @@ def fit_ensemble(
     weights: str | Sequence[float] = "mean",
     objective: str = "micro-f1",
     grid: float = 0.001,
+    rule: DecisionRule | None = None,
 ) -> EnsembleFit:
     """Choose member weights (``mean``, ``tuned`` on this data, or the given numbers) and score the result."""
     probs = [np.asarray(p, dtype=np.float64) for p in member_probs]
@@ -127,7 +136,7 @@ def fit_ensemble(
     m = len(probs)
 
     def evaluate(w: np.ndarray) -> tuple[float, ThresholdResult | None]:
-        return score(combine(probs, w), gold, multi_label=multi_label, objective=objective, grid=grid)
+        return score(combine(probs, w), gold, multi_label=multi_label, objective=objective, grid=grid, rule=rule)
 
     member_scores = [evaluate(np.eye(m)[i])[0] for i in range(m)]
     evaluated = 0
