@@ -152,3 +152,5 @@ class EnsembleBackend(Backend):
 
     def clone(self) -> Backend:
         raise KoclassifyError("an ensemble cannot be re-trained (e.g. for --calibrate cv): calibrate it on dev data")
+
+    fold_clone = clone  # cross-validation would re-train the members: refused the same way
