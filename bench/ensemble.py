@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 import quality
-from koclassify import Classifier, Ensemble
+from koclassify import Classifier, Ensemble, LabelSpace
 from koclassify.ensemble import combine
 from koclassify.ensemble.weights import score
 from quality import scores
@@ -58,19 +58,32 @@ def main() -> None:
     train = train_set.examples[: args.max_train or None]
     test = test_set.examples[: args.max_test or None]
 
+    space = LabelSpace(tuple(train_set.label_names), multi_label=True)
+    gold_val, gold_test = space.indicator(train), space.indicator(test)
+    print(f"KOTE val -> test: {len(train)} training rows, {len(test)} test rows, 44 labels; "
+          f"thresholds and weights tuned on {FOLDS}-fold out-of-fold probabilities of the training rows")  # fmt: skip
+    print("| model | weights tfidf / embed | out-of-fold micro-F1 | test micro-F1 | test macro-F1 | "
+          "fit+CV or tuning s | test predict s |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|", flush=True)
+    results = {}
+
+    def report(label: str, weights: str, oof_f1: float, pred: np.ndarray, fit_s: float, predict_s: float) -> None:
+        """One table row, printed as soon as it is known (a long run that is stopped keeps what it measured)."""
+        metrics = results[label] = scores(gold_test, pred, True)
+        print(f"| {label} | {weights} | {oof_f1:.4f} | {metrics['micro_f1']:.4f} | {metrics['macro_f1']:.4f} | "
+              f"{fit_s:.1f} | {predict_s:.1f} |", flush=True)  # fmt: skip
+
     fitted, oofs, test_probs = {}, {}, {}
-    rows = []
     for name in MEMBERS:
         clf, oof, seconds = member(name, train, train_set.label_names)
-        gold = clf.labels_.indicator(train)
+        assert clf.labels_.names == space.names
         t0 = time.perf_counter()
         test_probs[name] = clf.predict_proba(test)
         predict_s = time.perf_counter() - t0
         fitted[name], oofs[name] = clf, oof
-        oof_f1 = score(oof, gold, multi_label=True)[0]  # at the thresholds just tuned on these probabilities
-        rows.append((f"linear ({name})", "-", oof_f1, clf.decide(test_probs[name]), seconds, predict_s))
+        oof_f1 = score(oof, gold_val, multi_label=True)[0]  # at the thresholds just tuned on these probabilities
+        report(f"linear ({name})", "-", oof_f1, clf.decide(test_probs[name]), seconds, predict_s)
 
-    gold_val = fitted["tfidf"].labels_.indicator(train)
     names = list(MEMBERS)
     for weighting in ("mean", "tuned"):
         ens = Ensemble([fitted[n] for n in names], weights=weighting)
@@ -83,20 +96,8 @@ def main() -> None:
         expected = combine([test_probs[n] for n in names], ens.weights_)
         assert np.allclose(probs, expected, atol=1e-12), "Ensemble.predict_proba != weighted mean of the members"
         weights = " / ".join(f"{w:.2f}" for w in ens.weights_)
-        rows.append((f"ensemble ({weighting})", weights, ens.fit_.score, ens.decide(probs), tune_s, predict_s))
+        report(f"ensemble ({weighting})", weights, ens.fit_.score, ens.decide(probs), tune_s, predict_s)
 
-    gold_test = fitted["tfidf"].labels_.indicator(test)
-    print(f"KOTE val -> test: {len(train)} training rows, {len(test)} test rows, 44 labels; "
-          f"thresholds and weights tuned on {FOLDS}-fold out-of-fold probabilities of the training rows")  # fmt: skip
-    print("| model | weights tfidf / embed | out-of-fold micro-F1 | test micro-F1 | test macro-F1 | "
-          "fit+CV or tuning s | test predict s |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|")
-    results = {}
-    for label, weights, oof_f1, pred, fit_s, predict_s in rows:
-        metrics = scores(gold_test, pred, True)
-        results[label] = metrics
-        print(f"| {label} | {weights} | {oof_f1:.4f} | {metrics['micro_f1']:.4f} | {metrics['macro_f1']:.4f} | "
-              f"{fit_s:.1f} | {predict_s:.1f} |", flush=True)  # fmt: skip
     best = max((k for k in results if k.startswith("linear")), key=lambda k: results[k]["micro_f1"])
     for label in (k for k in results if k.startswith("ensemble")):
         delta = "  ".join(f"{m} {(results[label][m] - results[best][m]) * 100:+.2f} pt" for m in results[label])
