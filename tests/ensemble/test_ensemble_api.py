@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -194,3 +195,22 @@ def test_an_ensemble_can_be_a_member(members, nikl, tmp_path: Path) -> None:
     np.testing.assert_array_equal(
         Classifier.load(tmp_path / "O").predict_proba(dev.examples), outer.predict_proba(dev.examples)
     )
+
+
+def test_trust_remote_code_is_the_callers_and_reaches_every_member(members, tmp_path: Path, monkeypatch) -> None:
+    Ensemble(list(members)).save(tmp_path / "E")
+    seen: list[tuple[str, bool]] = []
+    load = Classifier.load.__func__
+
+    def spy(cls, directory, *, trust_remote_code=False):
+        seen.append((Path(directory).name, trust_remote_code))
+        return load(cls, directory, trust_remote_code=trust_remote_code)
+
+    monkeypatch.setattr(Classifier, "load", classmethod(spy))
+    Classifier.load(tmp_path / "E", trust_remote_code=True)
+    assert seen == [("E", True), ("0", True), ("1", True)]
+    seen.clear()
+    Classifier.load(tmp_path / "E")
+    assert seen == [("E", False), ("0", False), ("1", False)]
+    config = json.loads((tmp_path / "E" / "config.json").read_text(encoding="utf-8"))
+    assert "trust_remote_code" not in config["backend_options"]

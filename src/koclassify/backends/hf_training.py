@@ -40,6 +40,35 @@ def resolve_resume(resume: bool | str, checkpoint_dir: str | None) -> str | None
     return str(path)
 
 
+def checkpoint_progress(checkpoint: str | None) -> tuple[int, int | None]:
+    """(global step, planned max steps) of a checkpoint, read *before* training: Trainer's checkpoint rotation
+    may delete the resumed-from checkpoint while it trains."""
+    import json
+
+    if checkpoint is None:
+        return 0, None
+    try:
+        state = json.loads((Path(checkpoint) / "trainer_state.json").read_text(encoding="utf-8"))
+        return int(state["global_step"]), (int(state["max_steps"]) if state.get("max_steps") else None)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"{checkpoint}: unreadable trainer_state.json: {exc}") from None
+
+
+def finished_note(checkpoint: str | None, start: int, planned: int | None, steps: int) -> str | None:
+    """Say so when a resume had nothing left to train (the checkpoint had finished): its weights are kept."""
+    if checkpoint is None or steps > start:
+        return None
+    import warnings
+
+    note = (
+        f"resumed from {checkpoint}, which had already finished training (step {start}"
+        f"{f' of {planned}' if planned else ''}): 0 steps trained, its weights are saved as they are; "
+        "raise epochs to train further, or use a new checkpoint_dir to start afresh"
+    )
+    warnings.warn(note, UserWarning, stacklevel=3)
+    return note
+
+
 @cache
 def argument_names() -> frozenset[str]:
     """The fields of the installed ``TrainingArguments``."""

@@ -16,6 +16,7 @@ from koclassify.cli.common import (
     LenientOpt,
     NoHeaderOpt,
     TextColOpt,
+    TrustRemoteCodeOpt,
     console,
     read_options,
     stdout,
@@ -53,6 +54,7 @@ def calibrate(
     label_sep: LabelSepOpt = None,
     no_header: NoHeaderOpt = False,
     lenient: LenientOpt = False,
+    trust_remote_code: TrustRemoteCodeOpt = False,
 ) -> None:
     """Tune one threshold per label: `calibrate MODEL_DIR DEV`, or `calibrate --probs P --gold G --out T`."""
     from koclassify.calibration import OBJECTIVES, find_thresholds, seed_table
@@ -79,7 +81,7 @@ def calibrate(
         from koclassify.cli.core import _layout_for
         from koclassify.data.read import read_examples
 
-        clf = Classifier.load(model_dir)
+        clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
         if decision is not None:
             clf.set_decision(decision, max_labels)
         dataset = read_examples(dev, _layout_for(clf, dev, **layout))
@@ -108,7 +110,7 @@ def _foreign(probs: Path, gold: Path, scale: str, layout: Any) -> tuple[list[str
 
     names, matrix = read_probs(probs)
     try:
-        matrix = to_unit_scale(matrix, scale)
+        matrix = to_unit_scale(matrix, _say_scale(probs, matrix, scale))
     except ValueError as exc:
         raise DataError(str(exc), path=str(probs)) from None
     dataset = read_examples(gold, layout)
@@ -116,6 +118,31 @@ def _foreign(probs: Path, gold: Path, scale: str, layout: Any) -> tuple[list[str
         raise DataError(f"{len(matrix)} probability rows but {len(dataset)} gold rows in {gold}", path=str(probs))
     space = LabelSpace(tuple(names), multi_label=True)
     return names, matrix, space.indicator(dataset.examples, source=str(gold)).astype(bool)
+
+
+def _thresholds(table: dict[str, Any], names: list[str], path: Path) -> np.ndarray:
+    """Each threshold a number in [0, 1]: ``"high"``, ``null``, NaN or -1 are errors, never silently used."""
+    from koclassify.errors import ModelError
+    from koclassify.modeldir import check_threshold
+
+    try:
+        return np.array([check_threshold(table[n], f"label {n!r}") for n in names])
+    except ModelError as exc:
+        raise DataError(str(exc), path=str(path)) from None
+
+
+def _say_scale(path: Path, matrix: np.ndarray, scale: str) -> str:
+    """Decide the scale once and say which: a wrong guess would shift every threshold silently."""
+    from koclassify.calibration import decide_scale
+
+    decided = decide_scale(matrix, scale)
+    if matrix.size:
+        how = "as given by --scale" if scale != "auto" else "decided from the value range"
+        console.print(
+            f"  {path}: probabilities read as {decided} ({how}: {matrix.min():.6g}..{matrix.max():.6g})",
+            highlight=False,
+        )
+    return decided
 
 
 def _print_result(result: Any, names: list[str], destination: str) -> None:
@@ -191,6 +218,6 @@ def merge(
     dataset = read_examples(data, read_options(format=format, text_col=text_col, lenient=lenient), need_labels=False)
     if len(dataset) != len(matrix):
         raise DataError(f"{len(matrix)} probability rows but {len(dataset)} rows in {data}", path=str(probs[0]))
-    decisions = rule.apply(matrix, np.array([float(table[n]) for n in names]))
+    decisions = rule.apply(matrix, _thresholds(table, names, source))
     kind = write_predictions(dataset, decisions, matrix, names, out)
     console.print(f"[green]wrote[/] {out}: {len(dataset)} rows ({kind})")

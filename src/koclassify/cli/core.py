@@ -22,6 +22,7 @@ from koclassify.cli.common import (
     NoHeaderOpt,
     TargetColOpt,
     TextColOpt,
+    TrustRemoteCodeOpt,
     console,
     is_main_process,
     load_config,
@@ -45,7 +46,7 @@ def train(
     batch_size: Annotated[int | None, typer.Option("--batch-size", help="encoder/llm: batch size")] = None,
     lr: Annotated[float | None, typer.Option("--lr", help="encoder/llm: learning rate")] = None,
     qlora: Annotated[
-        bool, typer.Option("--qlora", help="llm: 4-bit QLoRA (needs koclassify[qlora] and a GPU)")
+        bool, typer.Option("--qlora", help="llm: 4-bit QLoRA (needs koclassify[qlora]; no CUDA: on the CPU)")
     ] = False,
     features: Annotated[
         str | None,
@@ -92,10 +93,17 @@ def train(
     id_col: IdColOpt = None,
     target_col: TargetColOpt = None,
     lenient: LenientOpt = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="replace --out even if it is not a koclassify model directory")
+    ] = False,
 ) -> None:
     """Train a classifier, tune its thresholds, and save it as a model directory."""
     from koclassify.api import Classifier
     from koclassify.data.read import read_examples
+    from koclassify.modeldir import check_replaceable
+
+    inputs = tuple(p for p in (data, dev, label_names, config) if p is not None)
+    check_replaceable(out, overwrite=overwrite, inputs=inputs)  # before training, not after
 
     cfg = load_config(config)
     layout = read_options(
@@ -173,7 +181,7 @@ def train(
         if not is_main_process():
             return  # under torchrun / accelerate launch every rank trains; one writes the model
         with step(f"saving to {out}"):
-            clf.save(out)
+            clf.save(out, overwrite=overwrite)
     labels = clf.labels_
     assert labels is not None
     kind = "multi-label" if labels.multi_label else "multi-class"
@@ -195,15 +203,18 @@ def predict(
     target_col: TargetColOpt = None,
     no_header: NoHeaderOpt = False,
     lenient: LenientOpt = False,
+    trust_remote_code: TrustRemoteCodeOpt = False,
 ) -> None:
     """Classify a file. NIKL input gives the NIKL submission format; other inputs give jsonl with probabilities."""
     from koclassify.api import Classifier
     from koclassify.data.read import read_examples
     from koclassify.data.writers import write_predictions
 
+    if out.is_dir():
+        raise KoclassifyError(f"--out {out}: is a directory; give a file name to write")
     with steps() as step:
         with step(f"loading {model_dir}"):
-            clf = Classifier.load(model_dir)
+            clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
         layout = _layout_for(
             clf,
             data,
@@ -240,12 +251,13 @@ def evaluate(
     label_sep: LabelSepOpt = None,
     no_header: NoHeaderOpt = False,
     lenient: LenientOpt = False,
+    trust_remote_code: TrustRemoteCodeOpt = False,
 ) -> None:
     """Score a model on labelled data with its stored thresholds: accuracy, micro/macro F1, per-label P/R/F1."""
     from koclassify.api import Classifier
     from koclassify.data.read import read_examples
 
-    clf = Classifier.load(model_dir)
+    clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
     layout = _layout_for(
         clf,
         data,

@@ -143,6 +143,7 @@ def _from_models(
 def read_member_probs(paths: list[Path], scale: str) -> tuple[list[str], list[np.ndarray]]:
     """Probability files in the first file's label order; other label sets or row counts are errors."""
     from koclassify.calibration import to_unit_scale
+    from koclassify.cli.calibrate import _say_scale
     from koclassify.data.probs import read_probs
     from koclassify.ensemble.weights import label_order
 
@@ -151,7 +152,7 @@ def read_member_probs(paths: list[Path], scale: str) -> tuple[list[str], list[np
     for path in paths:
         own, matrix = read_probs(path)
         try:
-            matrix = to_unit_scale(matrix, scale)
+            matrix = to_unit_scale(matrix, _say_scale(path, matrix, scale))
         except ValueError as exc:
             raise DataError(str(exc), path=str(path)) from None
         if names is None:

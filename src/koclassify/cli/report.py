@@ -15,6 +15,7 @@ from koclassify.cli.common import (
     LenientOpt,
     NoHeaderOpt,
     TextColOpt,
+    TrustRemoteCodeOpt,
     console,
     steps,
 )
@@ -32,6 +33,7 @@ def report(
     label_sep: LabelSepOpt = None,
     no_header: NoHeaderOpt = False,
     lenient: LenientOpt = False,
+    trust_remote_code: TrustRemoteCodeOpt = False,
 ) -> None:
     """Write an HTML report with plots: per-label P/R/F1, F1-vs-threshold, confusion/error matrix, distribution."""
     from koclassify.api import Classifier
@@ -43,7 +45,7 @@ def report(
     require_matplotlib()  # before the slow steps
     with steps() as step:
         with step(f"loading {model_dir}"):
-            clf = Classifier.load(model_dir)
+            clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
         layout = _layout_for(
             clf,
             data,

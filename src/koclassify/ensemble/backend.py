@@ -42,11 +42,13 @@ class EnsembleBackend(Backend):
         weights: Sequence[float] | None = None,
         weighting: str = "mean",
         member_backends: Sequence[str] = (),
+        trust_remote_code: bool = False,
     ) -> None:
         if weighting not in (*WEIGHTINGS, "given"):
             raise KoclassifyError(f"weighting must be one of mean, tuned, given; got {weighting!r}")
         super().__init__(weights=list(weights) if weights is not None else None, weighting=weighting,
                          member_backends=list(member_backends))  # fmt: skip
+        self.trust_remote_code = trust_remote_code  # the caller's, for members' loads; never stored
         self.members: list[Classifier] = []
         self.orders: list[np.ndarray] = []  # per member: columns that give the ensemble's label order
         self.weights = np.zeros(0)
@@ -139,7 +141,7 @@ class EnsembleBackend(Backend):
             path = directory / MEMBERS_DIR / str(i)
             if not path.is_dir():
                 raise ModelError(f"{directory}: ensemble member {MEMBERS_DIR}/{i} is missing")
-            members.append(Classifier.load(path))
+            members.append(Classifier.load(path, trust_remote_code=bool(options.get("trust_remote_code"))))
         try:
             backend = cls.from_members(members, weights=weights, labels=labels)
         except KoclassifyError as exc:

@@ -13,16 +13,20 @@ that small data sets still log, checkpoint and pick a best epoch.
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from koclassify.backends.encoder.batch import WindowCollator
 from koclassify.backends.encoder.windows import window_loss
-from koclassify.backends.hf_training import resolve_resume, sampling_args, warmup_args
+from koclassify.backends.hf_training import (
+    checkpoint_progress,
+    finished_note,
+    resolve_resume,
+    sampling_args,
+    warmup_args,
+)
 
 
 @dataclass
@@ -78,12 +82,6 @@ def make_trainer_class() -> type:
             return (loss, outputs) if return_outputs else loss
 
     return WindowTrainer
-
-
-def _start_step(checkpoint: str | None) -> int:
-    if checkpoint is None:
-        return 0
-    return int(json.loads((Path(checkpoint) / "trainer_state.json").read_text())["global_step"])
 
 
 def run_training(
@@ -151,12 +149,13 @@ def run_training(
         )
         if torch.cuda.is_available():
             torch.cuda.reset_peak_memory_stats()
+        start_step, planned = checkpoint_progress(resume_from)
         result = trainer.train(resume_from_checkpoint=resume_from)
         history = trainer.state.log_history
         stats: dict[str, Any] = {
             "rows": len(rows),
             "steps": int(trainer.state.global_step),
-            "start_step": _start_step(resume_from),
+            "start_step": start_step,
             "train_loss": float(result.training_loss),
             "runtime_s": float(result.metrics.get("train_runtime", 0.0)),
             "train_samples_per_s": float(result.metrics.get("train_samples_per_second", 0.0)),
@@ -164,6 +163,9 @@ def run_training(
             "resumed_from": resume_from,
             "bf16": config.bf16,
         }
+        note = finished_note(resume_from, start_step, planned, int(trainer.state.global_step))
+        if note:
+            stats["note"] = note
         if dev_rows:
             stats["eval_loss"] = [float(e["eval_loss"]) for e in history if "eval_loss" in e]
             stats["best_checkpoint"] = trainer.state.best_model_checkpoint

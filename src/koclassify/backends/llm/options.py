@@ -8,10 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from koclassify.backends.llm.prompt import DEFAULT_TEMPLATE, MULTI_TOKEN_MODES, NO_TARGET, template_fields
-from koclassify.errors import ModelError
+from koclassify.errors import KoclassifyError, ModelError
 
 SCORES = ("auto", "label_softmax", "vocab")
 EXPANDS = ("per_label", "joint")
+
+
+class LLMOptionError(KoclassifyError, ValueError):
+    """A bad llm backend option: one line naming it (a ValueError too, as the other backends raise)."""
 
 
 @dataclass
@@ -28,14 +32,16 @@ class LLMOptions:
     epochs, batch_size, grad_accum, lr: training loop (seed: 4, 2, 1, 2e-4).
     lora, lora_r, lora_alpha, lora_dropout, target_modules: LoRA (seed: r 16, alpha 32, dropout 0.01);
         ``lora=False`` fine-tunes every weight (tiny models).
-    qlora: 4-bit NF4 base with double quantisation and bf16 compute (needs bitsandbytes and a GPU).
+    qlora: 4-bit NF4 base with double quantisation and bf16 compute, paged 8-bit AdamW (needs bitsandbytes;
+        on the process's GPU, else on the CPU: slow, for tests and small models).
     bf16: ``"auto"`` (when the GPU supports it), true or false.
     gradient_checkpointing: ``"auto"`` (on with qlora: the 24 GB recipe), true or false.
     group_by_length: batches of similar length (less padding).
     max_length: prompt tokens kept (the middle of longer prompts is cut); answer tokens come on top.
     score: ``auto`` (multi-label: ``vocab``, multi-class: ``label_softmax``), ``vocab`` or ``label_softmax``.
     multi_token: ``error`` (every word must be one token) or ``sum`` (summed log-probability of its tokens).
-    merge_adapter: save the adapter merged into the base weights (the adapter is saved as well).
+    merge_adapter: save the adapter merged into the base weights (the adapter is saved as well); with qlora,
+        into the dequantised 4-bit weights (a full-precision model that computes what the 4-bit one did).
     seed, checkpoint_dir, save_steps, resume: reproducibility, checkpoints (per epoch, or every ``save_steps``)
         and resuming (``true``: newest checkpoint in ``checkpoint_dir``, or a checkpoint path).
     eval_batch_size: rows per scoring forward pass.
@@ -86,28 +92,25 @@ class LLMOptions:
             isinstance(self.verbalizer, dict)
             and all(isinstance(k, str) and isinstance(v, str) for k, v in self.verbalizer.items())
         ):
-            raise ValueError("verbalizer must be a {label: word} dict of strings")
+            raise LLMOptionError("verbalizer must be a {label: word} dict of strings")
         self.verbalizer = dict(self.verbalizer) if self.verbalizer else None
         self.target_modules = list(self.target_modules) if self.target_modules else None
         self.checkpoint_dir = str(self.checkpoint_dir) if self.checkpoint_dir else None
         self.resume = self.resume if isinstance(self.resume, bool) else str(self.resume)
         for name in ("bf16", "gradient_checkpointing"):
             if getattr(self, name) != "auto" and not isinstance(getattr(self, name), bool):
-                raise ValueError(f"{name} must be true, false or 'auto', got {getattr(self, name)!r}")
+                raise LLMOptionError(f"{name} must be true, false or 'auto', got {getattr(self, name)!r}")
         if self.qlora and not self.lora:
-            raise ValueError("qlora=True trains LoRA adapters on a 4-bit base: it needs lora=True")
-        if self.merge_adapter and (self.qlora or not self.lora):
-            raise ValueError(
-                "merge_adapter needs a LoRA adapter on a full-precision base (merging into 4-bit weights is lossy: "
-                "train with qlora, then merge the saved adapter into a bf16 copy of the base)"
-            )
+            raise LLMOptionError("qlora=True trains LoRA adapters on a 4-bit base: it needs lora=True")
+        if self.merge_adapter and not self.lora:
+            raise LLMOptionError("merge_adapter=true merges a LoRA adapter: it needs lora=true")
         if self.max_length < 8:
-            raise ValueError(f"max_length must be at least 8, got {self.max_length}")
+            raise LLMOptionError(f"max_length must be at least 8, got {self.max_length}")
         for name in ("batch_size", "grad_accum", "eval_batch_size", "lora_r"):
             if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
+                raise LLMOptionError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
         if float(self.epochs) <= 0:
-            raise ValueError(f"epochs must be positive, got {self.epochs!r}")
+            raise LLMOptionError(f"epochs must be positive, got {self.epochs!r}")
 
     @classmethod
     def parse(cls, options: dict[str, Any]) -> LLMOptions:
@@ -115,7 +118,7 @@ class LLMOptions:
         known = [f.name for f in dataclasses.fields(cls)]
         unknown = sorted(set(options) - set(known))
         if unknown:
-            raise ValueError(f"unknown llm backend option(s) {unknown}; known options: {known}")
+            raise LLMOptionError(f"unknown llm backend option(s) {unknown}; known options: {known}")
         return cls(**options)
 
     @property
@@ -131,4 +134,4 @@ class LLMOptions:
 
 def _check_choice(name: str, value: str, choices: Sequence[str]) -> None:
     if value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+        raise LLMOptionError(f"{name} must be one of {list(choices)}, got {value!r}")
