@@ -17,6 +17,7 @@ from koclassify.cli.common import (
     LenientOpt,
     NoHeaderOpt,
     TextColOpt,
+    TrustRemoteCodeOpt,
     console,
     read_options,
     stdout,
@@ -53,6 +54,7 @@ def ensemble(
     label_sep: LabelSepOpt = None,
     no_header: NoHeaderOpt = False,
     lenient: LenientOpt = False,
+    trust_remote_code: TrustRemoteCodeOpt = False,
 ) -> None:
     """Combine models: `ensemble MODEL_A MODEL_B --dev DEV --out ENS`, or `ensemble --probs A --probs B --gold G
     --out ENS.json`. The ensemble's probability is the weighted mean of its members'; weights (--weights tuned)
@@ -79,7 +81,7 @@ def ensemble(
     if not models:
         raise KoclassifyError("usage: koclassify ensemble MODEL_A MODEL_B ... --dev DEV --out ENS "
                               "(or --probs A --probs B --gold DEV --out ENS.json)")  # fmt: skip
-    _from_models(models, dev, out, chosen, objective, grid, decision, max_labels, layout)
+    _from_models(models, dev, out, chosen, objective, grid, decision, max_labels, layout, trust_remote_code)
 
 
 def parse_weights(text: str) -> str | list[float]:
@@ -102,6 +104,7 @@ def _from_models(
     decision: str | None,
     max_labels: int | None,
     layout: dict[str, Any],
+    trust_remote_code: bool = False,
 ) -> None:
     from koclassify.api import Classifier
     from koclassify.cli.core import _layout_for
@@ -115,7 +118,7 @@ def _from_models(
             raise KoclassifyError(f"--out {out} would overwrite member {path}: write the ensemble elsewhere")
     with steps() as step:
         with step(f"loading {len(models)} members"):
-            members = [Classifier.load(path) for path in models]
+            members = [Classifier.load(path, trust_remote_code=trust_remote_code) for path in models]
         ens = Ensemble(members, weights=weights, decision=decision or "auto", max_labels=max_labels)
         space = ens.labels_
         assert space is not None
