@@ -504,8 +504,8 @@ class Classifier:
         options = dict(expect(config.get("backend_options", {}), dict, f"{config_path}: 'backend_options'"))
         for key in MACHINE_OPTIONS:  # the person's decisions and this machine's paths, never the files'
             options.pop(key, None)
-        if trust_remote_code and backend_cls.name == "llm":  # the other backends never load model code
-            options["trust_remote_code"] = True
+        if trust_remote_code and backend_cls.name in ("llm", "ensemble"):  # others never load model code
+            options["trust_remote_code"] = True  # an ensemble hands it on to its members
         try:
             backend = backend_cls.load(directory / BACKEND_DIR, options, space)
         except KoclassifyError:

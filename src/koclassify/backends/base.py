@@ -75,6 +75,7 @@ _REGISTRY: dict[str, str] = {
     "linear": "koclassify.backends.linear.backend:LinearBackend",
     "encoder": "koclassify.backends.encoder.backend:EncoderBackend",
     "llm": "koclassify.backends.llm.backend:LLMBackend",
+    "ensemble": "koclassify.ensemble.backend:EnsembleBackend",  # fitted Classifiers combined (koclassify.Ensemble)
 }
 
 

@@ -165,39 +165,61 @@ def _print_result(result: Any, names: list[str], destination: str) -> None:
 
 @app.command()
 def merge(
-    probs: Annotated[Path, typer.Option("--probs", help="test probabilities: JSON list or jsonl of {label: p}")],
-    thresholds: Annotated[Path, typer.Option("--thresholds", help="thresholds.json (label -> threshold)")],
+    probs: Annotated[
+        list[Path],
+        typer.Option("--probs", help="test probabilities: JSON list or jsonl of {label: p}; repeated: averaged")
+    ],
     data: Annotated[Path, typer.Option("--data", help="the file the probabilities belong to (row-aligned)")],
     out: Annotated[Path, typer.Option("--out", "-o", help="output: NIKL submission for NIKL data, else jsonl")],
+    thresholds: Annotated[
+        Path | None, typer.Option("--thresholds", help="thresholds.json (label -> threshold)")
+    ] = None,
+    ensemble: Annotated[
+        Path | None, typer.Option("--ensemble", help="not --thresholds: weights + thresholds by `ensemble --probs`")
+    ] = None,
     decision: Annotated[str, typer.Option("--decision", help="threshold | at_least_one")] = "threshold",
     scale: ScaleOpt = "auto",
     format: FormatOpt = None,
     text_col: TextColOpt = None,
     lenient: LenientOpt = False,
 ) -> None:
-    """Apply thresholds to probabilities made elsewhere and write predictions (the seed's merge_predict)."""
-    from koclassify.calibration import to_unit_scale
-    from koclassify.data.probs import read_probs
+    """Apply thresholds to probabilities made elsewhere and write predictions (the seed's merge_predict).
+
+    Several --probs files are averaged: with equal weights and --thresholds, or with the weights and thresholds
+    that `koclassify ensemble --probs ... --out ENS.json` tuned on dev (--ensemble ENS.json)."""
+    from koclassify.cli.ensemble import read_member_probs, read_probs_ensemble
     from koclassify.data.read import read_examples
     from koclassify.data.writers import write_predictions
     from koclassify.decision import DecisionRule
+    from koclassify.ensemble.weights import combine
     from koclassify.io import read_json
 
-    names, matrix = read_probs(probs)
+    if (thresholds is None) == (ensemble is None):
+        raise KoclassifyError("give exactly one of --thresholds FILE and --ensemble ENS.json")
     try:
-        matrix = to_unit_scale(matrix, _say_scale(probs, matrix, scale))
         rule = DecisionRule(decision)  # type: ignore[arg-type]
     except ValueError as exc:
         raise KoclassifyError(str(exc)) from None
-    try:
-        table = read_json(thresholds)
-    except (OSError, ValueError) as exc:
-        raise DataError(f"cannot read thresholds: {exc}", path=str(thresholds)) from None
+    names, matrices = read_member_probs(probs, scale)
+    if ensemble is not None:
+        ens_names, weights, table = read_probs_ensemble(ensemble, len(probs))
+        if set(ens_names) != set(names):
+            raise DataError(f"the ensemble was tuned on labels {ens_names}, the --probs files hold {names}",
+                            path=str(ensemble))  # fmt: skip
+        matrix = combine(matrices, weights)
+        source = ensemble
+    else:
+        matrix = combine(matrices, [1.0] * len(matrices))
+        try:
+            table = read_json(thresholds)  # type: ignore[arg-type]
+        except (OSError, ValueError) as exc:
+            raise DataError(f"cannot read thresholds: {exc}", path=str(thresholds)) from None
+        source = thresholds  # type: ignore[assignment]
     if not isinstance(table, dict) or set(table) != set(names):
-        raise DataError(f"thresholds must map exactly the labels {names}", path=str(thresholds))
+        raise DataError(f"thresholds must map exactly the labels {names}", path=str(source))
     dataset = read_examples(data, read_options(format=format, text_col=text_col, lenient=lenient), need_labels=False)
     if len(dataset) != len(matrix):
-        raise DataError(f"{len(matrix)} probability rows but {len(dataset)} rows in {data}", path=str(probs))
-    decisions = rule.apply(matrix, _thresholds(table, names, thresholds))
+        raise DataError(f"{len(matrix)} probability rows but {len(dataset)} rows in {data}", path=str(probs[0]))
+    decisions = rule.apply(matrix, _thresholds(table, names, source))
     kind = write_predictions(dataset, decisions, matrix, names, out)
     console.print(f"[green]wrote[/] {out}: {len(dataset)} rows ({kind})")

@@ -1,0 +1,245 @@
+"""``ensemble``: several models (or probability files made elsewhere) combined, weights and thresholds tuned on dev."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+
+from koclassify.cli.app import app
+from koclassify.cli.calibrate import DecisionOpt, GridOpt, ObjectiveOpt, ScaleOpt
+from koclassify.cli.common import (
+    FormatOpt,
+    LabelColOpt,
+    LabelSepOpt,
+    LenientOpt,
+    NoHeaderOpt,
+    TextColOpt,
+    TrustRemoteCodeOpt,
+    console,
+    read_options,
+    stdout,
+    steps,
+)
+from koclassify.errors import DataError, KoclassifyError
+
+PROBS_KIND = "koclassify-probs-ensemble"
+WeightsOpt = Annotated[
+    str, typer.Option("--weights", help="mean | tuned (on dev, for --objective) | one number per member: 2,1")
+]
+
+
+@app.command()
+def ensemble(
+    out: Annotated[Path, typer.Option("--out", "-o", help="ensemble model directory (with --probs: a JSON file)")],
+    models: Annotated[list[Path] | None, typer.Argument(help="member model directories (any backends)")] = None,
+    dev: Annotated[
+        Path | None, typer.Option("--dev", help="labelled dev file: weights and thresholds are tuned on it")
+    ] = None,
+    probs: Annotated[
+        list[Path] | None, typer.Option("--probs", help="instead of models: dev probability files (repeat --probs)")
+    ] = None,
+    gold: Annotated[Path | None, typer.Option("--gold", help="with --probs: the gold dev file, row-aligned")] = None,
+    weights: WeightsOpt = "mean",
+    objective: ObjectiveOpt = "micro-f1",
+    grid: GridOpt = 0.001,
+    scale: ScaleOpt = "auto",
+    decision: DecisionOpt = None,
+    max_labels: Annotated[int | None, typer.Option("--max-labels", help="cap for --decision max_labels")] = None,
+    format: FormatOpt = None,
+    text_col: TextColOpt = None,
+    label_col: LabelColOpt = None,
+    label_sep: LabelSepOpt = None,
+    no_header: NoHeaderOpt = False,
+    lenient: LenientOpt = False,
+    trust_remote_code: TrustRemoteCodeOpt = False,
+) -> None:
+    """Combine models: `ensemble MODEL_A MODEL_B --dev DEV --out ENS`, or `ensemble --probs A --probs B --gold G
+    --out ENS.json`. The ensemble's probability is the weighted mean of its members'; weights (--weights tuned)
+    and then per-label thresholds are tuned on dev. ENS is a model directory like any other (predict, evaluate,
+    report, serve), holding copies of its members."""
+    from koclassify.calibration import OBJECTIVES, grid_points
+
+    if objective not in OBJECTIVES:
+        raise KoclassifyError(f"--objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
+    try:
+        grid_points(grid)
+    except ValueError as exc:
+        raise KoclassifyError(f"--grid: {exc}") from None
+    chosen = parse_weights(weights)
+    layout = dict(format=format, text_col=text_col, label_col=label_col, label_sep=label_sep, no_header=no_header,
+                  lenient=lenient)  # fmt: skip
+    if probs:
+        if models or dev is not None:
+            raise KoclassifyError("give either MODEL_DIR... --dev DEV or --probs FILE... --gold GOLD, not both")
+        if gold is None:
+            raise KoclassifyError("--probs needs --gold FILE (the labelled dev file the probabilities belong to)")
+        _from_probs(probs, gold, out, chosen, objective, grid, scale, read_options(**layout))
+        return
+    if not models:
+        raise KoclassifyError("usage: koclassify ensemble MODEL_A MODEL_B ... --dev DEV --out ENS "
+                              "(or --probs A --probs B --gold DEV --out ENS.json)")  # fmt: skip
+    _from_models(models, dev, out, chosen, objective, grid, decision, max_labels, layout, trust_remote_code)
+
+
+def parse_weights(text: str) -> str | list[float]:
+    """``mean``, ``tuned``, or comma-separated numbers."""
+    if text in ("mean", "tuned"):
+        return text
+    try:
+        return [float(x) for x in text.split(",")]
+    except ValueError:
+        raise KoclassifyError(f"--weights must be mean, tuned or numbers like 2,1; got {text!r}") from None
+
+
+def _from_models(
+    models: list[Path],
+    dev: Path | None,
+    out: Path,
+    weights: str | list[float],
+    objective: str,
+    grid: float,
+    decision: str | None,
+    max_labels: int | None,
+    layout: dict[str, Any],
+    trust_remote_code: bool = False,
+) -> None:
+    from koclassify.api import Classifier
+    from koclassify.cli.core import _layout_for
+    from koclassify.data.read import read_examples
+    from koclassify.ensemble import Ensemble
+
+    target = out.resolve()
+    for path in models:
+        member = path.resolve()
+        if target == member or member in target.parents or target in member.parents:
+            raise KoclassifyError(f"--out {out} would overwrite member {path}: write the ensemble elsewhere")
+    with steps() as step:
+        with step(f"loading {len(models)} members"):
+            members = [Classifier.load(path, trust_remote_code=trust_remote_code) for path in models]
+        ens = Ensemble(members, weights=weights, decision=decision or "auto", max_labels=max_labels)
+        space = ens.labels_
+        assert space is not None
+        if dev is None:
+            if space.multi_label or weights == "tuned":
+                raise KoclassifyError("--dev DEV is needed: thresholds (and tuned weights) are tuned on it")
+            console.print("  no --dev: multi-class, fixed weights, nothing to tune")
+        else:
+            with step("reading dev data"):
+                dataset = read_examples(dev, _layout_for(ens, dev, **layout))
+            tuning = "weights and thresholds" if weights == "tuned" else "thresholds"
+            with step(f"scoring {len(dataset)} dev rows with every member, tuning {tuning} ({objective})"):
+                ens.calibrate(dataset.examples, objective=objective, grid=grid)
+            ens.calibration_["source"] = str(dev)
+        with step(f"saving to {out} (members copied inside)"):
+            ens.save(out)
+    names = [str(p) for p in models]
+    fit = ens.fit_
+    _print_members(names, [m.backend.name for m in members], ens.weights_, fit, space.multi_label)
+    kind = "multi-label" if space.multi_label else "multi-class"
+    console.print(f"[green]saved[/] {out}: ensemble of {len(members)}, {kind}, {len(space)} labels, "
+                  f"decision {ens.decision_.rule}")  # type: ignore[union-attr]  # fmt: skip
+
+
+def read_member_probs(paths: list[Path], scale: str) -> tuple[list[str], list[np.ndarray]]:
+    """Probability files in the first file's label order; other label sets or row counts are errors."""
+    from koclassify.calibration import to_unit_scale
+    from koclassify.cli.calibrate import _say_scale
+    from koclassify.data.probs import read_probs
+    from koclassify.ensemble.weights import label_order
+
+    names: list[str] | None = None
+    matrices = []
+    for path in paths:
+        own, matrix = read_probs(path)
+        try:
+            matrix = to_unit_scale(matrix, _say_scale(path, matrix, scale))
+        except ValueError as exc:
+            raise DataError(str(exc), path=str(path)) from None
+        if names is None:
+            names = own
+        else:
+            try:
+                matrix = matrix[:, label_order(names, own, what=str(path), reference_what=str(paths[0]))]
+            except KoclassifyError as exc:
+                raise DataError(str(exc)) from None
+            if len(matrix) != len(matrices[0]):
+                raise DataError(f"{len(matrix)} probability rows but {paths[0]} has {len(matrices[0])}", path=str(path))
+        matrices.append(matrix)
+    assert names is not None
+    return names, matrices
+
+
+def _from_probs(
+    paths: list[Path], gold: Path, out: Path, weights: str | list[float], objective: str, grid: float, scale: str,
+    layout: Any,
+) -> None:  # fmt: skip
+    from koclassify.data.labels import LabelSpace
+    from koclassify.data.read import read_examples
+    from koclassify.ensemble.weights import fit_ensemble
+    from koclassify.io import write_json
+
+    names, matrices = read_member_probs(paths, scale)
+    dataset = read_examples(gold, layout)
+    if len(dataset) != len(matrices[0]):
+        raise DataError(f"{len(matrices[0])} probability rows but {len(dataset)} gold rows in {gold}",
+                        path=str(paths[0]))  # fmt: skip
+    g = LabelSpace(tuple(names), multi_label=True).indicator(dataset.examples, source=str(gold))
+    fit = fit_ensemble(matrices, g, multi_label=True, weights=weights, objective=objective, grid=grid)
+    assert fit.thresholds is not None
+    write_json(out, {
+        "kind": PROBS_KIND,
+        "labels": names,
+        "members": [str(p) for p in paths],
+        **fit.record(),
+        "thresholds": fit.thresholds.as_dict(names),
+        "untuned_labels": [names[j] for j in fit.thresholds.untuned],
+        "source": str(gold),
+    })  # fmt: skip
+    _print_members([str(p) for p in paths], None, fit.weights, fit, True)
+    console.print(f"[green]saved[/] weights and thresholds to {out} "
+                  f"(apply them: koclassify merge --probs A_TEST --probs B_TEST ... --ensemble {out})")  # fmt: skip
+
+
+def read_probs_ensemble(path: Path, n_files: int) -> tuple[list[str], np.ndarray, dict[str, float]]:
+    """(labels, weights, thresholds) of a file written by ``ensemble --probs``, checked against ``n_files``."""
+    from koclassify.ensemble.weights import normalise
+    from koclassify.io import read_json
+
+    try:
+        spec = read_json(path)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"cannot read the ensemble file: {exc}", path=str(path)) from None
+    if not isinstance(spec, dict) or spec.get("kind") != PROBS_KIND:
+        raise DataError("not a file written by `koclassify ensemble --probs`", path=str(path))
+    try:
+        names, thresholds = [str(n) for n in spec["labels"]], {str(k): float(v) for k, v in spec["thresholds"].items()}
+        weights = normalise(spec["weights"], n_files)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DataError(f"malformed ensemble file ({exc})", path=str(path)) from None
+    except KoclassifyError as exc:
+        raise DataError(f"{exc} (one --probs file per member, in the order used to build it)", path=str(path)) from None
+    if set(thresholds) != set(names):
+        raise DataError(f"thresholds must map exactly the labels {names}", path=str(path))
+    return names, weights, thresholds
+
+
+def _print_members(names: list[str], backends: list[str] | None, weights: np.ndarray, fit: Any, multi: bool) -> None:
+    from rich.table import Table
+
+    if fit is None:
+        return
+    how = "at thresholds tuned on dev" if multi else "argmax"
+    t = Table(show_edge=False, pad_edge=False, title=f"dev {fit.objective} ({how})")
+    t.add_column("member")
+    if backends is not None:
+        t.add_column("backend")
+    t.add_column("weight", justify="right")
+    t.add_column(fit.objective, justify="right")
+    for i, name in enumerate(names):
+        t.add_row(name, *([backends[i]] if backends is not None else []), f"{weights[i]:.2f}",
+                  f"{fit.member_scores[i]:.4f}")  # fmt: skip
+    t.add_row(f"ensemble ({fit.weighting})", *([""] if backends is not None else []), "1.00", f"{fit.score:.4f}")
+    stdout.print(t)
