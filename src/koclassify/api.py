@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from koclassify import __version__
-from koclassify.backends.base import Backend, get_backend_class
+from koclassify.backends.base import Backend, get_backend_class, make_backend
 from koclassify.data.example import Example
 from koclassify.data.labels import LabelSpace
 from koclassify.decision import DecisionRule
@@ -23,13 +23,13 @@ from koclassify.errors import DataError, ModelError
 from koclassify.fields import (
     StepReport,
     check_fields,
-    check_multi_value,
     instruction_template,
     split_instances,
     text_field_tags,
     with_text_fields,
 )
 from koclassify.io import atomic_directory, read_json, write_json
+from koclassify.options import FitOptions, OptionError, TrainOptions
 
 CONFIG_FILE = "config.json"
 THRESHOLDS_FILE = "thresholds.json"
@@ -90,14 +90,21 @@ class Classifier:
         multi_label: bool | None = None,
         decision: str = "auto",
         max_labels: int | None = None,
-        text_fields: Sequence[str] | Mapping[str, str] | None = None,
+        text_fields: Sequence[str] | Mapping[str, str] | str | None = None,
         multi_value: str | None = None,
         prior: str | None = None,
         prior_mode: str = "learned",
         prior_options: dict[str, Any] | None = None,
         **backend_options: Any,
     ) -> None:
-        tags = text_field_tags(text_fields or [])
+        # every option is checked here, before any data is read (OptionError names the option and what is allowed)
+        self.options = TrainOptions.parse(
+            multi_label=multi_label, decision=decision, max_labels=max_labels,
+            text_fields=list(text_fields) if isinstance(text_fields, Sequence) and not isinstance(text_fields, str)
+            else text_fields, multi_value=multi_value, prior=prior, prior_mode=prior_mode,
+            prior_options=dict(prior_options or {}),
+        )  # fmt: skip
+        tags = text_field_tags(self.options.text_fields or [])
         # llm: plain columns go into an instruction / context / response prompt instead of the text
         self.fields_in_prompt = (
             backend == "llm" and bool(tags) and "template" not in backend_options and all(":" not in k for k in tags)
@@ -109,29 +116,25 @@ class Classifier:
                 raise TypeError("pass options to the backend instance, not to Classifier, when giving an instance")
             self.backend = backend
         else:
-            self.backend = get_backend_class(backend)(**backend_options)
-        self.multi_label = multi_label
-        self.decision = decision
-        self.max_labels = max_labels
+            self.backend = make_backend(backend, backend_options)
+        self.multi_label = self.options.multi_label
+        self.decision = self.options.decision
+        self.max_labels = self.options.max_labels
         self.labels_: LabelSpace | None = None
         self.thresholds_: np.ndarray | None = None
         self.decision_: DecisionRule | None = None
         self.calibration_: dict[str, Any] = {}
+        self.calibration_result_: Any = None
         self.prior_: Any = None
         self.data_options: dict[str, Any] = {}
         self.text_fields: dict[str, str] = tags
-        self.multi_value = check_multi_value(multi_value)
-        if multi_label is not None and multi_value is not None and multi_label != (multi_value == "multi-label"):
-            raise ValueError(f"multi_value={multi_value!r} contradicts multi_label={multi_label}")
-        if prior is not None:
-            from koclassify.priors import MODES
-
-            if prior_mode not in MODES:
-                raise ValueError(f"prior_mode must be one of {MODES}, got {prior_mode!r}")
-        self.prior = prior
-        self.prior_mode = prior_mode
-        self.prior_options = dict(prior_options or {})
+        self.multi_value = self.options.multi_value
+        self.prior = self.options.prior
+        self.prior_mode = self.options.prior_mode
+        assert self.options.prior_options is not None
+        self.prior_options = self.options.prior_options.to_dict()
         self.data_report_: list[StepReport] = []
+        self.notes_: list[str] = []
 
     # ------------------------------------------------------------------ fitting
     def fit(
@@ -141,22 +144,35 @@ class Classifier:
         *,
         dev: tuple[TextsLike, LabelsLike] | Sequence[Example] | None = None,
         labels: Sequence[str] | None = None,
+        calibrate: str | None = None,
+        cv: int = 5,
+        objective: str = "micro-f1",
+        grid: float = 0.001,
     ) -> Classifier:
-        """Train on examples (labels from ``y`` or from the examples themselves).
+        """Train on examples (labels from ``y`` or from the examples themselves), then tune thresholds.
 
-        ``dev`` is handed to the backend (early stopping, best checkpoint); thresholds are tuned separately by
-        :meth:`calibrate` so that the same code path serves dev sets, cross-validation and foreign probabilities.
+        ``dev`` is handed to the backend (early stopping, best checkpoint). ``calibrate`` tunes the multi-label
+        thresholds for ``objective`` after training: ``"dev"`` on ``dev``, ``"cv"`` on ``cv``-fold out-of-fold
+        probabilities of the training data, ``"auto"`` (what ``koclassify train`` does) on ``dev`` when given,
+        else by cross-validation for ``linear`` (cheap) and not at all for the fine-tuned backends (it would train
+        them ``cv`` more times; a note in ``notes_`` says so), ``None`` / ``"none"``: thresholds stay 0.5.
+        Multi-class models decide by argmax and are never calibrated. Every option is checked before training.
         """
-        self.data_report_ = []
-        examples = self.prepare(as_examples(X, y), source="training data")
+        how = FitOptions.parse(calibrate=calibrate, cv=cv, objective=objective, grid=grid)
+        if how.calibrate == "dev" and dev is None:
+            raise OptionError("calibrate", "dev", "auto, cv or none without dev data (--dev FILE)", owner=how.owner)
+        self.data_report_, self.notes_ = [], []
+        raw = as_examples(X, y)
+        examples = self.prepare(raw, source="training data")
         if not examples:
             raise DataError("no training examples")
         multi_label = {"split": False, "multi-label": True}.get(self.multi_value or "", self.multi_label)
         space = LabelSpace.from_examples(examples, multi_label=multi_label, names=labels)
         y_mat = space.indicator(examples, source="training data")
-        dev_pair = dev_examples = None
+        dev_pair = dev_examples = dev_raw = None
         if dev is not None:
-            dev_examples = self.prepare(self._dev_examples(dev), source="dev data")
+            dev_raw = self._dev_examples(dev)
+            dev_examples = self.prepare(dev_raw, source="dev data")
             dev_pair = (self.backend_view(dev_examples), space.indicator(dev_examples, source="dev data"))
         check_fields(examples, list(self.text_fields), "training data (text_fields)")
         self.backend.fit(self.backend_view(examples), y_mat, space, dev=dev_pair)
@@ -167,7 +183,32 @@ class Classifier:
         self.prior_ = None
         if self.prior is not None:
             self._fit_prior(examples, dev_examples, self.prior, self.prior_mode, self.prior_options)
+        mode = self.calibration_mode(how.calibrate, has_dev=dev is not None)
+        if mode == "dev":
+            assert dev_raw is not None
+            self.calibrate(dev_raw, objective=how.objective, grid=how.grid)
+            self.calibration_["source"] = "dev"
+        elif mode == "cv":
+            probs = self.cross_val_proba(raw, folds=how.cv)
+            self.calibrate(probs=probs, gold=space.indicator(raw), objective=how.objective, grid=how.grid)
+            self.calibration_["source"] = f"cv{how.cv}"
         return self
+
+    def calibration_mode(self, calibrate: str | None, *, has_dev: bool) -> str | None:
+        """What ``fit(calibrate=...)`` does once the label space is known: ``"dev"``, ``"cv"`` or ``None``."""
+        space = self._check()
+        mode = None if calibrate == "none" else calibrate
+        if mode == "auto":
+            mode = "dev" if has_dev else "cv"
+            if mode == "cv" and self.backend.name != "linear":
+                self.notes_.append(
+                    f"no dev data: thresholds stay at 0.5 (calibrate='cv' would train {self.backend.name} again "
+                    "for every fold)"
+                )
+                mode = None
+        if not space.multi_label:
+            return None  # multi-class decides by argmax: no thresholds to tune
+        return mode
 
     def prepare(self, examples: Sequence[Example], source: str = "data") -> list[Example]:
         """Labelled rows as training sees them: one instance per label in ``split`` mode, else unchanged."""
@@ -269,6 +310,24 @@ class Classifier:
         out: list[Any] = rows if space.multi_label else [r[0] for r in rows]
         return out[0] if single else out
 
+    def read(self, path: str | Path, *, need_labels: bool = True, **layout: Any) -> Any:
+        """Read a file with the layout this model was trained on (a :class:`koclassify.data.read.Dataset`).
+
+        The remembered layout applies unless the file is of another format family (a model trained on CSV asked
+        about a jsonl file); ``layout`` keywords (``format``, ``text_col``, ``label_col``, ``label_sep``,
+        ``label_cols``, ``id_col``, ``target_col``, ``no_header``, ``lenient`` ...) override it either way.
+        """
+        from koclassify.data.options import ReadOptions
+        from koclassify.data.read import detect_format, read_examples, read_text
+
+        remembered = ReadOptions.from_json(self.data_options)
+        if layout.get("format") is None and remembered.format is not None:
+            detected = detect_format(Path(path), read_text(path))
+            same_family = {remembered.format, detected} <= {"csv", "tsv"} or remembered.format == detected
+            if not same_family:
+                remembered = ReadOptions()
+        return read_examples(path, layout_options(remembered, **layout), need_labels=need_labels)
+
     # ------------------------------------------------------------- calibration
     def calibrate(
         self,
@@ -280,9 +339,12 @@ class Classifier:
         objective: str = "micro-f1",
         grid: float = 0.001,
     ) -> dict[str, float]:
-        """Tune one threshold per label on held-out data (or on given ``probs``/``gold``); store and return them."""
+        """Tune one threshold per label on held-out data (or on given ``probs``/``gold``); store and return them.
+
+        The full result (per-label curves, untuned labels) is kept in ``calibration_result_``."""
         from koclassify.calibration import find_thresholds
 
+        FitOptions.parse(objective=objective, grid=grid)  # a bad option fails before predicting
         space = self._check()
         if probs is None:
             if X is None:
@@ -297,6 +359,7 @@ class Classifier:
             self.calibration_ = {"objective": objective, "note": "multi-class uses argmax; thresholds unused"}
             return self.thresholds_dict()
         result = find_thresholds(probs, gold, objective=objective, grid=grid, rule=self.decision_)
+        self.calibration_result_ = result  # curves and scores, e.g. for the seed-style table
         self.thresholds_ = np.asarray(result.thresholds, dtype=np.float64)
         self.calibration_ = {
             "objective": objective,
@@ -320,7 +383,7 @@ class Classifier:
         oof = np.zeros_like(gold, dtype=np.float64)
         folds_iter = kfold_indices(gold, folds=folds, seed=seed, multi_label=space.multi_label, groups=groups)
         for train_idx, test_idx in folds_iter:
-            backend = self.backend.clone()
+            backend = self.backend.fold_clone()
             backend.fit([view[i] for i in train_idx], gold[train_idx], space)
             oof[test_idx] = backend.predict_proba([view[i] for i in test_idx])
         if self.prior_ is not None:  # slightly optimistic: the prior's counts include each fold's own rows
@@ -401,6 +464,7 @@ class Classifier:
             raise ModelError(f"{directory}: unreadable model files: {exc}") from None
         space = LabelSpace.from_json(config["labels"])
         backend_cls = get_backend_class(config["backend"])
+        backend_cls.check_requirements()
         if not (directory / BACKEND_DIR).is_dir():
             raise ModelError(f"{directory}: the model has no weights ({BACKEND_DIR}/ is missing)")
         backend = backend_cls.load(directory / BACKEND_DIR, config.get("backend_options", {}), space)
@@ -423,6 +487,31 @@ class Classifier:
     def __repr__(self) -> str:
         state = f"labels={list(self.labels_.names)}" if self.labels_ else "unfitted"
         return f"Classifier(backend={self.backend.name!r}, {state})"
+
+
+def layout_options(base: Any = None, **flags: Any) -> Any:
+    """A :class:`ReadOptions` from ``base`` (a config's or model's layout) with the given keywords on top.
+
+    ``label_cols`` may be a comma-separated string, ``label_names`` a path; unknown keywords are an
+    :class:`OptionError` naming the nearest layout option.
+    """
+    from dataclasses import fields
+
+    from koclassify.data.options import ReadOptions
+    from koclassify.options import unknown_key_error
+
+    known = [f.name for f in fields(ReadOptions)]
+    for key in flags:
+        if key not in known:
+            raise unknown_key_error(key, known, "data layout")
+    if isinstance(flags.get("label_cols"), str):
+        flags["label_cols"] = [c.strip() for c in flags["label_cols"].split(",") if c.strip()]
+    if flags.get("label_names") is not None:
+        flags["label_names"] = str(flags["label_names"])
+    try:
+        return (base or ReadOptions()).merged(**flags)
+    except ValueError as exc:
+        raise OptionError("format", flags.get("format"), message=str(exc)) from None
 
 
 def _warn_missing(examples: Sequence[Example], specs: Sequence[str], role: str) -> None:

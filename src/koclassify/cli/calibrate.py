@@ -21,6 +21,7 @@ from koclassify.cli.common import (
     stdout,
 )
 from koclassify.errors import DataError, KoclassifyError
+from koclassify.options import OptionError
 
 ObjectiveOpt = Annotated[
     str, typer.Option("--objective", help="micro-f1 | macro-f1 | label-f1 | accuracy (TP+TN per label, the seed's)")
@@ -55,10 +56,16 @@ def calibrate(
     lenient: LenientOpt = False,
 ) -> None:
     """Tune one threshold per label: `calibrate MODEL_DIR DEV`, or `calibrate --probs P --gold G --out T`."""
-    from koclassify.calibration import OBJECTIVES, find_thresholds, seed_table
+    from koclassify.calibration import find_thresholds, seed_table
+    from koclassify.options import FitOptions, TrainOptions
 
-    if objective not in OBJECTIVES:
-        raise KoclassifyError(f"--objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
+    FitOptions.parse(objective=objective, grid=grid)  # bad options fail before anything is read
+    if decision is not None:
+        TrainOptions.parse(decision=decision, max_labels=max_labels)
+        if decision == "auto":
+            raise OptionError("--decision", decision, "threshold, at_least_one, max_labels")
+    if scale not in ("auto", "unit", "percent"):
+        raise OptionError("--scale", scale, ("auto", "unit", "percent"))
     layout = dict(format=format, text_col=text_col, label_col=label_col, label_sep=label_sep, no_header=no_header,
                   lenient=lenient)  # fmt: skip
     if probs is not None:
@@ -76,13 +83,11 @@ def calibrate(
         if model_dir is None or dev is None:
             raise KoclassifyError("usage: koclassify calibrate MODEL_DIR DEV (or --probs P --gold G --out T)")
         from koclassify.api import Classifier
-        from koclassify.cli.core import _layout_for
-        from koclassify.data.read import read_examples
 
         clf = Classifier.load(model_dir)
         if decision is not None:
             clf.set_decision(decision, max_labels)
-        dataset = read_examples(dev, _layout_for(clf, dev, **layout))
+        dataset = clf.read(dev, **layout)
         names = list(clf.labels_.names)  # type: ignore[union-attr]
         g = clf.labels_.indicator(dataset.examples, source=str(dev))  # type: ignore[union-attr]
         p = clf.predict_proba(dataset.examples)
@@ -91,7 +96,7 @@ def calibrate(
         clf.calibrate(probs=p, gold=g, objective=objective, grid=grid)
         clf.calibration_["source"] = str(dev)
         clf.save_calibration(model_dir)
-        result = find_thresholds(p, g, objective=objective, grid=grid)
+        result = clf.calibration_result_
         destination = str(model_dir)
     if table:
         for line in seed_table(result.curves, names):  # type: ignore[arg-type]

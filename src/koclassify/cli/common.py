@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +12,6 @@ import typer
 from rich.console import Console
 
 from koclassify.data.options import ReadOptions
-from koclassify.errors import KoclassifyError
 
 console = Console(stderr=True)
 stdout = Console()
@@ -50,51 +48,13 @@ def read_options(
     lenient: bool = False,
 ) -> ReadOptions:
     """Command-line flags on top of ``base`` (a config file's or a model directory's remembered layout)."""
-    return (base or ReadOptions()).merged(
-        format=format,
-        text_col=text_col,
-        label_col=label_col,
-        label_sep=label_sep,
-        label_cols=[c.strip() for c in label_cols.split(",")] if label_cols else None,
-        multi_label=multi_label,
-        no_header=no_header,
-        label_names=str(label_names) if label_names else None,
-        id_col=id_col,
-        target_col=target_col,
+    from koclassify.api import layout_options
+
+    return layout_options(
+        base, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep, label_cols=label_cols,
+        multi_label=multi_label, no_header=no_header, label_names=label_names, id_col=id_col, target_col=target_col,
         lenient=lenient,
-    )
-
-
-def load_config(path: Path | None) -> dict[str, Any]:
-    """Read a JSON or TOML config file (keys: column options, backend options, train options)."""
-    if path is None:
-        return {}
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise KoclassifyError(f"{path}: cannot read config: {exc.strerror}") from None
-    try:
-        if path.suffix.lower() == ".toml":
-            import tomllib
-
-            return tomllib.loads(text)
-        return json.loads(text)
-    except Exception as exc:  # json or toml syntax error
-        raise KoclassifyError(f"{path}: invalid config: {exc}") from None
-
-
-def parse_option_pairs(pairs: list[str]) -> dict[str, Any]:
-    """``KEY=VALUE`` strings to a dict; values are read as JSON when they parse (numbers, true, lists)."""
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key.strip():
-            raise KoclassifyError(f"--option expects KEY=VALUE, got {pair!r}")
-        try:
-            out[key.strip()] = json.loads(raw)
-        except json.JSONDecodeError:
-            out[key.strip()] = raw
-    return out
+    )  # fmt: skip
 
 
 class _Steps:

@@ -35,8 +35,6 @@ def report(
 ) -> None:
     """Write an HTML report with plots: per-label P/R/F1, F1-vs-threshold, confusion/error matrix, distribution."""
     from koclassify.api import Classifier
-    from koclassify.cli.core import _layout_for
-    from koclassify.data.read import read_examples
     from koclassify.report import write_report
     from koclassify.report.plots import require_matplotlib
 
@@ -44,18 +42,9 @@ def report(
     with steps() as step:
         with step(f"loading {model_dir}"):
             clf = Classifier.load(model_dir)
-        layout = _layout_for(
-            clf,
-            data,
-            format=format,
-            text_col=text_col,
-            label_col=label_col,
-            label_sep=label_sep,
-            no_header=no_header,
-            lenient=lenient,
-        )
         with step("reading data"):
-            dataset = read_examples(data, layout)
+            dataset = clf.read(data, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
+                               no_header=no_header, lenient=lenient)  # fmt: skip
         with step(f"scoring {len(dataset)} rows and drawing the plots"):
             index = write_report(
                 clf,

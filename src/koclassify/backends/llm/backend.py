@@ -36,9 +36,13 @@ class LLMBackend(Backend):
 
     name = "llm"
 
-    def __init__(self, model: str | None = None, **options: Any) -> None:
-        self.opts = LLMOptions.parse({"model": model, **options})
-        super().__init__(**self.opts.to_dict())
+    requires = ("torch", "transformers", "peft", "accelerate")
+    extra = "llm"
+    options_class = LLMOptions
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)  # checked by LLMOptions: a bad option fails before any data is read
+        self.opts: LLMOptions = self.params
         self.format = PromptFormat(self.opts.template, self.opts.answer_prefix, self.opts.no_target)
         self.model: Any = None
         self.tokenizer: Any = None
@@ -46,7 +50,7 @@ class LLMBackend(Backend):
         self.train_stats_: dict[str, Any] = {}
         self._adapter_files: dict[str, bytes] = {}
 
-    def clone(self) -> LLMBackend:
+    def fold_clone(self) -> LLMBackend:
         """An unfitted twin that neither resumes nor shares checkpoints (cross-validation folds are separate runs)."""
         return type(self)(**{**self.options, "checkpoint_dir": None, "resume": False})
 
