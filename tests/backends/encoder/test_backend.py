@@ -14,6 +14,7 @@ import torch
 from koclassify import Classifier, Example
 from koclassify.backends.encoder.windows import window_loss
 from koclassify.errors import ModelError
+from koclassify.options import OptionError
 
 from .conftest import FAST
 
@@ -164,18 +165,18 @@ def test_a_head_of_another_size_is_replaced(trained: Classifier, tmp_path: Path)
 def test_unk_warning_and_option_errors(bert_dir: Path) -> None:
     with pytest.warns(UserWarning, match=r"\d+\.\d% of the training tokens are \[UNK\]"):
         Classifier("encoder", model=str(bert_dir), epochs=1, **FAST).fit(["ΩΨΦ 좋다", "ЖЯЮ 싫다"], ["a", "b"])
-    with pytest.raises(ModelError, match="model="):
+    with pytest.raises(OptionError, match="option model=None"):
         Classifier("encoder")
     for bad in ({"aggregate": "median"}, {"target_mode": "prefix"}, {"warmup": 2}, {"pos_weight": 3}):
         with pytest.raises(ValueError):
             Classifier("encoder", model="m", **bad)
     with pytest.raises(ValueError, match="multi-label"):
         Classifier("encoder", model=str(bert_dir), pos_weight="auto").fit(["a", "b"], ["x", "y"])
-    with pytest.raises(ValueError, match="max_length=1024 exceeds the 512 tokens"):
+    with pytest.raises(OptionError, match="max_length=1024 .*at most the 512 tokens"):
         Classifier("encoder", model=str(bert_dir), max_length=1024).fit(["a", "b"], ["x", "y"])
     with pytest.raises(ModelError, match="cannot load"):
         Classifier("encoder", model=str(bert_dir / "missing")).fit(["a", "b"], ["x", "y"])
-    clone = Classifier("encoder", model="m", epochs=2, checkpoint_dir="ck", resume=True).backend.clone()
+    clone = Classifier("encoder", model="m", epochs=2, checkpoint_dir="ck", resume=True).backend.fold_clone()
     assert clone.options["epochs"] == 2 and json.dumps(clone.options)
     assert clone.options["checkpoint_dir"] is None and clone.options["resume"] is False
 
