@@ -455,6 +455,8 @@ class Classifier:
     def load(cls, directory: str | Path) -> Classifier:
         directory = Path(directory)
         config_path = directory / CONFIG_FILE
+        if not directory.exists():
+            raise ModelError(f"{directory}: no such model directory")
         if not config_path.is_file():
             raise ModelError(f"{directory}: not a koclassify model directory (no {CONFIG_FILE})")
         try:

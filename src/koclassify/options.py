@@ -45,13 +45,15 @@ class OptionError(KoclassifyError, ValueError):
     """A bad option: names the option, the value given and the allowed values (a ``ValueError`` for API callers)."""
 
     def __init__(self, option: str, value: Any = _MISSING, allowed: str | Iterable[Any] | None = None, *,
-                 owner: str = "", message: str | None = None) -> None:  # fmt: skip
+                 owner: str = "", message: str | None = None, reason: str | None = None) -> None:  # fmt: skip
         self.option, self.value, self.owner = option, value, owner
         where = f" ({owner})" if owner else ""
         if message is None:
             shown = "" if value is _MISSING else f"={_show(value)}"
             message = f"invalid option {option}{shown}{where}"
-            if allowed is not None:
+            if reason is not None:
+                message += f": {reason}"
+            elif allowed is not None:
                 allowed_text = allowed if isinstance(allowed, str) else ", ".join(_show(a) for a in allowed)
                 message += f": allowed: {allowed_text}"
         super().__init__(message)
@@ -205,7 +207,7 @@ def _check_field(owner: str, f: dataclasses.Field, hint: Any, value: Any) -> Any
         except OptionError:
             raise
         except (ValueError, TypeError, KoclassifyError) as exc:
-            raise OptionError(f.name, value, str(exc), owner=owner) from None
+            raise OptionError(f.name, value, owner=owner, reason=str(exc)) from None
     return value
 
 

@@ -17,7 +17,10 @@ def main() -> None:
     try:
         app()
     except KoclassifyError as exc:
+        from rich.text import Text
+
         from koclassify.cli.common import console
 
-        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        # a Text, not markup: "pip install 'koclassify[serve]'" must keep its brackets
+        console.print(Text.assemble(("error:", "bold red"), " ", str(exc)), highlight=False)
         sys.exit(2)

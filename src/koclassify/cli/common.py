@@ -13,8 +13,9 @@ from rich.console import Console
 
 from koclassify.data.options import ReadOptions
 
-console = Console(stderr=True)
-stdout = Console()
+# soft_wrap: lines are never broken at the terminal width (a pipe or a file would get 80 columns otherwise)
+console = Console(stderr=True, soft_wrap=True)
+stdout = Console(soft_wrap=True)
 
 FormatOpt = Annotated[str | None, typer.Option("--format", help="nikl | csv | tsv | jsonl (default: detect)")]
 TextColOpt = Annotated[str | None, typer.Option("--text-col", help="table: the text column")]
@@ -69,10 +70,11 @@ class _Steps:
         start = time.perf_counter()
         try:
             yield
-        finally:
-            self.progress.update(
-                task, total=1, completed=1, description=f"{description} ({time.perf_counter() - start:.1f}s)"
-            )
+        except BaseException:
+            self.progress.remove_task(task)  # no tick before a step that failed: the error line says what happened
+            raise
+        took = time.perf_counter() - start
+        self.progress.update(task, total=1, completed=1, description=f"{description} ({took:.1f}s)")
 
 
 def is_main_process() -> bool:

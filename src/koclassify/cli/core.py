@@ -210,7 +210,9 @@ def predict(
 def evaluate(
     model_dir: Annotated[Path, typer.Argument(help="model directory")],
     data: Annotated[Path, typer.Argument(help="labelled file")],
-    as_json: Annotated[bool, typer.Option("--json", help="end with one JSON line of all metrics")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print all metrics as one JSON line on stdout (the table goes to stderr)")
+    ] = False,
     format: FormatOpt = None,
     text_col: TextColOpt = None,
     label_col: LabelColOpt = None,
@@ -274,6 +276,7 @@ def _print_metrics(clf: Any, examples: list, *, as_json: bool, title: str) -> No
     gold = clf.labels_.indicator(examples, source=title)
     pred = clf.decide(clf.predict_proba(examples))
     metrics = score(gold, pred, list(clf.labels_.names), clf.labels_.multi_label)
-    stdout.print(format_metrics(metrics, title=title))
+    # with --json, stdout holds nothing but the JSON (`evaluate --json > m.json`); the table goes to stderr
+    (console if as_json else stdout).print(format_metrics(metrics, title=title), highlight=False)
     if as_json:
         print(json.dumps(metrics, ensure_ascii=False))

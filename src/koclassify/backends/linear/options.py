@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from koclassify.backends.linear.select import HEADS, candidates, parse_scales
-from koclassify.backends.linear.spec import DEFAULT_FEATURES, parse_features
+from koclassify.backends.linear.spec import DEFAULT_FEATURES, HEADS, check_head, parse_features, parse_scales
 from koclassify.options import Options, opt
 
 
@@ -39,6 +38,6 @@ class LinearOptions(Options):
             raise self.fail("embed_scale", "'auto', a number > 0 or a list of numbers > 0") from None
         spec = parse_features(self.features)
         try:
-            candidates(self.head, (1.0,), sparse=bool(spec.blocks) or spec.tfidf_default, dense=spec.dense)
+            check_head(self.head, sparse=bool(spec.blocks) or spec.tfidf_default, dense=spec.dense)
         except ValueError as exc:
             raise self.fail("head", str(exc)) from None
