@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -179,37 +178,3 @@ def test_unk_warning_and_option_errors(bert_dir: Path) -> None:
     clone = Classifier("encoder", model="m", epochs=2, checkpoint_dir="ck", resume=True).backend.fold_clone()
     assert clone.options["epochs"] == 2 and json.dumps(clone.options)
     assert clone.options["checkpoint_dir"] is None and clone.options["resume"] is False
-
-
-DDP_SCRIPT = """
-import os
-import sys
-from accelerate import PartialState
-from koclassify import Classifier
-texts, labels = [], []
-for noun in ["학교", "영화", "커피", "여행", "선물", "공연"]:
-    texts += [noun + " 정말 좋다", noun + " 정말 싫다"]
-    labels += ["pos", "neg"]
-clf = Classifier("encoder", model=sys.argv[1], epochs=1, lr=1e-2, batch_size=2).fit(texts, labels)
-state = PartialState()
-line = f"{state.process_index} {state.num_processes} {clf.backend.train_stats_['steps']}"
-open(os.path.join(sys.argv[2], f"rank{state.process_index}.txt"), "w").write(line)  # not stdout: ranks share it
-
-"""
-
-
-@pytest.mark.slow
-def test_two_process_data_parallel_needs_no_code_change(bert_dir: Path, tmp_path: Path) -> None:
-    """torchrun with two CPU processes (gloo): each rank takes half of the batches."""
-    import subprocess
-    import sys
-
-    script = tmp_path / "train_encoder.py"
-    script.write_text(DDP_SCRIPT, encoding="utf-8")
-    env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
-    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
-    command = [*torchrun, str(script), str(bert_dir), str(tmp_path)]
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
-    ranks = sorted(path.read_text().split() for path in tmp_path.glob("rank*.txt"))
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert ranks == [["0", "2", "3"], ["1", "2", "3"]], done.stdout[-3000:]  # 12 rows, batch 2, 2 ranks: 3 steps each
