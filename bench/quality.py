@@ -76,10 +76,7 @@ def baseline(train, test, labels, multi_label):
 def ours(train, test, label_names, multi_label, features=None):
     t0 = time.perf_counter()
     options = {"features": features} if features else {}
-    clf = Classifier(multi_label=multi_label, **options).fit(train, labels=label_names)
-    if multi_label:
-        oof = clf.cross_val_proba(train, folds=5)
-        clf.calibrate(probs=oof, gold=clf.labels_.indicator(train), objective="micro-f1")
+    clf = Classifier(multi_label=multi_label, **options).fit(train, labels=label_names, calibrate="cv", cv=5)
     train_s = time.perf_counter() - t0
     from koclassify.backends.linear import morphs
 
