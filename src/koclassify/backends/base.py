@@ -21,6 +21,8 @@ from koclassify.data.labels import LabelSpace
 from koclassify.errors import KoclassifyError
 from koclassify.options import Options
 
+DevData = tuple[Sequence[Example], np.ndarray] | None  # optional (examples, y) for early stopping / best checkpoint
+
 
 class Backend(ABC):
     """A probabilistic classifier over :class:`Example` objects.
@@ -84,9 +86,12 @@ class Backend(ABC):
         """The same parameters, unfitted."""
         return type(self)(**self.options)
 
+    # options that point at one training run's state (checkpoints, resuming): a fold's twin starts without them
+    run_state_options: ClassVar[dict[str, Any]] = {}
+
     def fold_clone(self) -> Backend:
-        """An unfitted twin for one cross-validation fold (may fix choices the full fit made, skip checkpoints)."""
-        return self.clone()
+        """An unfitted twin for one cross-validation fold: separate runs never share checkpoints or resume."""
+        return type(self)(**{**self.options, **self.run_state_options})
 
     def check_fitted(self) -> LabelSpace:
         if self.labels is None:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from koclassify.backends.base import Backend
+from koclassify.backends.base import Backend, DevData
 from koclassify.backends.encoder.onnx import ONNX_FILE, OnnxForward, resolve_runtime
 from koclassify.backends.encoder.options import DEFAULT_MAX_LENGTH, EncoderOptions
 from koclassify.backends.encoder.tokenize import UNK_WARN_RATE, WindowEncoder
@@ -65,6 +65,7 @@ class EncoderBackend(Backend):
 
     requires = ("torch", "transformers", "accelerate")
     extra = "encoder"
+    run_state_options = {"checkpoint_dir": None, "resume": False}
     options_class = EncoderOptions
 
     def __init__(self, **options: Any) -> None:
@@ -76,10 +77,6 @@ class EncoderBackend(Backend):
         self.train_stats_: dict[str, Any] = {}
         self.onnx_path: Path | None = None  # the ONNX export beside the weights, when there is one
         self.onnx: OnnxForward | None = None  # its session, when prediction runs on ONNX Runtime
-
-    def fold_clone(self) -> EncoderBackend:
-        """An unfitted twin that neither resumes nor shares checkpoints (cross-validation folds are separate runs)."""
-        return type(self)(**{**self.options, "checkpoint_dir": None, "resume": False})
 
     def _window_encoder(self) -> WindowEncoder:
         o = self.options
@@ -99,13 +96,7 @@ class EncoderBackend(Backend):
         return "token_type_ids" in self.tokenizer.model_input_names
 
     # ---------------------------------------------------------------- training
-    def fit(
-        self,
-        examples: Sequence[Example],
-        y: np.ndarray,
-        labels: LabelSpace,
-        dev: tuple[Sequence[Example], np.ndarray] | None = None,
-    ) -> EncoderBackend:
+    def fit(self, examples: Sequence[Example], y: np.ndarray, labels: LabelSpace, dev: DevData = None) -> Backend:
         from transformers import set_seed
 
         from koclassify.backends.encoder.model import add_markers, device_for, load_classifier, load_tokenizer

@@ -14,7 +14,6 @@ that small data sets still log, checkpoint and pick a best epoch.
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 
 from koclassify.backends.encoder.batch import WindowCollator
 from koclassify.backends.encoder.windows import window_loss
-from koclassify.backends.hf_training import resolve_resume, sampling_args, warmup_args
+from koclassify.backends.hf_training import common_args, resolve_resume, sampling_args, train_and_report, warmup_args
 
 
 @dataclass
@@ -106,16 +105,10 @@ def run_training(
     keep_checkpoints = bool(dev_rows or config.checkpoint_dir)
     with tempfile.TemporaryDirectory(prefix="koclassify-encoder-") as scratch:
         args = TrainingArguments(
-            output_dir=config.checkpoint_dir or scratch,
-            num_train_epochs=config.epochs,
-            per_device_train_batch_size=config.batch_size,
-            per_device_eval_batch_size=config.batch_size,
-            gradient_accumulation_steps=config.grad_accum,
-            learning_rate=config.lr,
+            **common_args(config, config.checkpoint_dir or scratch, has_dev=bool(dev_rows)),
             weight_decay=config.weight_decay,
             lr_scheduler_type="linear",
             max_grad_norm=config.grad_clip,
-            bf16=config.bf16,
             **version_args(config),
             logging_strategy="steps",
             logging_steps=max(1, min(config.log_steps, steps_per_epoch)),
@@ -124,15 +117,6 @@ def run_training(
             save_total_limit=2,
             eval_strategy="steps" if dev_rows else "no",
             eval_steps=save_every,
-            load_best_model_at_end=bool(dev_rows),
-            metric_for_best_model="eval_loss" if dev_rows else None,
-            greater_is_better=False if dev_rows else None,
-            prediction_loss_only=True,
-            remove_unused_columns=False,
-            label_names=["labels"],
-            report_to="none",
-            seed=config.seed,
-            data_seed=config.seed,
             dataloader_pin_memory=torch.cuda.is_available(),
             ddp_find_unused_parameters=False,
             disable_tqdm=True,
@@ -149,27 +133,7 @@ def run_training(
             aggregate=config.aggregate,
             pos_weight=pos_weight,
         )
-        if torch.cuda.is_available():
-            torch.cuda.reset_peak_memory_stats()
-        result = trainer.train(resume_from_checkpoint=resume_from)
-        history = trainer.state.log_history
-        stats: dict[str, Any] = {
-            "rows": len(rows),
-            "steps": int(trainer.state.global_step),
-            "start_step": _start_step(resume_from),
-            "train_loss": float(result.training_loss),
-            "runtime_s": float(result.metrics.get("train_runtime", 0.0)),
-            "train_samples_per_s": float(result.metrics.get("train_samples_per_second", 0.0)),
-            "loss_history": [float(e["loss"]) for e in history if "loss" in e],
-            "resumed_from": resume_from,
-            "bf16": config.bf16,
-        }
-        if dev_rows:
-            stats["eval_loss"] = [float(e["eval_loss"]) for e in history if "eval_loss" in e]
-            stats["best_checkpoint"] = trainer.state.best_model_checkpoint
-        if torch.cuda.is_available():
-            stats["peak_gpu_memory_gib"] = torch.cuda.max_memory_allocated() / 2**30
-            if trainer.is_world_process_zero():
-                print(f"koclassify encoder: peak GPU memory {stats['peak_gpu_memory_gib']:.2f} GiB", file=sys.stderr)
+        stats = train_and_report(trainer, rows, resume_from, "encoder")
+        stats.update(start_step=_start_step(resume_from), bf16=config.bf16)
         trained = trainer.model
     return trained, stats

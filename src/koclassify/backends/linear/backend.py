@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from koclassify.backends.base import Backend
+from koclassify.backends.base import Backend, DevData
 from koclassify.backends.linear import morphs
 from koclassify.backends.linear.dense import DenseBlock
 from koclassify.backends.linear.features import FeatureUnion
@@ -102,13 +102,7 @@ class LinearBackend(Backend):
         )
 
     # ------------------------------------------------------------------ Backend
-    def fit(
-        self,
-        examples: Sequence[Example],
-        y: np.ndarray,
-        labels: LabelSpace,
-        dev: tuple[Sequence[Example], np.ndarray] | None = None,
-    ) -> LinearBackend:
+    def fit(self, examples: Sequence[Example], y: np.ndarray, labels: LabelSpace, dev: DevData = None) -> LinearBackend:
         opts = self.options
         blocks = self.spec.sparse_blocks(examples)
         Xs = None

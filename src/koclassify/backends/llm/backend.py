@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from koclassify.backends.base import Backend
+from koclassify.backends.base import Backend, DevData
 from koclassify.backends.llm.options import LLMOptions
 from koclassify.backends.llm.prompt import (
     LabelTokens,
@@ -38,6 +38,7 @@ class LLMBackend(Backend):
 
     requires = ("torch", "transformers", "peft", "accelerate")
     extra = "llm"
+    run_state_options = {"checkpoint_dir": None, "resume": False}
     options_class = LLMOptions
 
     def __init__(self, **options: Any) -> None:
@@ -49,10 +50,6 @@ class LLMBackend(Backend):
         self.label_tokens: LabelTokens | None = None
         self.train_stats_: dict[str, Any] = {}
         self._adapter_files: dict[str, bytes] = {}
-
-    def fold_clone(self) -> LLMBackend:
-        """An unfitted twin that neither resumes nor shares checkpoints (cross-validation folds are separate runs)."""
-        return type(self)(**{**self.options, "checkpoint_dir": None, "resume": False})
 
     # ------------------------------------------------------------------ set-up
     def _probe_prompt(self) -> str:
@@ -101,13 +98,7 @@ class LLMBackend(Backend):
         )
 
     # ---------------------------------------------------------------- training
-    def fit(
-        self,
-        examples: Sequence[Example],
-        y: np.ndarray,
-        labels: LabelSpace,
-        dev: tuple[Sequence[Example], np.ndarray] | None = None,
-    ) -> LLMBackend:
+    def fit(self, examples: Sequence[Example], y: np.ndarray, labels: LabelSpace, dev: DevData = None) -> LLMBackend:
         from transformers import set_seed
 
         from koclassify.backends.hf_training import resolve_bf16
