@@ -7,13 +7,10 @@ VENV="${KOCLASSIFY_VENV:-.venv}"
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
-PIP_LOG="$(mktemp)"
 pip_install() {
-  if ! "$VENV/bin/python" -m pip install --disable-pip-version-check "$@" >"$PIP_LOG" 2>&1; then
-    grep -v "is ignored: it is neither a file nor a directory" "$PIP_LOG" | tail -30 >&2
-    echo "pip install $* failed" >&2
-    exit 1
-  fi
+  # pip's own output (what it installs, its progress) goes to the terminal; a failure stops the script (set -e)
+  echo "+ pip install $*" >&2
+  "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar on "$@"
 }
 if [ "${1:-}" = "dev" ]; then
   # the CPU build of torch; an unpinned torch would pull a several-GB CUDA build

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from koclassify import Classifier
-from koclassify.backends.base import available_backends, get_options_class
+from koclassify.backends.base import get_options_class
 from koclassify.errors import MissingDependencyError
 from koclassify.options import ConfigFile, FitOptions, OptionError, PriorOptions, TrainOptions, parse_pairs
 
@@ -98,7 +98,7 @@ def test_fit_calibrates_as_train_does() -> None:
 
 
 def test_backend_options_come_from_one_declaration() -> None:
-    for name in available_backends():
+    for name in ("linear", "encoder", "llm"):  # the built-in ones (tests may register more)
         cls = get_options_class(name)
         assert cls is not None
         rows = cls.describe()

@@ -45,7 +45,8 @@ def as_examples(X: TextsLike, y: LabelsLike = None) -> list[Example]:
     if isinstance(X, (str, Example)):
         X = [X]
         if y is not None and (isinstance(y, str) or not isinstance(y, Sequence) or len(y) != 1):
-            y = [y]  # type: ignore[list-item]
+            one: Any = y
+            y = [one]
     examples = [x if isinstance(x, Example) else Example(id=str(i), text=x) for i, x in enumerate(X)]
     for ex in examples:
         if not isinstance(ex.text, str):
@@ -276,20 +277,23 @@ class Classifier:
             return DecisionRule("argmax")
         if self.decision == "auto":
             return DecisionRule("at_least_one" if bool((y.sum(axis=1) > 0).all()) else "threshold")
-        return DecisionRule(self.decision, self.max_labels)  # type: ignore[arg-type]
+        return DecisionRule(self.decision, self.max_labels)
 
     # --------------------------------------------------------------- inference
     def _check(self) -> LabelSpace:
+        return self._fitted()[0]
+
+    def _fitted(self) -> tuple[LabelSpace, np.ndarray, DecisionRule]:
         if self.labels_ is None or self.thresholds_ is None or self.decision_ is None:
             raise ModelError("this Classifier is not fitted: call fit() or Classifier.load()")
-        return self.labels_
+        return self.labels_, self.thresholds_, self.decision_
 
     def predict_proba(self, X: TextsLike, *, use_prior: bool = True) -> np.ndarray:
         """(n, L) probabilities in the order of ``labels_.names`` (after the metadata prior, if one is set)."""
-        self._check()
+        space = self._check()
         examples = as_examples(X)
         if not examples:
-            return np.zeros((0, len(self.labels_)))  # type: ignore[arg-type]
+            return np.zeros((0, len(space)))
         probs = np.asarray(self.backend.predict_proba(self.backend_view(examples)), dtype=np.float64)
         if use_prior and self.prior_ is not None:
             _warn_missing(examples, [self.prior_.field], "the prior")
@@ -298,8 +302,8 @@ class Classifier:
 
     def decide(self, probs: np.ndarray) -> np.ndarray:
         """Apply the stored thresholds and decision rule to probabilities: (n, L) bool."""
-        self._check()
-        return self.decision_.apply(probs, self.thresholds_)  # type: ignore[union-attr,arg-type]
+        _, thresholds, rule = self._fitted()
+        return rule.apply(probs, thresholds)
 
     def predict(self, X: TextsLike) -> str | tuple[str, ...] | list[str] | list[tuple[str, ...]]:
         """Labels: a string per row for multi-class, a tuple per row for multi-label (one item for one input)."""
@@ -378,7 +382,7 @@ class Classifier:
         gold = space.indicator(examples, source="training data")
         view = self.backend_view(examples)  # the fold models see what the real model saw (text fields included)
         groups: np.ndarray | None = group_rows(examples)[0]  # a duplicated row on both sides of a fold leaks
-        if len(np.unique(groups)) < folds:  # type: ignore[arg-type]
+        if groups is not None and len(np.unique(groups)) < folds:
             groups = None
         oof = np.zeros_like(gold, dtype=np.float64)
         folds_iter = kfold_indices(gold, folds=folds, seed=seed, multi_label=space.multi_label, groups=groups)
@@ -391,41 +395,41 @@ class Classifier:
         return oof
 
     def thresholds_dict(self) -> dict[str, float]:
-        space = self._check()
-        return {name: float(t) for name, t in zip(space.names, self.thresholds_)}  # type: ignore[arg-type]
+        space, thresholds, _ = self._fitted()
+        return {name: float(t) for name, t in zip(space.names, thresholds)}
 
     def set_thresholds(self, thresholds: dict[str, float]) -> None:
-        space = self._check()
+        space, current, _ = self._fitted()
         unknown = set(thresholds) - set(space.names)
         if unknown:
             raise DataError(f"thresholds for unknown labels: {sorted(unknown)}")
-        self.thresholds_ = np.array([float(thresholds.get(n, t)) for n, t in zip(space.names, self.thresholds_)])  # type: ignore[arg-type]
+        self.thresholds_ = np.array([float(thresholds.get(n, t)) for n, t in zip(space.names, current)])
 
     def set_decision(self, rule: str, max_labels: int | None = None) -> None:
         """Change the multi-label decision rule (``threshold``, ``at_least_one``, ``max_labels``)."""
         space = self._check()
         if not space.multi_label:
             raise DataError("a multi-class model decides by argmax; decision rules apply to multi-label models")
-        self.decision_ = DecisionRule(rule, max_labels)  # type: ignore[arg-type]
+        self.decision_ = DecisionRule(rule, max_labels)
 
     # ----------------------------------------------------------- persistence
     def save_calibration(self, directory: str | Path) -> None:
         """Rewrite only thresholds, decision rule and calibration record of a saved model (weights untouched,
         which matters when they are gigabytes of encoder or adapter)."""
-        self._check()
+        _, _, rule = self._fitted()
         directory = Path(directory)
         config_path = directory / CONFIG_FILE
         if not config_path.is_file():
             raise ModelError(f"{directory}: not a koclassify model directory (no {CONFIG_FILE})")
         config = read_json(config_path)
-        config["decision"] = self.decision_.to_json()  # type: ignore[union-attr]
+        config["decision"] = rule.to_json()
         config["calibration"] = self.calibration_
         write_json(directory / THRESHOLDS_FILE, self.thresholds_dict())
         write_json(config_path, config)
 
     def save(self, directory: str | Path) -> Path:
         """Write the model directory atomically: config, labels, thresholds, the backend's own files."""
-        space = self._check()
+        space, _, rule = self._fitted()
         directory = Path(directory)
         with atomic_directory(directory) as tmp:
             self.backend.save(tmp / BACKEND_DIR)
@@ -436,7 +440,7 @@ class Classifier:
                     "backend": self.backend.name,
                     "backend_options": _jsonable(self.backend.options),
                     "labels": space.to_json(),
-                    "decision": self.decision_.to_json(),  # type: ignore[union-attr]
+                    "decision": rule.to_json(),
                     "calibration": self.calibration_,
                     "data_options": self.data_options,
                     "metadata": {

@@ -22,7 +22,7 @@ class DecisionRule:
     - ``max_labels``: as ``at_least_one``, then keep at most ``max_labels`` labels, the most probable first.
     """
 
-    rule: Rule = "threshold"
+    rule: str = "threshold"  # one of RULES (the Rule literal), checked on construction
     max_labels: int | None = None
 
     def __post_init__(self) -> None:

@@ -373,11 +373,11 @@ def load_config(path: Path | None) -> dict[str, Any]:
         raise KoclassifyError(f"{path}: config is not UTF-8 text") from None
     try:
         if Path(path).suffix.lower() == ".toml":
-            try:
-                import tomllib
-            except ModuleNotFoundError:  # Python 3.10
-                import tomli as tomllib  # type: ignore[no-redef]
-            obj: Any = tomllib.loads(text)
+            import importlib
+            import sys
+
+            toml = importlib.import_module("tomllib" if sys.version_info >= (3, 11) else "tomli")  # tomli: 3.10
+            obj: Any = toml.loads(text)
         else:
             obj = json.loads(text)
     except (ValueError, RecursionError) as exc:  # json / toml syntax errors are ValueErrors

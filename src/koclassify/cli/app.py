@@ -32,7 +32,7 @@ def _usage_name(self: Any) -> str:
 
 
 if hasattr(TyperArgument, "_usage_display_name"):
-    TyperArgument._usage_display_name = _usage_name
+    setattr(TyperArgument, "_usage_display_name", _usage_name)  # noqa: B010
 
 
 app = _App(

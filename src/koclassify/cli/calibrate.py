@@ -66,8 +66,8 @@ def calibrate(
             raise OptionError("--decision", decision, "threshold, at_least_one, max_labels")
     if scale not in ("auto", "unit", "percent"):
         raise OptionError("--scale", scale, ("auto", "unit", "percent"))
-    layout = dict(format=format, text_col=text_col, label_col=label_col, label_sep=label_sep, no_header=no_header,
-                  lenient=lenient)  # fmt: skip
+    layout: dict[str, Any] = dict(format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
+                                  no_header=no_header, lenient=lenient)  # fmt: skip
     if probs is not None:
         if model_dir is not None or dev is not None:
             raise KoclassifyError("give either MODEL_DIR DEV or --probs/--gold, not both")
@@ -88,18 +88,19 @@ def calibrate(
         if decision is not None:
             clf.set_decision(decision, max_labels)
         dataset = clf.read(dev, **layout)
-        names = list(clf.labels_.names)  # type: ignore[union-attr]
-        g = clf.labels_.indicator(dataset.examples, source=str(dev))  # type: ignore[union-attr]
+        space = clf._check()
+        names = list(space.names)
+        g = space.indicator(dataset.examples, source=str(dev))
         p = clf.predict_proba(dataset.examples)
-        if not clf.labels_.multi_label:  # type: ignore[union-attr]
+        if not space.multi_label:
             raise KoclassifyError(f"{model_dir} is multi-class: it decides by argmax, there are no thresholds to tune")
         clf.calibrate(probs=p, gold=g, objective=objective, grid=grid)
         clf.calibration_["source"] = str(dev)
         clf.save_calibration(model_dir)
         result = clf.calibration_result_
         destination = str(model_dir)
-    if table:
-        for line in seed_table(result.curves, names):  # type: ignore[arg-type]
+    if table and result.curves is not None:
+        for line in seed_table(result.curves, names):
             print(line)
     _print_result(result, names, destination)
 
@@ -162,7 +163,7 @@ def merge(
     names, matrix = read_probs(probs)
     try:
         matrix = to_unit_scale(matrix, scale)
-        rule = DecisionRule(decision)  # type: ignore[arg-type]
+        rule = DecisionRule(decision)
     except ValueError as exc:
         raise KoclassifyError(str(exc)) from None
     try:

@@ -197,9 +197,9 @@ def predict(
         with step(f"predicting {len(dataset)} rows"):
             p = clf.predict_proba(dataset.examples)
             decisions = clf.decide(p)
-        write_predictions(dataset, decisions, p, list(clf.labels_.names), out, kind=kind)  # type: ignore[union-attr]
+        names = clf._check().names
+        write_predictions(dataset, decisions, p, list(names), out, kind=kind)
     console.print(f"[green]wrote[/] {out}: {len(dataset)} rows")
-    names = clf.labels_.names  # type: ignore[union-attr]
     for ex, row in list(zip(dataset.examples, decisions))[:5]:
         labels = ", ".join(n for n, on in zip(names, row) if on)
         target = f" [{ex.target_form}]" if ex.target_form else ""

@@ -159,6 +159,7 @@ class EncoderBackend(Backend):
             return np.zeros((0, len(labels)))
         rows, _ = self._rows(examples, None, labels.multi_label)
         collator = WindowCollator(self.tokenizer.pad_token_id, token_types=self._token_types())
+        forward: Any
         if self.onnx is not None:
             forward, device = self.onnx, "cpu"
         else:

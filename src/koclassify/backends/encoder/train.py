@@ -62,7 +62,7 @@ def make_trainer_class() -> type:
             super().__init__(*args, **kwargs)
             self.multi_label, self.aggregate, self.pos_weight = multi_label, aggregate, pos_weight
 
-        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):  # type: ignore[no-untyped-def]
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             inputs = dict(inputs)
             labels, owner = inputs.pop("labels"), inputs.pop("owner")
             outputs = model(**inputs)

@@ -196,12 +196,12 @@ class LinearBackend(Backend):
             "embed_scale": self.choice.scale,
             "selection": self.selection,
         }
-        if self.choice.head == "mlp":
+        if isinstance(self.head, MLPHead):
             arrays.update(self.head.arrays())
         else:
             arrays.update(coef=self.head.coef, intercept=self.head.intercept)
         write_json(directory / META_FILE, meta)
-        np.savez(directory / ARRAYS_FILE, **arrays)
+        np.savez(directory / ARRAYS_FILE, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as bool
         if self.features is not None and "morph" in self.features.blocks and self.features.train_pieces:
             morphs.save_analyses(directory / MORPHS_FILE, self.features.train_pieces)
 
@@ -234,9 +234,9 @@ class LinearBackend(Backend):
     def _check_shapes(self, directory: Path, labels: LabelSpace) -> None:
         n_sparse = self.features.n_features if self.features is not None else 0
         n_dense = self.dense.width if self.dense is not None else 0
-        if self.choice is not None and self.choice.head == "mlp":
+        if isinstance(self.head, MLPHead):
             ok = self.head.n_inputs == n_dense and n_sparse == 0
         else:
-            ok = self.head.coef.shape == (len(labels), n_sparse + n_dense)
+            ok = self.head is not None and self.head.coef.shape == (len(labels), n_sparse + n_dense)
         if not ok:
             raise ModelError(f"{directory}: weights do not match the label space or the feature blocks")

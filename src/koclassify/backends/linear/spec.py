@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from koclassify.data.example import Example
 from koclassify.errors import KoclassifyError
@@ -63,7 +64,7 @@ def parse_scales(value: object) -> tuple[float, ...]:
     """``"auto"`` -> the default grid; a number or a list of numbers -> those values."""
     if value is None or value == "auto":
         return SCALES
-    values = value if isinstance(value, (list, tuple)) else [value]
+    values: list[Any] = list(value) if isinstance(value, (list, tuple)) else [value]
     try:
         scales = tuple(float(v) for v in values)
     except (TypeError, ValueError):
