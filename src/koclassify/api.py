@@ -474,16 +474,18 @@ class Classifier:
         if not (directory / BACKEND_DIR).is_dir():
             raise ModelError(f"{directory}: the model has no weights ({BACKEND_DIR}/ is missing)")
         backend = backend_cls.load(directory / BACKEND_DIR, config.get("backend_options", {}), space)
-        clf = cls(backend, multi_label=space.multi_label)
-        clf.labels_ = space
+        metadata = config.get("metadata", {})
+        try:
+            clf = cls(backend, multi_label=space.multi_label, text_fields=metadata.get("text_fields") or None,
+                      multi_value=metadata.get("multi_value"))  # fmt: skip
+        except OptionError as exc:
+            raise ModelError(f"{directory}: {exc}") from None
+        clf.fields_in_prompt = bool(metadata.get("fields_in_prompt", False))
+        clf.labels_ = space  # the fitted state
         clf.decision_ = DecisionRule.from_json(config.get("decision", {}))
         clf.thresholds_ = np.array([float(thresholds.get(n, 0.5)) for n in space.names])
         clf.calibration_ = config.get("calibration", {})
         clf.data_options = config.get("data_options", {})
-        metadata = config.get("metadata", {})
-        clf.text_fields = dict(metadata.get("text_fields", {}))
-        clf.fields_in_prompt = bool(metadata.get("fields_in_prompt", False))
-        clf.multi_value = metadata.get("multi_value")
         if (directory / PRIOR_FILE).is_file():
             from koclassify.priors import FieldPrior
 
