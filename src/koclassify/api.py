@@ -428,9 +428,14 @@ class Classifier:
         write_json(config_path, config)
 
     def save(self, directory: str | Path) -> Path:
-        """Write the model directory atomically: config, labels, thresholds, the backend's own files."""
+        """Write the model directory atomically: config, labels, thresholds, the backend's own files.
+
+        Under ``torchrun`` / ``accelerate launch`` every rank trains the same model; only rank 0 writes it (the
+        other ranks return at once), so a training script needs no rank check of its own."""
         space, _, rule = self._fitted()
         directory = Path(directory)
+        if not is_main_process():
+            return directory
         with atomic_directory(directory) as tmp:
             self.backend.save(tmp / BACKEND_DIR)
             write_json(
@@ -495,6 +500,13 @@ class Classifier:
     def __repr__(self) -> str:
         state = f"labels={list(self.labels_.names)}" if self.labels_ else "unfitted"
         return f"Classifier(backend={self.backend.name!r}, {state})"
+
+
+def is_main_process() -> bool:
+    """False on the non-zero ranks of a ``torchrun`` / ``accelerate launch`` job (they train, rank 0 writes)."""
+    import os
+
+    return int(os.environ.get("RANK", "0")) == 0
 
 
 def layout_options(base: Any = None, **flags: Any) -> Any:

@@ -77,13 +77,6 @@ class _Steps:
         self.progress.update(task, total=1, completed=1, description=f"{description} ({took:.1f}s)")
 
 
-def is_main_process() -> bool:
-    """False on the non-zero ranks of a ``torchrun`` / ``accelerate launch`` job (they train, rank 0 writes)."""
-    import os
-
-    return int(os.environ.get("RANK", "0")) == 0
-
-
 @contextmanager
 def steps() -> Iterator[_Steps]:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn

@@ -23,7 +23,6 @@ from koclassify.cli.common import (
     TargetColOpt,
     TextColOpt,
     console,
-    is_main_process,
     read_options,
     stdout,
     steps,
@@ -101,7 +100,7 @@ def train(
     lenient: LenientOpt = False,
 ) -> None:
     """Train a classifier, tune its thresholds, and save it as a model directory."""
-    from koclassify.api import Classifier, layout_options
+    from koclassify.api import Classifier, is_main_process, layout_options
     from koclassify.data.read import read_examples
     from koclassify.options import ConfigFile, FitOptions, TrainOptions, load_config, parse_pairs
 
@@ -156,7 +155,7 @@ def train(
             console.print(f"  thresholds tuned on {clf.calibration_['source']} ({fit.objective})", highlight=False)
         clf.data_options = train_set.options.to_json()
         if not is_main_process():
-            return  # under torchrun / accelerate launch every rank trains; one writes the model
+            return  # under torchrun / accelerate launch every rank trains; rank 0 writes the model and reports
         with step(f"saving to {out}"):
             clf.save(out)
     labels = clf.labels_
