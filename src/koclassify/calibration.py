@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from koclassify.decision import DecisionRule
+from koclassify.options import OBJECTIVES  # declared once, with the other options
 
-OBJECTIVES: tuple[str, ...] = ("micro-f1", "macro-f1", "label-f1", "accuracy")
 DEFAULT_THRESHOLD = 0.5
 # Probabilities read from text (percentages divided by 100) may sit a hair below the grid point they equal.
 EPS = 1e-9

@@ -27,8 +27,8 @@ from koclassify.data.example import Example
 from koclassify.data.labels import LabelSpace
 from koclassify.errors import DataError, ModelError
 from koclassify.fields import field_values
+from koclassify.options import PRIOR_MODES as MODES  # declared once, with the other options
 
-MODES = ("learned", "multiplier")
 WEIGHT_GRID = tuple(round(w, 2) for w in np.arange(0.0, 3.01, 0.1))
 FORMAT_VERSION = 1
 _EPS = 1e-6
