@@ -112,3 +112,12 @@ def test_config_file_options_are_used(tmp_path: Path) -> None:
 def test_other_commands_check_options_first(capsys, monkeypatch, args: list[str], message: str) -> None:
     code, err = run(capsys, monkeypatch, *args)
     assert code == 2 and message in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("command", ["predict", "evaluate", "calibrate", "report"])
+def test_every_command_with_options_checks_its_config_file(capsys, monkeypatch, tmp_path: Path, command) -> None:
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"text_coll": "lyrics"}), encoding="utf-8")
+    extra = ["--out", str(tmp_path / "o")] if command in ("predict", "report") else []
+    code, err = run(capsys, monkeypatch, command, "/nonexistent/model", MISSING, *extra, "--config", config)
+    assert code == 2 and "unknown option 'text_coll'" in err and "did you mean 'text_col'?" in err, err

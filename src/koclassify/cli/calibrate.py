@@ -10,6 +10,7 @@ import typer
 
 from koclassify.cli.app import app
 from koclassify.cli.common import (
+    ConfigOpt,
     FormatOpt,
     LabelColOpt,
     LabelSepOpt,
@@ -19,6 +20,7 @@ from koclassify.cli.common import (
     console,
     read_options,
     stdout,
+    with_config,
 )
 from koclassify.errors import DataError, KoclassifyError
 from koclassify.options import OptionError
@@ -54,6 +56,7 @@ def calibrate(
     label_sep: LabelSepOpt = None,
     no_header: NoHeaderOpt = False,
     lenient: LenientOpt = False,
+    config: ConfigOpt = None,
 ) -> None:
     """Tune one threshold per label: `calibrate MODEL_DIR DEV`, or `calibrate --probs P --gold G --out T`."""
     from koclassify.calibration import find_thresholds, seed_table
@@ -66,8 +69,8 @@ def calibrate(
             raise OptionError("--decision", decision, "threshold, at_least_one, max_labels")
     if scale not in ("auto", "unit", "percent"):
         raise OptionError("--scale", scale, ("auto", "unit", "percent"))
-    layout: dict[str, Any] = dict(format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
-                                  no_header=no_header, lenient=lenient)  # fmt: skip
+    layout = with_config(config, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
+                         no_header=no_header, lenient=lenient)  # fmt: skip
     if probs is not None:
         if model_dir is not None or dev is not None:
             raise KoclassifyError("give either MODEL_DIR DEV or --probs/--gold, not both")

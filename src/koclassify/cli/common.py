@@ -33,6 +33,16 @@ LenientOpt = Annotated[bool, typer.Option("--lenient", help="NIKL: repair bad ta
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="JSON or TOML file with any of these options")]
 
 
+def with_config(config: Path | None, **flags: Any) -> dict[str, Any]:
+    """Layout flags given on the command line over the column options of a ``--config`` file (whose keys are
+    checked: an unknown one is an error; training keys are allowed and ignored by commands that do not train)."""
+    from koclassify.options import ConfigFile, load_config
+
+    cfg = ConfigFile.parse(load_config(config), where=f"config {config}") if config is not None else None
+    given = {k: v for k, v in flags.items() if v is not None and v is not False}
+    return {**(cfg.layout if cfg else {}), **given}
+
+
 def read_options(
     base: ReadOptions | None = None,
     *,

@@ -26,6 +26,7 @@ from koclassify.cli.common import (
     read_options,
     stdout,
     steps,
+    with_config,
 )
 from koclassify.errors import KoclassifyError
 from koclassify.options import OptionError
@@ -179,6 +180,7 @@ def predict(
     target_col: TargetColOpt = None,
     no_header: NoHeaderOpt = False,
     lenient: LenientOpt = False,
+    config: ConfigOpt = None,
 ) -> None:
     """Classify a file. NIKL input gives the NIKL submission format; other inputs give jsonl with probabilities."""
     from koclassify.api import Classifier
@@ -187,12 +189,13 @@ def predict(
     kind = "probs" if probs else (to or "auto")
     if kind not in KINDS:
         raise OptionError("--to", to, KINDS)
+    layout = with_config(config, format=format, text_col=text_col, id_col=id_col, target_col=target_col,
+                         no_header=no_header, lenient=lenient)  # fmt: skip
     with steps() as step:
         with step(f"loading {model_dir}"):
             clf = Classifier.load(model_dir)
         with step("reading data"):
-            dataset = clf.read(data, need_labels=False, format=format, text_col=text_col, id_col=id_col,
-                               target_col=target_col, no_header=no_header, lenient=lenient)  # fmt: skip
+            dataset = clf.read(data, need_labels=False, **layout)
         with step(f"predicting {len(dataset)} rows"):
             p = clf.predict_proba(dataset.examples)
             decisions = clf.decide(p)
@@ -218,13 +221,15 @@ def evaluate(
     label_sep: LabelSepOpt = None,
     no_header: NoHeaderOpt = False,
     lenient: LenientOpt = False,
+    config: ConfigOpt = None,
 ) -> None:
     """Score a model on labelled data with its stored thresholds: accuracy, micro/macro F1, per-label P/R/F1."""
     from koclassify.api import Classifier
 
+    layout = with_config(config, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
+                         no_header=no_header, lenient=lenient)  # fmt: skip
     clf = Classifier.load(model_dir)
-    dataset = clf.read(data, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
-                       no_header=no_header, lenient=lenient)  # fmt: skip
+    dataset = clf.read(data, **layout)
     _print_metrics(clf, dataset.examples, as_json=as_json, title=str(data))
 
 

@@ -9,6 +9,7 @@ import typer
 
 from koclassify.cli.app import app
 from koclassify.cli.common import (
+    ConfigOpt,
     FormatOpt,
     LabelColOpt,
     LabelSepOpt,
@@ -17,6 +18,7 @@ from koclassify.cli.common import (
     TextColOpt,
     console,
     steps,
+    with_config,
 )
 
 
@@ -32,6 +34,7 @@ def report(
     label_sep: LabelSepOpt = None,
     no_header: NoHeaderOpt = False,
     lenient: LenientOpt = False,
+    config: ConfigOpt = None,
 ) -> None:
     """Write an HTML report with plots: per-label P/R/F1, F1-vs-threshold, confusion/error matrix, distribution."""
     from koclassify.api import Classifier
@@ -39,12 +42,13 @@ def report(
     from koclassify.report.plots import require_matplotlib
 
     require_matplotlib()  # before the slow steps
+    layout = with_config(config, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
+                         no_header=no_header, lenient=lenient)  # fmt: skip
     with steps() as step:
         with step(f"loading {model_dir}"):
             clf = Classifier.load(model_dir)
         with step("reading data"):
-            dataset = clf.read(data, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
-                               no_header=no_header, lenient=lenient)  # fmt: skip
+            dataset = clf.read(data, **layout)
         with step(f"scoring {len(dataset)} rows and drawing the plots"):
             index = write_report(
                 clf,
