@@ -75,11 +75,12 @@ class Classifier:
             or a ``{column: tag}`` dict); for ``llm`` without a ``template``, an instruction / context / response
             prompt over them instead. Remembered by :meth:`save`, applied by every later prediction.
         multi_value: for multi-valued label cells, ``"multi-label"`` (one row, a label set) or ``"split"`` (one
-            single-label instance per value, the lyrics seed's oversampling; rows without a label are removed
+            single-label instance per value, the KoBERT lyrics recipe's oversampling; rows without a label are removed
             and counted in ``data_report_``). ``None``: as the data says.
         prior: a metadata column (e.g. ``"artist"``) whose ``P(label | value)`` is learned in :meth:`fit` and
             mixed into the probabilities (see :class:`koclassify.priors.FieldPrior`).
-        prior_mode: ``"learned"`` (log-linear, weight tuned on ``dev``) or ``"multiplier"`` (the seed's x1.5).
+        prior_mode: ``"learned"`` (log-linear, weight tuned on ``dev``) or ``"multiplier"`` (x1.5, the KoBERT
+            lyrics recipe's).
         prior_options: ``alpha``, ``min_count``, ``multiplier``, ``sep`` for the prior.
         **backend_options: passed to the backend's constructor (e.g. ``model=`` for encoder/llm).
     """
@@ -363,7 +364,7 @@ class Classifier:
             self.calibration_ = {"objective": objective, "note": "multi-class uses argmax; thresholds unused"}
             return self.thresholds_dict()
         result = find_thresholds(probs, gold, objective=objective, grid=grid, rule=self.decision_)
-        self.calibration_result_ = result  # curves and scores, e.g. for the seed-style table
+        self.calibration_result_ = result  # curves and scores, e.g. for the NIKL-style table
         self.thresholds_ = np.asarray(result.thresholds, dtype=np.float64)
         self.calibration_ = {
             "objective": objective,

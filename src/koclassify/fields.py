@@ -206,7 +206,7 @@ class StepReport:
 
 
 def split_instances(examples: Sequence[Example], source: str = "data") -> tuple[list[Example], StepReport]:
-    """The seed's oversampling: one single-label instance per value of a multi-valued label cell.
+    """The KoBERT lyrics recipe's oversampling: one single-label instance per value of a multi-valued label cell.
 
     Instances keep their row's id in ``fields["source_id"]`` (the group that splits must keep together).
     Rows without any label cannot be a multi-class instance: they are removed and counted.

@@ -294,7 +294,7 @@ class PriorOptions(Options):
 
     alpha: float = opt(1.0, min=0, help="add-alpha smoothing of P(label | value)")
     min_count: int = opt(2, min=1, help="training rows a field value needs before it counts")
-    multiplier: float = opt(1.5, min=0, min_exclusive=True, help="the multiplier mode's factor (seed: x1.5)")
+    multiplier: float = opt(1.5, min=0, min_exclusive=True, help="multiplier mode factor (KoBERT lyrics: x1.5)")
     sep: str = opt(",", help="separator of several values in one cell")
 
 

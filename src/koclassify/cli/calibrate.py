@@ -26,9 +26,9 @@ from koclassify.errors import DataError, KoclassifyError
 from koclassify.options import OptionError
 
 ObjectiveOpt = Annotated[
-    str, typer.Option("--objective", help="micro-f1 | macro-f1 | label-f1 | accuracy (TP+TN per label, the seed's)")
+    str, typer.Option("--objective", help="micro-f1 | macro-f1 | label-f1 | accuracy (TP+TN per label: NIKL 2023)")
 ]
-GridOpt = Annotated[float, typer.Option("--grid", help="threshold step (0.001: 0.0%-99.9% like the seed)")]
+GridOpt = Annotated[float, typer.Option("--grid", help="threshold step (0.001: 0.0%-99.9% like the NIKL 2023 recipe)")]
 ScaleOpt = Annotated[str, typer.Option("--scale", help="auto | unit | percent: how --probs files hold probabilities")]
 DecisionOpt = Annotated[
     str | None, typer.Option("--decision", help="threshold | at_least_one | max_labels (stored in the model)")
@@ -47,7 +47,7 @@ def calibrate(
     objective: ObjectiveOpt = "micro-f1",
     grid: GridOpt = 0.001,
     scale: ScaleOpt = "auto",
-    table: Annotated[bool, typer.Option("--table", help="print threshold -> TP+TN per label, like the seed")] = False,
+    table: Annotated[bool, typer.Option("--table", help="print threshold -> TP+TN per label (NIKL style)")] = False,
     decision: DecisionOpt = None,
     max_labels: Annotated[int | None, typer.Option("--max-labels", help="cap for --decision max_labels")] = None,
     format: FormatOpt = None,
@@ -155,7 +155,7 @@ def merge(
     text_col: TextColOpt = None,
     lenient: LenientOpt = False,
 ) -> None:
-    """Apply thresholds to probabilities made elsewhere and write predictions (the seed's merge_predict)."""
+    """Apply thresholds to probabilities made elsewhere and write predictions (the NIKL 2023 recipe's merge_predict)."""
     from koclassify.calibration import to_unit_scale
     from koclassify.data.probs import read_probs
     from koclassify.data.read import read_examples

@@ -44,7 +44,7 @@ class EncoderBackend(Backend):
 
     Options (JSON values, stored in the model's config.json):
         model: Hugging Face name or local path (required); a bare encoder gets a fresh classification head.
-        epochs, batch_size, lr, warmup, grad_clip, weight_decay, grad_accum: the seed's recipe by default
+        epochs, batch_size, lr, warmup, grad_clip, weight_decay, grad_accum: the KoBERT lyrics recipe by default
             (10, 32, 2e-5, 0.1 of the steps, 1.0, 0.01 as torch's AdamW, 1).
         log_steps, save_steps: log / checkpoint intervals (500 / 1000 steps, at most one epoch).
         max_length, stride: window length in tokens (specials and target included; default the smaller of 512 and

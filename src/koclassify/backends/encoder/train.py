@@ -1,4 +1,4 @@
-"""The training run: Hugging Face ``Trainer`` with the seed's recipe and a window-aggregated loss.
+"""The training run: Hugging Face ``Trainer`` with the KoBERT lyrics recipe and a window-aggregated loss.
 
 ``Trainer`` rather than a hand-written loop: ``accelerate launch`` / ``torchrun`` (DDP, FSDP, DeepSpeed through
 an accelerate config) work with no code change, checkpoints carry optimizer, scheduler and RNG state for
@@ -33,7 +33,7 @@ class TrainConfig:
     lr: float = 2e-5
     warmup: float = 0.1
     grad_clip: float = 1.0
-    weight_decay: float = 0.01  # torch.optim.AdamW's default, which the seed used
+    weight_decay: float = 0.01  # torch.optim.AdamW's default, which the KoBERT lyrics recipe used
     grad_accum: int = 1
     log_steps: int = 500
     save_steps: int = 1000

@@ -2,8 +2,8 @@
 
 The polyglot-ko recipe of the NIKL 2023 emotion task, generalised: any ``AutoModelForCausalLM``, any label
 space (one verbalizer word per label), any prompt over the row's columns. Probabilities come from one batched
-forward pass: the label words' probabilities at the answer position, either under the whole vocabulary (the
-seed's number, thresholds tuned on top) or renormalised over the label words. Options: :class:`LLMOptions`;
+forward pass: the label words' probabilities at the answer position, either under the whole vocabulary (the NIKL
+2023 recipe's number, thresholds tuned on top) or renormalised over the label words. Options: :class:`LLMOptions`;
 directory layout: :mod:`koclassify.backends.llm.persist`.
 """
 
@@ -158,7 +158,7 @@ class LLMBackend(Backend):
     # --------------------------------------------------------------- inference
     def predict_scores(self, examples: Sequence[Example]) -> dict[str, np.ndarray]:
         """All readings of the label scores, (n, L) each: ``logprob`` (log-probability of the word under the
-        vocabulary), ``vocab`` (its probability, the seed's number) and ``label_softmax`` (renormalised)."""
+        vocabulary), ``vocab`` (its probability, the NIKL 2023 recipe's number) and ``label_softmax`` (renormalised)."""
         from koclassify.backends.llm.scoring import label_logprobs, to_probabilities
 
         self.check_fitted()

@@ -23,8 +23,8 @@ class LLMOptions(Options):
     answer_prefix: text between the prompt and the word (``" "``: the word's leading-space token).
     no_target: what ``{target}`` says for rows without a target span.
     expand: ``per_label`` (one training row per true label) or ``joint`` (one row listing all labels).
-    epochs, batch_size, grad_accum, lr: training loop (seed: 4, 2, 1, 2e-4).
-    lora, lora_r, lora_alpha, lora_dropout, target_modules: LoRA (seed: r 16, alpha 32, dropout 0.01);
+    epochs, batch_size, grad_accum, lr: training loop (the NIKL 2023 recipe: 4, 2, 1, 2e-4).
+    lora, lora_r, lora_alpha, lora_dropout, target_modules: LoRA (the NIKL 2023 recipe: r 16, alpha 32, dropout 0.01);
         ``lora=False`` fine-tunes every weight (tiny models).
     qlora: 4-bit NF4 base with double quantisation and bf16 compute (needs bitsandbytes and a GPU).
     bf16: ``"auto"`` (when the GPU supports it), true or false.

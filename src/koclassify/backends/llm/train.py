@@ -26,7 +26,7 @@ from koclassify.backends.llm.data import LabelTokenCollator, label_token_loss
 from koclassify.backends.llm.scoring import accepts_logits_to_keep
 from koclassify.errors import MissingDependencyError, ModelError
 
-# The seed's modules for polyglot-ko, and the attention + MLP projections of Llama-style models.
+# The NIKL 2023 recipe's modules for polyglot-ko, and the attention + MLP projections of Llama-style models.
 GPT_NEOX_MODULES = ["query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h"]
 LLAMA_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 TARGET_MODULES: dict[str, list[str]] = {
