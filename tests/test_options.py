@@ -22,7 +22,7 @@ def test_types_choices_and_ranges_are_checked() -> None:
     assert FitOptions(grid=0.01, cv=4.0).cv == 4  # 4.0 is an integer
     for bad, text in [
         ({"cv": 1}, "cv=1 (calibration): allowed: >= 2"),
-        ({"cv": True}, "cv=True (calibration): allowed: an integer"),
+        ({"cv": True}, "cv=true (calibration): allowed: an integer"),
         ({"cv": 2.5}, "allowed: an integer"),
         ({"grid": 0.3}, "divides 1 evenly"),
         ({"grid": float("nan")}, "allowed: a number"),
@@ -44,7 +44,7 @@ def test_unknown_keys_suggest_the_nearest() -> None:
 
 
 def test_train_options_rules_between_options() -> None:
-    with pytest.raises(OptionError, match="max_labels=None"):
+    with pytest.raises(OptionError, match="max_labels=null"):
         TrainOptions.parse(decision="max_labels")
     assert TrainOptions.parse(decision="max_labels", max_labels=2).max_labels == 2
     assert TrainOptions.parse(text_fields="artist, album").text_fields == ["artist", "album"]
@@ -56,7 +56,7 @@ def test_train_options_rules_between_options() -> None:
 def test_classifier_checks_every_option_at_construction() -> None:
     cases = [
         ({"decision": "bogus"}, 'decision="bogus"'),
-        ({"decision": "max_labels"}, "max_labels=None"),
+        ({"decision": "max_labels"}, "max_labels=null"),
         ({"max_labels": 0, "decision": "max_labels"}, "max_labels=0"),
         ({"prior": "artist", "prior_mode": "x"}, 'prior_mode="x"'),
         ({"prior_options": {"alpha": -1}}, "alpha=-1.0 (prior)"),

@@ -60,7 +60,11 @@ class OptionError(KoclassifyError, ValueError):
 
 
 def _show(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    """A value as it is written in -O / config files (JSON: null, true, "text")."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -252,13 +256,20 @@ class Options:
 
     @classmethod
     def describe(cls) -> list[tuple[str, str, Any, str]]:
-        """(name, type, default, help) of every option, for documentation and ``--help`` texts."""
+        """(name, type with its choices and range, default, help) of every option (``koclassify options``)."""
         hints = typing.get_type_hints(cls)
         rows = []
         for f in dataclasses.fields(cls):
             default = f.default if f.default is not _MISSING else (
                 f.default_factory() if f.default_factory is not _MISSING else None)  # fmt: skip
-            rows.append((f.name, _type_name(hints[f.name]), default, f.metadata.get("help", "")))
+            kind = _type_name(hints[f.name])
+            meta = f.metadata
+            if meta.get("choices") is not None:
+                kind = "one of " + ", ".join(_show(c) for c in meta["choices"])
+            for bound, sign in (("min", ">"), ("max", "<")):
+                if meta.get(bound) is not None:
+                    kind += f", {sign}{'' if meta.get(bound + '_exclusive') else '='} {meta[bound]}"
+            rows.append((f.name, kind, default, meta.get("help", "")))
         return rows
 
 

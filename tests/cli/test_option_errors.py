@@ -29,7 +29,7 @@ TRAIN_CASES = [
     (["--grid", "0"], "grid=0.0 (calibration): allowed: > 0 and <= 0.5"),
     (["--grid", "0.3"], "divides 1 evenly"),
     (["--cv", "1"], "cv=1 (calibration): allowed: >= 2"),
-    (["--decision", "max_labels"], "max_labels=None (training): allowed: an integer >= 1"),
+    (["--decision", "max_labels"], "max_labels=null (training): allowed: an integer >= 1"),
     (["--decision", "bogus"], 'decision="bogus" (training): allowed: "auto", "threshold"'),
     (["--objective", "bogus"], 'objective="bogus" (calibration): allowed: "micro-f1"'),
     (["--calibrate", "bogus"], 'calibrate="bogus" (calibration): allowed:'),
@@ -47,7 +47,7 @@ TRAIN_CASES = [
     (["--backend", "encoder", "--model", "m", "-O", "max_lenght=64"], "did you mean 'max_length'?"),
     (["--backend", "encoder", "--model", "m", "-O", "aggregate=median"], 'aggregate="median" (encoder backend)'),
     (["--backend", "llm", "--model", "m", "-O", "epoch=2"], "unknown option 'epoch' for the llm backend; did you"),
-    (["--backend", "llm", "-O", "lr=0.1"], "model=None (llm backend)"),
+    (["--backend", "llm", "-O", "lr=0.1"], "model=null (llm backend)"),
 ]
 
 
@@ -65,7 +65,7 @@ def test_config_file_keys_and_values_are_checked(capsys, monkeypatch, tmp_path: 
         "typo.json": ({"objectiv": "accuracy"}, "unknown option 'objectiv' for the config"),
         "backend.json": ({"backend_options": {"C": "x"}}, 'C="x" (linear backend)'),
         "cv.toml": ('cv = 1\n', "cv=1 (calibration)"),
-        "decision.toml": ('decision = "max_labels"\n', "max_labels=None"),
+        "decision.toml": ('decision = "max_labels"\n', "max_labels=null"),
         "list.json": ([1, 2], "holds one object of options"),
         "layout.json": ({"format": "xlsx"}, "unknown format 'xlsx'"),
     }
@@ -105,7 +105,7 @@ def test_config_file_options_are_used(tmp_path: Path) -> None:
         (["calibrate", "/nonexistent/model", MISSING, "--grid", "0"], "grid=0.0"),
         (["calibrate", "/nonexistent/model", MISSING, "--objective", "f2"], 'objective="f2"'),
         (["calibrate", "/nonexistent/model", MISSING, "--decision", "bogus"], 'decision="bogus"'),
-        (["calibrate", "/nonexistent/model", MISSING, "--decision", "max_labels"], "max_labels=None"),
+        (["calibrate", "/nonexistent/model", MISSING, "--decision", "max_labels"], "max_labels=null"),
         (["calibrate", "--probs", MISSING, "--gold", MISSING, "--out", "t.json", "--scale", "x"], '--scale="x"'),
     ],
 )
@@ -121,3 +121,15 @@ def test_every_command_with_options_checks_its_config_file(capsys, monkeypatch, 
     extra = ["--out", str(tmp_path / "o")] if command in ("predict", "report") else []
     code, err = run(capsys, monkeypatch, command, "/nonexistent/model", MISSING, *extra, "--config", config)
     assert code == 2 and "unknown option 'text_coll'" in err and "did you mean 'text_col'?" in err, err
+
+
+def test_options_command_lists_each_declaration(capsys, monkeypatch) -> None:
+    monkeypatch.setattr(sys, "argv", ["koclassify", "options", "encoder"])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    out = capsys.readouterr().out
+    assert exc.value.code in (0, None)
+    assert 'aggregate              = "mean"     one of "mean", "max"' in out
+    assert "max_length             = null       an integer or null, >= 8" in out
+    code, err = run(capsys, monkeypatch, "options", "linaer")
+    assert code == 2 and "did you mean 'linear'?" in err

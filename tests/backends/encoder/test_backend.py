@@ -164,7 +164,7 @@ def test_a_head_of_another_size_is_replaced(trained: Classifier, tmp_path: Path)
 def test_unk_warning_and_option_errors(bert_dir: Path) -> None:
     with pytest.warns(UserWarning, match=r"\d+\.\d% of the training tokens are \[UNK\]"):
         Classifier("encoder", model=str(bert_dir), epochs=1, **FAST).fit(["ΩΨΦ 좋다", "ЖЯЮ 싫다"], ["a", "b"])
-    with pytest.raises(OptionError, match="option model=None"):
+    with pytest.raises(OptionError, match="option model=null"):
         Classifier("encoder")
     for bad in ({"aggregate": "median"}, {"target_mode": "prefix"}, {"warmup": 2}, {"pos_weight": 3}):
         with pytest.raises(ValueError):

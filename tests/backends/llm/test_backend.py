@@ -158,7 +158,7 @@ def test_tampered_label_tokens_are_detected_at_load(trained: Classifier, tmp_pat
 
 
 def test_option_errors() -> None:
-    with pytest.raises(OptionError, match="option model=None"):
+    with pytest.raises(OptionError, match="option model=null"):
         Classifier("llm")
     for bad in ({"expand": "all"}, {"score": "max"}, {"multi_token": "avg"}, {"template": "{text.x}"}):
         with pytest.raises(ValueError):
