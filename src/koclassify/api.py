@@ -466,7 +466,7 @@ class Classifier:
         directory = Path(directory)
         config_path = directory / CONFIG_FILE
         if not directory.exists():
-            raise ModelError(f"{directory}: no such model directory")
+            raise ModelError(f"{directory}: not a koclassify model directory: it does not exist")
         if not config_path.is_file():
             raise ModelError(f"{directory}: not a koclassify model directory (no {CONFIG_FILE})")
         try:

@@ -49,7 +49,7 @@ def test_pipes_get_unwrapped_one_line_errors_and_extras_keep_brackets(tmp_path: 
 
 def test_missing_model_directory_says_so(tmp_path: Path) -> None:
     done = koclassify("evaluate", tmp_path / "nope", sample_path("nikl_dev.jsonl"))
-    assert done.returncode == 2 and "no such model directory" in done.stderr
+    assert done.returncode == 2 and "does not exist" in done.stderr
 
 
 @pytest.mark.slow

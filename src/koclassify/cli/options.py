@@ -18,8 +18,9 @@ def list_options(
 ) -> None:
     """List the options of a backend or of training: name, type, default, description (all from one declaration)."""
     from koclassify.backends.base import check_backend_options, get_options_class
-    from koclassify.options import FitOptions, PriorOptions, TrainOptions
+    from koclassify.options import FitOptions, Options, PriorOptions, TrainOptions
 
+    records: list[type[Options]]
     if what == "train":
         records = [TrainOptions, PriorOptions, FitOptions]
     else:

@@ -17,45 +17,76 @@ only the pieces it has never seen to Kiwi, as a process that has just trained wo
 from __future__ import annotations
 
 import gzip
+import itertools
 import os
 import re
-from collections.abc import Sequence
-from functools import lru_cache
+import threading
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from koclassify.io import atomic_open
 
 PIECES = re.compile(r"[가-힣]+|[^\s가-힣]+")  # runs of Hangul syllables, and of anything else
-MAX_CACHE = 2_000_000  # distinct pieces kept; beyond this the cache is cleared and refilled
+MAX_CACHE = 2_000_000  # distinct pieces kept; beyond this the oldest entries are evicted
 
-
-@lru_cache(maxsize=1)
-def _kiwi():
-    from kiwipiepy import Kiwi  # ships its own model: no download
-
-    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return Kiwi(num_workers=max(1, workers))
-
-
+# The cache is shared by every thread of a process (an HTTP server's request threads, the micro-batcher): reads
+# and writes hold ``_lock``; Kiwi itself is called under ``_kiwi_lock``. Callers look analyses up in the dict
+# :func:`analyses` returns, never in ``_cache`` after the call, so an eviction by another thread (or by this
+# very batch, when it alone overflows the cache) can never take away a piece the caller needs.
 _cache: dict[str, str] = {}
+_lock = threading.Lock()
+_kiwi_lock = threading.Lock()
+_kiwi_instance = None
+
+
+def _kiwi():
+    """The process's one Kiwi (built on first use, under ``_kiwi_lock``)."""
+    global _kiwi_instance
+    if _kiwi_instance is None:
+        from kiwipiepy import Kiwi  # ships its own model: no download
+
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        _kiwi_instance = Kiwi(num_workers=max(1, workers))
+    return _kiwi_instance
+
+
+def _remember(new: dict[str, str]) -> None:
+    """Add analyses to the cache, evicting the oldest entries (insertion order) beyond ``MAX_CACHE``."""
+    if len(new) > MAX_CACHE:  # one batch larger than the whole cache: keep its last pieces
+        new = dict(itertools.islice(new.items(), len(new) - MAX_CACHE, None))
+    with _lock:
+        overflow = len(_cache) + len(new) - MAX_CACHE
+        if overflow > 0:
+            for key in list(itertools.islice(iter(_cache), min(overflow, len(_cache)))):
+                del _cache[key]
+        _cache.update(new)
+
+
+def analyses(pieces: Iterable[str]) -> dict[str, str]:
+    """``piece -> "form/TAG ..."`` for every piece: cached ones looked up, the rest in one Kiwi batch."""
+    wanted = list(dict.fromkeys(pieces))
+    with _lock:
+        found = {p: _cache[p] for p in wanted if p in _cache}
+    todo = [p for p in wanted if p not in found]
+    if todo:
+        with _kiwi_lock:
+            tokenized = _kiwi().tokenize(todo)
+            fresh = {piece: " ".join(f"{tok.form}/{tok.tag}" for tok in toks) for piece, toks in zip(todo, tokenized)}
+        _remember(fresh)
+        found.update(fresh)
+    return found
 
 
 def analyse_pieces(pieces: Sequence[str]) -> None:
-    """Analyse the pieces not yet cached, in one multi-threaded Kiwi batch."""
-    todo = list(dict.fromkeys(p for p in pieces if p not in _cache))
-    if not todo:
-        return
-    if len(_cache) + len(todo) > MAX_CACHE:
-        _cache.clear()
-    for piece, tokens in zip(todo, _kiwi().tokenize(todo)):
-        _cache[piece] = " ".join(f"{tok.form}/{tok.tag}" for tok in tokens)
+    """Analyse the pieces not yet cached, in one multi-threaded Kiwi batch (warms the cache)."""
+    analyses(pieces)
 
 
 def morph_strings(texts: Sequence[str]) -> list[str]:
     """Each text as space-joined ``form/TAG`` morphemes (e.g. ``학교/NNG 가/VV 기/ETN``) for a token vectorizer."""
     split = [PIECES.findall(text) for text in texts]
-    analyse_pieces([p for pieces in split for p in pieces])
-    return [" ".join(_cache[p] for p in pieces) for pieces in split]
+    known = analyses(p for pieces in split for p in pieces)
+    return [" ".join(known[p] for p in pieces) for pieces in split]
 
 
 def distinct_pieces(texts: Sequence[str]) -> list[str]:
@@ -65,16 +96,14 @@ def distinct_pieces(texts: Sequence[str]) -> list[str]:
 
 def save_analyses(path: Path, pieces: Sequence[str]) -> None:
     """Write ``piece<TAB>analysis`` lines (gzipped, atomically); plain text, no pickle."""
-    analyse_pieces(pieces)
+    known = analyses(pieces)
     with atomic_open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
-        fh.write("".join(f"{p}\t{_cache[p]}\n" for p in pieces).encode("utf-8"))
+        fh.write("".join(f"{p}\t{known[p]}\n" for p in pieces).encode("utf-8"))
 
 
 def load_analyses(path: Path) -> list[str]:
     """Seed the cache from a file written by :func:`save_analyses`; returns its pieces."""
     with gzip.open(path, "rt", encoding="utf-8", newline="\n") as fh:
         pairs = [line.rstrip("\n").split("\t", 1) for line in fh]
-    if len(_cache) + len(pairs) > MAX_CACHE:
-        _cache.clear()
-    _cache.update((piece, analysis) for piece, analysis in pairs)
+    _remember(dict((piece, analysis) for piece, analysis in pairs))
     return [piece for piece, _ in pairs]
