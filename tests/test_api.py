@@ -40,12 +40,30 @@ def test_save_load_round_trip(sentiment: Classifier, tmp_path) -> None:
 
 def test_save_replaces_directory_atomically(sentiment: Classifier, tmp_path) -> None:
     target = tmp_path / "model"
-    target.mkdir()
-    (target / "stale.txt").write_text("old")
     sentiment.save(target)
+    (target / "stale.txt").write_text("old")
+    sentiment.save(target)  # an earlier model directory is replaced whole
     assert not (target / "stale.txt").exists()
     assert (target / "config.json").is_file()
     assert [p.name for p in tmp_path.iterdir()] == ["model"], "no temp directories are left behind"
+
+
+def test_save_refuses_to_replace_what_is_not_a_model(sentiment: Classifier, tmp_path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "important.txt").write_text("x")
+    with pytest.raises(KoclassifyError, match="not a koclassify model"):
+        sentiment.save(notes)
+    assert (notes / "important.txt").read_text() == "x"
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("keep")
+    with pytest.raises(KoclassifyError, match="not a model directory"):
+        sentiment.save(a_file)
+    assert a_file.read_text() == "keep"
+    (tmp_path / "empty").mkdir()
+    sentiment.save(tmp_path / "empty")  # an empty directory is fine
+    sentiment.save(notes, overwrite=True)  # and the person may say so
+    assert not (notes / "important.txt").exists() and (notes / "config.json").is_file()
 
 
 def _multi_label_data() -> tuple[list[str], list[list[str]]]:

@@ -197,17 +197,33 @@ def seed_table(curves: Curves, names: Sequence[str]) -> list[str]:
     return lines
 
 
-def to_unit_scale(probs: np.ndarray, scale: str = "auto") -> np.ndarray:
-    """Probabilities as 0-1. ``percent`` divides by 100 (the NIKL 2023 recipe's files hold 0-100); ``auto`` decides by
-    the largest value (> 1 means percent)."""
-    probs = np.asarray(probs, dtype=np.float64)
+SCALE_TOLERANCE = 1e-3  # float rounding: 1.0000001 is a probability of 1, not 1%
+
+
+def decide_scale(probs: np.ndarray, scale: str = "auto") -> str:
+    """``unit`` or ``percent``. ``auto`` looks at the whole range: everything within [0, 1] (up to rounding) is
+    unit; a maximum clearly above 1 (more than ``SCALE_TOLERANCE``) and within 0-100 is percent."""
     if scale not in ("auto", "unit", "percent"):
         raise ValueError(f"scale must be auto, unit or percent, not {scale!r}")
-    if scale == "percent" or (scale == "auto" and probs.size and probs.max() > 1.0):
+    if scale != "auto":
+        return scale
+    probs = np.asarray(probs, dtype=np.float64)
+    if not probs.size or probs.max() <= 1.0 + SCALE_TOLERANCE:
+        return "unit"
+    return "percent"
+
+
+def to_unit_scale(probs: np.ndarray, scale: str = "auto") -> np.ndarray:
+    """Probabilities as 0-1: ``percent`` divides by 100 (NIKL 2023 recipe files hold 0-100); ``auto`` decides by
+    :func:`decide_scale`. Values a rounding error outside [0, 1] are clipped; anything further is an error."""
+    probs = np.asarray(probs, dtype=np.float64)
+    if decide_scale(probs, scale) == "percent":
         probs = probs / 100.0
-    if probs.size and (probs.min() < 0 or probs.max() > 1.0 + EPS):
-        raise ValueError(f"probabilities must lie in [0, 1] (or [0, 100] as percent); got {probs.min()}..{probs.max()}")
-    return probs
+    if probs.size and (probs.min() < -SCALE_TOLERANCE or probs.max() > 1.0 + SCALE_TOLERANCE):
+        raise ValueError(
+            f"probabilities must lie in [0, 1] (or [0, 100] as percent); got {probs.min()}..{probs.max()}"
+        )
+    return np.clip(probs, 0.0, 1.0)
 
 
 def _check(probs: np.ndarray, gold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

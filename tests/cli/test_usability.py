@@ -40,7 +40,7 @@ def test_pipes_get_unwrapped_one_line_errors_and_extras_keep_brackets(tmp_path: 
         "import koclassify.cli.core as core\n"
         "def boom(*a, **k): raise MissingDependencyError('fastapi', 'serve')\n"
         "core.Classifier = None\n"
-        "import koclassify.api; koclassify.api.Classifier.load = classmethod(lambda cls, d: boom())\n"
+        "import koclassify.api; koclassify.api.Classifier.load = classmethod(lambda cls, d, **k: boom())\n"
         "sys.argv = ['koclassify', 'evaluate', 'm', 'd.jsonl']; main()\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)

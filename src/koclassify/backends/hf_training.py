@@ -16,7 +16,7 @@ def load_tokenizer(name_or_path: str | Path, *, pad_with_eos: bool = False, trus
     its EOS token; an encoder without one is the wrong model."""
     from transformers import AutoTokenizer
 
-    kwargs = {"trust_remote_code": True} if trust_remote_code else {}
+    kwargs = {"trust_remote_code": bool(trust_remote_code)}  # False unless the person said so: weights are data
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(name_or_path), **kwargs)
     except (OSError, ValueError) as exc:
@@ -64,6 +64,35 @@ def resolve_resume(resume: bool | str, checkpoint_dir: str | None) -> str | None
     if not (path / "trainer_state.json").is_file():
         raise ModelError(f"resume={str(resume)!r} is not a training checkpoint (no trainer_state.json)")
     return str(path)
+
+
+def checkpoint_progress(checkpoint: str | None) -> tuple[int, int | None]:
+    """(global step, planned max steps) of a checkpoint, read *before* training: Trainer's checkpoint rotation
+    may delete the resumed-from checkpoint while it trains."""
+    import json
+
+    if checkpoint is None:
+        return 0, None
+    try:
+        state = json.loads((Path(checkpoint) / "trainer_state.json").read_text(encoding="utf-8"))
+        return int(state["global_step"]), (int(state["max_steps"]) if state.get("max_steps") else None)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"{checkpoint}: unreadable trainer_state.json: {exc}") from None
+
+
+def finished_note(checkpoint: str | None, start: int, planned: int | None, steps: int) -> str | None:
+    """Say so when a resume had nothing left to train (the checkpoint had finished): its weights are kept."""
+    if checkpoint is None or steps > start:
+        return None
+    import warnings
+
+    note = (
+        f"resumed from {checkpoint}, which had already finished training (step {start}"
+        f"{f' of {planned}' if planned else ''}): 0 steps trained, its weights are saved as they are; "
+        "raise epochs to train further, or use a new checkpoint_dir to start afresh"
+    )
+    warnings.warn(note, UserWarning, stacklevel=3)
+    return note
 
 
 @cache
@@ -126,17 +155,22 @@ def train_and_report(trainer: Any, rows: list, resume_from: str | None, name: st
 
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()
+    start_step, planned = checkpoint_progress(resume_from)
     result = trainer.train(resume_from_checkpoint=resume_from)
     history = trainer.state.log_history
     stats: dict[str, Any] = {
         "rows": len(rows),
         "steps": int(trainer.state.global_step),
+        "start_step": start_step,
         "train_loss": float(result.training_loss),
         "runtime_s": float(result.metrics.get("train_runtime", 0.0)),
         "train_samples_per_s": float(result.metrics.get("train_samples_per_second", 0.0)),
         "loss_history": [float(e["loss"]) for e in history if "loss" in e],
         "resumed_from": resume_from,
     }
+    note = finished_note(resume_from, start_step, planned, int(trainer.state.global_step))
+    if note:
+        stats["note"] = note
     if trainer.args.eval_strategy != "no":
         stats["eval_loss"] = [float(e["eval_loss"]) for e in history if "eval_loss" in e]
         stats["best_checkpoint"] = trainer.state.best_model_checkpoint

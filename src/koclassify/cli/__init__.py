@@ -12,8 +12,12 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     """Entry point: user errors print one clear line and exit 2, without a traceback."""
+    import signal
+
     from koclassify.cli import commands  # noqa: F401  (registers the commands)
 
+    # SIGTERM unwinds like Ctrl-C, so atomic writers remove their temp files (the default would just die)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         app()
     except KoclassifyError as exc:

@@ -17,6 +17,7 @@ from koclassify.cli.common import (
     LenientOpt,
     NoHeaderOpt,
     TextColOpt,
+    TrustRemoteCodeOpt,
     console,
     read_options,
     stdout,
@@ -57,6 +58,7 @@ def calibrate(
     no_header: NoHeaderOpt = False,
     lenient: LenientOpt = False,
     config: ConfigOpt = None,
+    trust_remote_code: TrustRemoteCodeOpt = False,
 ) -> None:
     """Tune one threshold per label: `calibrate MODEL_DIR DEV`, or `calibrate --probs P --gold G --out T`."""
     from koclassify.calibration import find_thresholds, seed_table
@@ -87,7 +89,7 @@ def calibrate(
             raise KoclassifyError("usage: koclassify calibrate MODEL_DIR DEV (or --probs P --gold G --out T)")
         from koclassify.api import Classifier
 
-        clf = Classifier.load(model_dir)
+        clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
         if decision is not None:
             clf.set_decision(decision, max_labels)
         dataset = clf.read(dev, **layout)
@@ -117,7 +119,7 @@ def _foreign(probs: Path, gold: Path, scale: str, layout: Any) -> tuple[list[str
 
     names, matrix = read_probs(probs)
     try:
-        matrix = to_unit_scale(matrix, scale)
+        matrix = to_unit_scale(matrix, _say_scale(probs, matrix, scale))
     except ValueError as exc:
         raise DataError(str(exc), path=str(probs)) from None
     dataset = read_examples(gold, layout)
@@ -125,6 +127,31 @@ def _foreign(probs: Path, gold: Path, scale: str, layout: Any) -> tuple[list[str
         raise DataError(f"{len(matrix)} probability rows but {len(dataset)} gold rows in {gold}", path=str(probs))
     space = LabelSpace(tuple(names), multi_label=True)
     return names, matrix, space.indicator(dataset.examples, source=str(gold)).astype(bool)
+
+
+def _thresholds(table: dict[str, Any], names: list[str], path: Path) -> np.ndarray:
+    """Each threshold a number in [0, 1]: ``"high"``, ``null``, NaN or -1 are errors, never silently used."""
+    from koclassify.errors import ModelError
+    from koclassify.modeldir import check_threshold
+
+    try:
+        return np.array([check_threshold(table[n], f"label {n!r}") for n in names])
+    except ModelError as exc:
+        raise DataError(str(exc), path=str(path)) from None
+
+
+def _say_scale(path: Path, matrix: np.ndarray, scale: str) -> str:
+    """Decide the scale once and say which: a wrong guess would shift every threshold silently."""
+    from koclassify.calibration import decide_scale
+
+    decided = decide_scale(matrix, scale)
+    if matrix.size:
+        how = "as given by --scale" if scale != "auto" else "decided from the value range"
+        console.print(
+            f"  {path}: probabilities read as {decided} ({how}: {matrix.min():.6g}..{matrix.max():.6g})",
+            highlight=False,
+        )
+    return decided
 
 
 def _print_result(result: Any, names: list[str], destination: str) -> None:
@@ -165,7 +192,7 @@ def merge(
 
     names, matrix = read_probs(probs)
     try:
-        matrix = to_unit_scale(matrix, scale)
+        matrix = to_unit_scale(matrix, _say_scale(probs, matrix, scale))
         rule = DecisionRule(decision)
     except ValueError as exc:
         raise KoclassifyError(str(exc)) from None
@@ -178,6 +205,6 @@ def merge(
     dataset = read_examples(data, read_options(format=format, text_col=text_col, lenient=lenient), need_labels=False)
     if len(dataset) != len(matrix):
         raise DataError(f"{len(matrix)} probability rows but {len(dataset)} rows in {data}", path=str(probs))
-    decisions = rule.apply(matrix, np.array([float(table[n]) for n in names]))
+    decisions = rule.apply(matrix, _thresholds(table, names, thresholds))
     kind = write_predictions(dataset, decisions, matrix, names, out)
     console.print(f"[green]wrote[/] {out}: {len(dataset)} rows ({kind})")

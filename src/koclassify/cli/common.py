@@ -31,6 +31,9 @@ IdColOpt = Annotated[str | None, typer.Option("--id-col", help="table: the id co
 TargetColOpt = Annotated[str | None, typer.Option("--target-col", help="table: a target-form column")]
 LenientOpt = Annotated[bool, typer.Option("--lenient", help="NIKL: repair bad target offsets by searching the form")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="JSON or TOML file with any of these options")]
+TrustRemoteCodeOpt = Annotated[
+    bool, typer.Option("--trust-remote-code", help="llm: let the base model run its own code (never the default)")
+]
 
 
 def with_config(config: Path | None, **flags: Any) -> dict[str, Any]:

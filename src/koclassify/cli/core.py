@@ -22,6 +22,7 @@ from koclassify.cli.common import (
     NoHeaderOpt,
     TargetColOpt,
     TextColOpt,
+    TrustRemoteCodeOpt,
     console,
     read_options,
     stdout,
@@ -99,10 +100,14 @@ def train(
     id_col: IdColOpt = None,
     target_col: TargetColOpt = None,
     lenient: LenientOpt = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="replace --out even if it is not a koclassify model directory")
+    ] = False,
 ) -> None:
     """Train a classifier, tune its thresholds, and save it as a model directory."""
     from koclassify.api import Classifier, is_main_process, layout_options
     from koclassify.data.read import read_examples
+    from koclassify.modeldir import check_replaceable
     from koclassify.options import ConfigFile, FitOptions, TrainOptions, load_config, parse_pairs
 
     # every option (flags, -O pairs, the config file) is checked here, before any data is read
@@ -132,6 +137,8 @@ def train(
     if fit.calibrate == "dev" and dev is None:
         raise OptionError("--calibrate", "dev", "auto, cv or none without --dev FILE")
     clf = Classifier(backend_name, **TrainOptions.parse(train_opts).to_dict(), **backend_options)
+    inputs = tuple(p for p in (data, dev, label_names, config) if p is not None)
+    check_replaceable(out, overwrite=overwrite, inputs=inputs)  # before training, not after
 
     with steps() as step:
         with step("reading data"):
@@ -158,7 +165,7 @@ def train(
         if not is_main_process():
             return  # under torchrun / accelerate launch every rank trains; rank 0 writes the model and reports
         with step(f"saving to {out}"):
-            clf.save(out)
+            clf.save(out, overwrite=overwrite)
     labels = clf.labels_
     assert labels is not None and clf.decision_ is not None
     kind = "multi-label" if labels.multi_label else "multi-class"
@@ -181,6 +188,7 @@ def predict(
     no_header: NoHeaderOpt = False,
     lenient: LenientOpt = False,
     config: ConfigOpt = None,
+    trust_remote_code: TrustRemoteCodeOpt = False,
 ) -> None:
     """Classify a file. NIKL input gives the NIKL submission format; other inputs give jsonl with probabilities."""
     from koclassify.api import Classifier
@@ -191,9 +199,11 @@ def predict(
         raise OptionError("--to", to, KINDS)
     layout = with_config(config, format=format, text_col=text_col, id_col=id_col, target_col=target_col,
                          no_header=no_header, lenient=lenient)  # fmt: skip
+    if out.is_dir():
+        raise KoclassifyError(f"--out {out}: is a directory; give a file name to write")
     with steps() as step:
         with step(f"loading {model_dir}"):
-            clf = Classifier.load(model_dir)
+            clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
         with step("reading data"):
             dataset = clf.read(data, need_labels=False, **layout)
         with step(f"predicting {len(dataset)} rows"):
@@ -222,13 +232,14 @@ def evaluate(
     no_header: NoHeaderOpt = False,
     lenient: LenientOpt = False,
     config: ConfigOpt = None,
+    trust_remote_code: TrustRemoteCodeOpt = False,
 ) -> None:
     """Score a model on labelled data with its stored thresholds: accuracy, micro/macro F1, per-label P/R/F1."""
     from koclassify.api import Classifier
 
     layout = with_config(config, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
                          no_header=no_header, lenient=lenient)  # fmt: skip
-    clf = Classifier.load(model_dir)
+    clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
     dataset = clf.read(data, **layout)
     _print_metrics(clf, dataset.examples, as_json=as_json, title=str(data))
 

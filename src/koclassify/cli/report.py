@@ -16,6 +16,7 @@ from koclassify.cli.common import (
     LenientOpt,
     NoHeaderOpt,
     TextColOpt,
+    TrustRemoteCodeOpt,
     console,
     steps,
     with_config,
@@ -35,6 +36,7 @@ def report(
     no_header: NoHeaderOpt = False,
     lenient: LenientOpt = False,
     config: ConfigOpt = None,
+    trust_remote_code: TrustRemoteCodeOpt = False,
 ) -> None:
     """Write an HTML report with plots: per-label P/R/F1, F1-vs-threshold, confusion/error matrix, distribution."""
     from koclassify.api import Classifier
@@ -46,7 +48,7 @@ def report(
                          no_header=no_header, lenient=lenient)  # fmt: skip
     with steps() as step:
         with step(f"loading {model_dir}"):
-            clf = Classifier.load(model_dir)
+            clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
         with step("reading data"):
             dataset = clf.read(data, **layout)
         with step(f"scoring {len(dataset)} rows and drawing the plots"):

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from koclassify.cli.app import app
+from koclassify.cli.common import TrustRemoteCodeOpt
 from koclassify.errors import MissingDependencyError, ModelError
 
 
@@ -28,6 +29,7 @@ def serve(
     ] = 5.0,
     max_request_rows: Annotated[int, typer.Option(min=1, help="rows one request may send")] = 1024,
     max_body_bytes: Annotated[int, typer.Option(min=1, help="bytes one request body may have")] = 2_000_000,
+    trust_remote_code: TrustRemoteCodeOpt = False,
 ) -> None:
     """Serve a model over HTTP: a page at /, POST /predict, /health, /ready, /info, /metrics, /docs.
 
@@ -44,6 +46,7 @@ def serve(
         "max_wait_ms": max_wait_ms,
         "max_request_rows": max_request_rows,
         "max_body_bytes": max_body_bytes,
+        "trust_remote_code": trust_remote_code,
     }
     if workers == 1:
         application = create_app(model_dir, **options)

@@ -19,7 +19,7 @@ class ReadOptions:
     label_cols: list[str] | None = None  # table, wide format: one 0/1 column per label
     multi_label: bool | None = None  # force the task type
     no_header: bool = False  # table without a header row (columns are 0, 1, 2 ...)
-    label_names: str | None = None  # file with one label name per line; label cells hold indices into it
+    label_names: str | list[str] | None = None  # file of label names, one a line (or the names); cells index it
     id_col: str | None = None  # table: id column (row number when absent)
     target_col: str | None = None  # table: a target form column (NIKL-style target-conditioned data)
     lenient: bool = False  # repair target offsets by searching the form, keep empty texts; counted in repairs

@@ -31,6 +31,10 @@ def read_probs(path: str | Path) -> tuple[list[str], np.ndarray]:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise DataError(f"invalid JSON: {exc.msg}", path=where, line=exc.lineno) from None
+        except (ValueError, RecursionError) as exc:  # huge integers, nesting too deep
+            raise DataError(f"invalid JSON: {str(exc)[:120]}", path=where) from None
+        if not isinstance(data, list):
+            raise DataError("expected a JSON list of rows", path=where)
         rows = [(i + 1, row) for i, row in enumerate(data)]
         unit = "item"
     else:
@@ -53,6 +57,8 @@ def read_probs(path: str | Path) -> tuple[list[str], np.ndarray]:
         values = []
         for name in names:
             value = probs[name]
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = float(value) if abs(value) < 10**308 else math.inf  # float() of a huge int overflows
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise DataError(f"probability must be a finite number, got {value!r}", path=where_row, line=line,
                                 field=name)  # fmt: skip

@@ -8,6 +8,7 @@ repair, JSON-lines iteration) lives here so every format reports bad input the s
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -84,8 +85,10 @@ def read_examples(path: str | Path, options: ReadOptions | None = None, *, need_
     else:
         from koclassify.data.table import parse_table
 
-        names = read_label_names(resolved.label_names) if resolved.label_names else None
+        names = _label_names(resolved.label_names)
         dataset = parse_table(text, where, resolved, label_names=names, need_labels=need_labels)
+        if names is not None:  # remember the names themselves: a path means nothing from another directory
+            dataset.options = dataset.options.merged(label_names=list(names))
     if dataset.repairs:
         warnings.warn(
             f"{where}: --lenient repaired or kept {dataset.repairs} imperfect row(s) (target offsets, empty texts)",
@@ -119,6 +122,13 @@ def read_text(path: str | Path) -> str:
     if not text.strip():
         raise DataError("the file is empty", path=where)
     return text
+
+
+def _label_names(value: str | list[str] | None) -> list[str] | None:
+    """``ReadOptions.label_names`` is a file of names (given by the person) or the names (stored in a model)."""
+    if value is None:
+        return None
+    return list(value) if isinstance(value, list) else read_label_names(value)
 
 
 def read_label_names(path: str | Path) -> list[str]:
@@ -173,9 +183,28 @@ def parse_json_line(line: str, where: str, lineno: int) -> dict[str, Any]:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
         raise DataError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=where, line=lineno) from None
+    except (ValueError, RecursionError) as exc:  # integers past Python's digit limit, nesting too deep
+        raise DataError(f"invalid JSON: {str(exc)[:120]}", path=where, line=lineno) from None
     if not isinstance(obj, dict):
         raise DataError(f"expected a JSON object, got {type(obj).__name__}", path=where, line=lineno)
+    if "\\u" in line and _SURROGATE_ESCAPE.search(line):
+        check_unicode(obj, where, lineno)
     return obj
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def check_unicode(obj: Any, where: str, lineno: int | None) -> None:
+    """JSON escapes can spell lone surrogates (``"\\ud800"``), which are not text: no tokenizer, writer or HTTP
+    response can encode them. Refuse them where they are read."""
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start : exc.end]
+        raise DataError(
+            f"holds {bad!r}, a lone surrogate (not valid Unicode); fix the JSON escape", path=where, line=lineno
+        ) from None
 
 
 def iter_json_lines(text: str, where: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -202,7 +231,10 @@ def check_unique_ids(examples: list[Example], lines: list[int], where: str) -> N
     for ex, lineno in zip(examples, lines, strict=True):
         if ex.id in seen:
             raise DataError(
-                f"duplicate id {ex.id!r} (first on line {seen[ex.id]})", path=where, line=lineno, field="id"
+                f"duplicate id {ex.id!r} (first on line {seen[ex.id]}); ids must be unique",
+                path=where,
+                line=lineno,
+                field="id",
             )
         seen[ex.id] = lineno
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ NO_LABEL = ("", "-")  # cells that mean 'no label applies'
 TRUTHY = {"1", "1.0", "true", "yes", "y", "t"}
 FALSY = {"0", "0.0", "false", "no", "n", "f", ""}
 DEFAULT_SEP = ","
+MAX_CELL_LINES = 100_000  # a quoted cell over more lines than this is an unclosed quote, not lyrics
 _FIELD_LIMIT = 2**31 - 1  # lyrics cells exceed the csv module's 128 KiB default
 
 
@@ -167,6 +169,8 @@ def _rows(text: str, where: str, delimiter: str, no_header: bool) -> tuple[list[
             start = reader.line_num + 1
     except csv.Error as exc:
         raise DataError(f"malformed {'TSV' if delimiter == chr(9) else 'CSV'}: {exc}", path=where, line=start) from None
+    if records:
+        _check_closed_quotes(text, where, delimiter, records[-1][0], reader.line_num)
     if not records:
         raise DataError("the file has no rows", path=where)
     if no_header:
@@ -187,6 +191,30 @@ def _rows(text: str, where: str, delimiter: str, no_header: bool) -> tuple[list[
                 line=lineno,
             )
     return header, records
+
+
+def _check_closed_quotes(text: str, where: str, delimiter: str, first: int, last: int) -> None:
+    """The last record must not be a quote left open that ran to the end of the file (the csv module would
+    silently swallow every later line into one cell), nor a quoted cell spanning more than ``MAX_CELL_LINES``."""
+    kind = "TSV" if delimiter == "\t" else "CSV"
+    if last - first > MAX_CELL_LINES:
+        raise DataError(
+            f"a quoted cell runs over {last - first} lines: is a quote left open here? (close it, or double a "
+            'literal " inside a quoted cell)',
+            path=where,
+            line=first,
+        )
+    tail = itertools.islice(io.StringIO(text, newline=""), first - 1, None)  # the lines as csv counts them
+    try:
+        for _ in csv.reader(tail, delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise DataError(
+                f"malformed {kind}: a quote opened here is never closed (it would swallow the rest of the file)",
+                path=where,
+                line=first,
+            ) from None
 
 
 def _layout(
@@ -282,11 +310,16 @@ def _index_column(
 def _id_column(
     header: list[str], rows: list[tuple[int, list[str]]], no_header: bool, used: set[str | None]
 ) -> str | None:
-    """An ``id``-like column (or a headerless first column) whose cells are non-empty and unique."""
+    """A column named ``id`` (``idx``, ``guid``, ``uid``) is the id column, whatever its cells hold: duplicates
+    and empty cells are then errors, never a silent switch to row numbers. A ``*_id`` column (or a headerless
+    first column) is taken only when its cells are non-empty, unique and without spaces."""
+    named = None if no_header else _by_name(header, ID_NAMES)
+    if named is not None and named not in used:
+        return named
     if no_header:
         candidates = [header[0]]
     else:
-        candidates = [c for c in (_by_name(header, ID_NAMES),) if c] + [c for c in header if c.lower().endswith("_id")]
+        candidates = [c for c in header if c.lower().endswith("_id")]
     for col in candidates:
         if col in used:
             continue

@@ -81,10 +81,10 @@ def write_csv(
         raise DataError(f"label names {sorted(clash)} clash with the id/labels columns; write jsonl instead")
     delimiter = delimiter or TABLE_SUFFIXES.get(Path(path).suffix.lower(), ",")
     with atomic_open(path) as fh:
-        writer = csv.writer(fh, delimiter=delimiter, lineterminator="\n")
-        writer.writerow(["id", "labels", *label_names])
+        writerow = _table_writer(fh, delimiter)
+        writerow(["id", "labels", *label_names])
         for row_id, labels, row in zip(ids, labels_per_row, probs, strict=True):
-            writer.writerow([row_id, label_sep.join(labels), *(repr(float(p)) for p in row)])
+            writerow([row_id, label_sep.join(labels), *(repr(float(p)) for p in row)])
     return Path(path)
 
 
@@ -183,8 +183,8 @@ def write_examples_table(
     header = ["id", "text"] + (["target"] if has_target else []) + ([label_col] if has_labels else [])
     field_names = list(dict.fromkeys(k for ex in examples for k in ex.fields))
     with atomic_open(path) as fh:
-        writer = csv.writer(fh, delimiter=delimiter, lineterminator="\n")
-        writer.writerow(header + field_names)
+        writerow = _table_writer(fh, delimiter)
+        writerow(header + field_names)
         for ex in examples:
             fields = _fields(ex, tuple(header))
             row = [ex.id, ex.text]
@@ -193,8 +193,20 @@ def write_examples_table(
             if has_labels:
                 row.append(label_sep.join(ex.labels or ()))
             row += [_cell(fields.get(name, "")) for name in field_names]
-            writer.writerow(row)
+            writerow(row)
     return Path(path)
+
+
+def _table_writer(fh: Any, delimiter: str) -> Any:
+    """``writerow`` for CSV/TSV with ``\n`` line ends that also quotes a row whose cells hold a lone ``\r``
+    (the csv module quotes only the line terminator's characters, and a reader would split the row there)."""
+    minimal = csv.writer(fh, delimiter=delimiter, lineterminator="\n")
+    quoted = csv.writer(fh, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def writerow(row: Sequence[str]) -> None:
+        (quoted if any("\r" in cell for cell in row) else minimal).writerow(row)
+
+    return writerow
 
 
 def _fields(ex: Example, reserved: tuple[str, ...]) -> dict[str, Any]:

@@ -49,13 +49,14 @@ class ServeOptions(Options):
     max_request_rows: int = opt(1024, min=1, help="rows one request may send")
     max_body_bytes: int = opt(2_000_000, min=1, help="bytes one request body may have")
     warm: bool = opt(True, help="one prediction before taking traffic")
+    trust_remote_code: bool = opt(False, help="the person's decision at start-up, never the model directory's")
 
 
 def create_app(model_dir: Any, options: ServeOptions | None = None) -> FastAPI:
     """Load and warm the model, then build the app (the model is ready before the first request)."""
     opts = options or ServeOptions()
     metrics = ServeMetrics()
-    model = ServedModel(model_dir, warm=opts.warm)
+    model = ServedModel(model_dir, warm=opts.warm, trust_remote_code=opts.trust_remote_code)
     metrics.load_seconds.set(model.load_seconds)
     batcher = None
     if opts.max_batch_rows > 0:

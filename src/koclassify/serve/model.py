@@ -21,10 +21,10 @@ class ServedModel:
     server takes traffic, so the first request costs what later ones do.
     """
 
-    def __init__(self, model_dir: str | Path, *, warm: bool = True) -> None:
+    def __init__(self, model_dir: str | Path, *, warm: bool = True, trust_remote_code: bool = False) -> None:
         start = time.perf_counter()
         self.model_dir = Path(model_dir)
-        self.clf = Classifier.load(self.model_dir)
+        self.clf = Classifier.load(self.model_dir, trust_remote_code=trust_remote_code)
         labels = self.clf.labels_
         assert labels is not None
         self.labels = labels

@@ -126,6 +126,22 @@ def test_resume_continues_from_the_saved_step(bert_dir: Path, task, tmp_path: Pa
     np.testing.assert_allclose(resumed.predict_proba(held), straight.predict_proba(held), atol=1e-5)
 
 
+def test_resume_survives_rotation_and_a_finished_checkpoint_says_so(bert_dir: Path, task, tmp_path: Path) -> None:
+    """Issue 14: the resumed-from checkpoint is rotated away while training (the run crashed at the end and lost
+    the model); resuming a finished run trained 0 steps silently."""
+    (texts, labels), (held, _) = task
+    options = dict(model=str(bert_dir), checkpoint_dir=str(tmp_path / "ckpt"), **FAST)
+    Classifier("encoder", epochs=2, **options).fit(texts, labels)  # checkpoints 3 and 6
+    longer = Classifier("encoder", epochs=4, resume=True, **options).fit(texts, labels)  # saves 9, 12: 6 rotated
+    stats = longer.backend.train_stats_
+    assert stats["start_step"] == 6 and stats["steps"] == 12 and "note" not in stats
+    assert not (tmp_path / "ckpt" / "checkpoint-6").exists()
+    with pytest.warns(UserWarning, match="already finished training"):
+        again = Classifier("encoder", epochs=4, resume=True, **options).fit(texts, labels)
+    assert again.backend.train_stats_["steps"] == 12 and "0 steps trained" in again.backend.train_stats_["note"]
+    np.testing.assert_allclose(again.predict_proba(held), longer.predict_proba(held), atol=1e-5)
+
+
 def test_dev_set_keeps_the_best_checkpoint_and_markers_round_trip(bert_dir: Path, task, tmp_path: Path) -> None:
     (texts, labels), (held, held_labels) = task
     rows = [Example(str(i), t, target=None, labels=(g,)) for i, (t, g) in enumerate(zip(texts, labels))]
@@ -178,3 +194,25 @@ def test_unk_warning_and_option_errors(bert_dir: Path) -> None:
     clone = Classifier("encoder", model="m", epochs=2, checkpoint_dir="ck", resume=True).backend.fold_clone()
     assert clone.options["epochs"] == 2 and json.dumps(clone.options)
     assert clone.options["checkpoint_dir"] is None and clone.options["resume"] is False
+
+
+def test_code_shipped_in_an_encoder_directory_never_runs(trained: Classifier, tmp_path: Path) -> None:
+    """Issue 14: config and tokenizer ``auto_map`` pointing at a .py beside the weights; loading must not import it."""
+    model = tmp_path / "m"
+    trained.save(model)
+    marker = tmp_path / "marker"
+    config = json.loads((model / "config.json").read_text())
+    config["backend_options"]["trust_remote_code"] = True
+    (model / "config.json").write_text(json.dumps(config))
+    for sub, key in (("model", "AutoModelForSequenceClassification"), ("tokenizer", "AutoTokenizer")):
+        folder = model / "backend" / sub
+        (folder / "evil.py").write_text(f"import pathlib\npathlib.Path({str(marker)!r}).write_text('ran')\n")
+        name = "config.json" if sub == "model" else "tokenizer_config.json"
+        data = json.loads((folder / name).read_text())
+        data["auto_map"] = {key: "evil.Evil" if sub == "model" else ["evil.Evil", "evil.Evil"]}
+        (folder / name).write_text(json.dumps(data))
+    try:
+        Classifier.load(model)
+    except ModelError:
+        pass
+    assert not marker.exists(), "loading an encoder directory ran code shipped inside it"

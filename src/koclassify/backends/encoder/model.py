@@ -40,6 +40,7 @@ def load_classifier(
             problem_type="multi_label_classification" if multi_label else "single_label_classification",
             ignore_mismatched_sizes=True,
             output_loading_info=True,
+            trust_remote_code=False,
         )
     except (OSError, ValueError, KeyError) as exc:
         raise ModelError(f"cannot load an encoder from {str(name_or_path)!r}: {exc}") from None
@@ -56,7 +57,7 @@ def load_trained(directory: Path, n_labels: int) -> Any:
     from transformers import AutoModelForSequenceClassification
 
     try:
-        model = AutoModelForSequenceClassification.from_pretrained(str(directory))
+        model = AutoModelForSequenceClassification.from_pretrained(str(directory), trust_remote_code=False)
     except (OSError, ValueError) as exc:
         raise ModelError(f"{directory}: cannot load the encoder weights: {exc}") from None
     if model.config.num_labels != n_labels:

@@ -13,10 +13,8 @@ that small data sets still log, checkpoint and pick a best epoch.
 
 from __future__ import annotations
 
-import json
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from koclassify.backends.encoder.batch import WindowCollator
@@ -79,12 +77,6 @@ def make_trainer_class() -> type:
     return WindowTrainer
 
 
-def _start_step(checkpoint: str | None) -> int:
-    if checkpoint is None:
-        return 0
-    return int(json.loads((Path(checkpoint) / "trainer_state.json").read_text())["global_step"])
-
-
 def run_training(
     model: Any,
     tokenizer: Any,
@@ -134,6 +126,6 @@ def run_training(
             pos_weight=pos_weight,
         )
         stats = train_and_report(trainer, rows, resume_from, "encoder")
-        stats.update(start_step=_start_step(resume_from), bf16=config.bf16)
+        stats["bf16"] = config.bf16
         trained = trainer.model
     return trained, stats

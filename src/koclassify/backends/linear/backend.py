@@ -207,8 +207,11 @@ class LinearBackend(Backend):
 
     @classmethod
     def load(cls, directory: Path, options: dict[str, Any], labels: LabelSpace) -> LinearBackend:
+        from koclassify.modeldir import check_npz
+
         try:
             meta = read_json(directory / META_FILE)
+            check_npz(directory / ARRAYS_FILE)  # no header may make np.load allocate more than the file holds
             with np.load(directory / ARRAYS_FILE, allow_pickle=False) as npz:
                 arrays = {k: npz[k] for k in npz.files}
             backend = cls(**options)

@@ -28,6 +28,10 @@ class LinearHead:
     coef: np.ndarray  # (L, F) float32
     intercept: np.ndarray  # (L,) float64
 
+    def __post_init__(self) -> None:
+        if self.kind not in ("ovr", "softmax"):  # a loaded model's files say which; anything else is corrupt
+            raise ValueError(f"unknown head kind {self.kind!r}")
+
     def decision_function(self, X: sp.spmatrix) -> np.ndarray:
         return np.asarray(X @ self.coef.T, dtype=np.float64) + self.intercept[None, :]
 

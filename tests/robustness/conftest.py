@@ -1,0 +1,53 @@
+"""Shared fixtures of the robustness suite: a tiny trained linear model and a CLI runner that behaves like
+``koclassify`` itself (user errors exit 2 with one line; anything else is a traceback and fails the test)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from koclassify.errors import KoclassifyError
+
+TRAIN_ROWS = [("정말 좋아요", "pos"), ("최고예요 만족", "pos"), ("너무 좋다", "pos"),
+              ("별로예요", "neg"), ("최악이에요", "neg"), ("실망했어요", "neg")] * 3  # fmt: skip
+
+
+@dataclass
+class Outcome:
+    code: int
+    message: str
+    traceback: str | None  # set when the command died of an exception that is not a KoclassifyError
+
+
+def run_cli(*args: object) -> Outcome:
+    """Run a command in-process as ``koclassify.cli.main`` would: a KoclassifyError is exit 2 and its message."""
+    from koclassify.cli.commands import app
+
+    result = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=True)
+    exc = result.exception
+    if exc is None or isinstance(exc, SystemExit):
+        return Outcome(result.exit_code, result.output, None)
+    if isinstance(exc, KoclassifyError):
+        return Outcome(2, str(exc), None)
+    import traceback
+
+    return Outcome(1, result.output, "".join(traceback.format_exception(exc)))
+
+
+@pytest.fixture(scope="session")
+def train_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("data") / "train.csv"
+    path.write_text("id,label,text\n" + "".join(f"{i},{lab},{t}\n" for i, (t, lab) in enumerate(TRAIN_ROWS)))
+    return path
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory, train_file: Path) -> Path:
+    """A linear model on six phrases (a second to train); tests copy it before changing anything."""
+    out = tmp_path_factory.mktemp("model") / "model"
+    outcome = run_cli("train", train_file, "--out", out, "--calibrate", "none")
+    assert outcome.code == 0 and outcome.traceback is None, outcome
+    return out
