@@ -131,6 +131,23 @@ def onnx_runs(clf: object, texts: list[str], tmp: str, threads: int) -> list[tup
     return out
 
 
+def prepare(shape: str, n: int, tmp: Path) -> tuple[Path, list[str], list[str], list[int]]:
+    """A random BERT of ``shape`` saved with its tokenizer under ``tmp``, ``n`` texts, random labels, token counts."""
+    import torch
+    from transformers import AutoTokenizer, BertModel
+
+    from tiny_encoder import bert_config, build_tokenizer
+
+    model_dir = build_tokenizer(tmp / "bert")
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    vocab = 32000 if shape == "base" else len(tokenizer)  # KLUE/KcBERT-sized embeddings for the real shape
+    torch.manual_seed(0)
+    BertModel(bert_config(vocab, shape)).save_pretrained(model_dir)
+    texts = make_texts(tokenizer, n)
+    labels = [random.Random(i).choice(LABELS) for i in range(n)]
+    return model_dir, texts, labels, [len(tokenizer(t)["input_ids"]) for t in texts]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shape", choices=("tiny", "small", "base"), default=None)
@@ -143,10 +160,7 @@ def main() -> None:
     if args.device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = ""  # before torch is imported
     import torch
-    from transformers import AutoTokenizer, BertModel
     from transformers.utils import logging as hf_logging
-
-    from tiny_encoder import bert_config, build_tokenizer
 
     hf_logging.set_verbosity_error()
     cuda = torch.cuda.is_available()
@@ -155,14 +169,7 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
-        model_dir = build_tokenizer(Path(tmp) / "bert")
-        tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        vocab = 32000 if shape == "base" else len(tokenizer)  # KLUE/KcBERT-sized embeddings for the real shape
-        torch.manual_seed(0)
-        BertModel(bert_config(vocab, shape)).save_pretrained(model_dir)
-        texts = make_texts(tokenizer, n)
-        labels = [random.Random(i).choice(LABELS) for i in range(n)]
-        lengths = [len(tokenizer(t)["input_ids"]) for t in texts]
+        model_dir, texts, labels, lengths = prepare(shape, n, Path(tmp))
         plain = plain_run(str(model_dir), texts, labels, args.batch_size)
         ours = ours_run(str(model_dir), texts, labels, args.batch_size)
         exported = onnx_runs(ours["clf"], texts, tmp, torch.get_num_threads()) if args.onnx else []

@@ -13,8 +13,14 @@ random polyglot-shaped GPT-NeoX and the same per-label rows built from the bundl
 Each setting runs in its own process, so peak memory is its own: CUDA ``max_memory_allocated`` on a GPU, the
 peak resident set size sampled during training (minus the size before training) on CPU.
 
+``--qlora`` trains on a 4-bit NF4 base as the seed did: the random model is saved once (bf16 on a GPU) and each
+setting loads it through the backend's own ``load_causal_lm(qlora=True)`` (bitsandbytes), with k-bit
+preparation and the paged 8-bit AdamW. ``--ours-batch-size`` / ``--ours-no-checkpointing`` give "ours" its own
+batch and checkpointing (the seed's stay at ``--batch-size`` and ``--gradient-checkpointing``).
+
     python bench/llm_train.py --shape tiny --device cpu   # CPU: 1 epoch over 96 examples
     python bench/llm_train.py --shape 1.3b --examples 300 --gradient-checkpointing   # GPU
+    python bench/llm_train.py --shape 12.8b --qlora --gradient-checkpointing --ours-batch-size 8 --ours-no-checkpointing
 """
 
 from __future__ import annotations
@@ -69,7 +75,7 @@ def worker(args: argparse.Namespace) -> None:
     from koclassify import LabelSpace
     from koclassify.backends.llm.data import expand_rows
     from koclassify.backends.llm.prompt import PromptFormat, encode, resolve_label_tokens, truncate_prompt
-    from koclassify.backends.llm.train import TrainConfig, add_lora, load_tokenizer, run_training
+    from koclassify.backends.llm.train import TrainConfig, add_lora, load_causal_lm, load_tokenizer, run_training
     from koclassify.data.read import read_examples
     from koclassify.samples import sample_path
     from tiny_models import LABEL_WORDS, random_polyglot
@@ -88,17 +94,25 @@ def worker(args: argparse.Namespace) -> None:
     rows = expand_rows([truncate_prompt(encode(tokenizer, p), 512) for p in prompts], space.indicator(examples), tokens)
 
     bf16 = bool(cuda and torch.cuda.is_bf16_supported())
-    model = random_polyglot(args.shape, device="cuda" if cuda else "cpu", dtype=torch.bfloat16 if bf16 else None)
-    model = add_lora(model, gradient_checkpointing=args.gradient_checkpointing)
+    batch_size, checkpointing = args.batch_size, args.gradient_checkpointing
+    if args.worker == "ours":
+        batch_size = args.ours_batch_size or batch_size
+        checkpointing = checkpointing and not args.ours_no_checkpointing
+    if args.base:  # the saved random model, loaded 4-bit as the backend loads it
+        model = load_causal_lm(args.base, qlora=True, bf16=bf16)
+    else:
+        model = random_polyglot(args.shape, device="cuda" if cuda else "cpu", dtype=torch.bfloat16 if bf16 else None)
+    model = add_lora(model, qlora=bool(args.base), gradient_checkpointing=checkpointing)
     config = TrainConfig(
         epochs=args.epochs,
-        batch_size=args.batch_size,
+        batch_size=batch_size,
         lr=2e-4,
         bf16=bf16,
-        gradient_checkpointing=args.gradient_checkpointing,
+        gradient_checkpointing=checkpointing,
         group_by_length=args.worker == "ours",
         label_logits_only=ours,
         seed=0,
+        optim="paged_adamw_8bit" if args.base else None,
     )
     if cuda:
         torch.cuda.synchronize()
@@ -115,24 +129,46 @@ def worker(args: argparse.Namespace) -> None:
         "train_loss": stats["train_loss"],
         "device": torch.cuda.get_device_name() if cuda else f"cpu, {torch.get_num_threads()} threads",
         "dtype": "bf16" if bf16 else "fp32",
+        "batch_size": batch_size,
+        "checkpointing": checkpointing,
+        "base": "4-bit NF4" if args.base else ("bf16" if bf16 else "fp32"),
     }
     print(MARK + json.dumps(result), flush=True)
 
 
 def run_setting(setting: str, args: argparse.Namespace, tokenizer_dir: str) -> dict:
+    """One setting in a fresh process (its own peak memory); its RESULT line as a dict."""
     command = [sys.executable, __file__, "--worker", setting, "--tokenizer", tokenizer_dir]
-    for name in ("shape", "examples", "epochs", "batch_size", "threads", "device"):
-        value = getattr(args, name)
+    for name in ("shape", "examples", "epochs", "batch_size", "threads", "device", "base", "ours_batch_size"):
+        value = getattr(args, name, None)
         if value is not None:
             command += [f"--{name.replace('_', '-')}", str(value)]
-    if args.gradient_checkpointing:
-        command.append("--gradient-checkpointing")
+    for flag in ("gradient_checkpointing", "ours_no_checkpointing"):
+        if getattr(args, flag, False):
+            command.append(f"--{flag.replace('_', '-')}")
     env = {**os.environ, **({"CUDA_VISIBLE_DEVICES": ""} if args.device == "cpu" else {})}
     done = subprocess.run(command, capture_output=True, text=True, env=env)
     lines = [line for line in done.stdout.splitlines() if line.startswith(MARK)]
     if done.returncode != 0 or not lines:
         raise SystemExit(f"{setting} run failed:\n{done.stderr[-3000:]}")
     return json.loads(lines[-1][len(MARK) :])
+
+
+def save_random_base(shape: str, directory: Path, device: str) -> str:
+    """A random polyglot-shaped GPT-NeoX saved in bf16 (built on ``device``), for the workers to load in 4 bits."""
+    import gc
+
+    import torch
+
+    from tiny_models import random_polyglot
+
+    model = random_polyglot(shape, device=device, dtype=torch.bfloat16)
+    model.save_pretrained(directory)
+    del model
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    return str(directory)
 
 
 def main() -> None:
@@ -146,6 +182,10 @@ def main() -> None:
     parser.add_argument("--epochs", type=float, default=1)
     parser.add_argument("--batch-size", type=int, default=2, help="the NIKL 2023 recipe's batch size")
     parser.add_argument("--gradient-checkpointing", action="store_true")
+    parser.add_argument("--qlora", action="store_true", help="train on a 4-bit NF4 base (needs bitsandbytes)")
+    parser.add_argument("--ours-batch-size", type=int, default=None, help="ours' batch (default: --batch-size)")
+    parser.add_argument("--ours-no-checkpointing", action="store_true", help="ours without gradient checkpointing")
+    parser.add_argument("--base", help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--worker", choices=("seed", "label-logits", "ours"), help=argparse.SUPPRESS)
@@ -156,15 +196,16 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         tokenizer_dir = str(build_tokenizer(Path(tmp) / "tok"))
+        if args.qlora:
+            args.base = save_random_base(args.shape, Path(tmp) / "base", args.device)
         results = [run_setting(s, args, tokenizer_dir) for s in ("seed", "label-logits", "ours")]
     seed, ours = results[0], results[-1]
-    print(f"device: {seed['device']}, {seed['dtype']}; model: random GPT-NeoX, polyglot-ko shape {args.shape!r}")
-    print(
-        f"rows: {seed['rows']} per-label rows from {args.examples} NIKL sample examples, batch {args.batch_size}, "
-        f"{args.epochs:g} epoch(s), LoRA r16, gradient checkpointing {'on' if args.gradient_checkpointing else 'off'}"
-    )
+    print(f"device: {seed['device']}, {seed['dtype']}; model: random GPT-NeoX, polyglot-ko shape {args.shape!r}, "
+          f"{seed['base']} base")  # fmt: skip
+    print(f"rows: {seed['rows']} per-label rows from {args.examples} NIKL sample examples, {args.epochs:g} epoch(s), "
+          "LoRA r16")  # fmt: skip
     memory = "peak GPU memory GiB" if args.device == "cuda" else "peak RSS growth GiB"
-    print(f"{'setting':<48}{'steps':>6}{'seconds':>9}{'tokens/s':>10}{memory:>22}{'loss':>8}")
+    print(f"{'setting':<48}{'batch':>6}{'ckpt':>5}{'steps':>6}{'seconds':>9}{'tokens/s':>10}{memory:>22}{'loss':>8}")
     names = {
         "seed": "seed: random order, logits at every position",
         "label-logits": "ours without length grouping",
@@ -172,8 +213,8 @@ def main() -> None:
     }
     for r in results:
         print(
-            f"{names[r['setting']]:<48}{r['steps']:>6}{r['runtime_s']:>9.2f}{r['tokens_per_s']:>10.0f}"
-            f"{r['peak_gib']:>22.3f}{r['train_loss']:>8.3f}"
+            f"{names[r['setting']]:<48}{r['batch_size']:>6}{'on' if r['checkpointing'] else 'off':>5}{r['steps']:>6}"
+            f"{r['runtime_s']:>9.2f}{r['tokens_per_s']:>10.0f}{r['peak_gib']:>22.3f}{r['train_loss']:>8.3f}"
         )
     print(
         f"throughput: {ours['tokens_per_s'] / seed['tokens_per_s']:.2f}x; "

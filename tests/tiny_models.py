@@ -118,8 +118,10 @@ def build_model(
     return directory
 
 
-# Polyglot-ko shapes (hidden, layers, heads), vocabulary 30,080, for benchmarks; "tiny" is a CPU-sized stand-in.
+# Polyglot-ko shapes (hidden, layers, heads), vocabulary 30,080, for benchmarks; "tiny" is a CPU-sized stand-in,
+# "micro" the smallest that bitsandbytes' CPU 4-bit kernels take (rows of >= 64 values), for smoke runs.
 SHAPES: dict[str, tuple[int, int, int]] = {
+    "micro": (64, 2, 4),
     "tiny": (256, 4, 8),
     "1.3b": (2048, 24, 16),
     "5.8b": (4096, 28, 16),

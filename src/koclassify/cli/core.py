@@ -44,7 +44,7 @@ def train(
     batch_size: Annotated[int | None, typer.Option("--batch-size", help="encoder/llm: batch size")] = None,
     lr: Annotated[float | None, typer.Option("--lr", help="encoder/llm: learning rate")] = None,
     qlora: Annotated[
-        bool, typer.Option("--qlora", help="llm: 4-bit QLoRA (needs koclassify[qlora] and a GPU)")
+        bool, typer.Option("--qlora", help="llm: 4-bit QLoRA (needs koclassify[qlora]; no CUDA: on the CPU)")
     ] = False,
     features: Annotated[
         str | None,

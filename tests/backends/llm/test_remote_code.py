@@ -15,7 +15,11 @@ from koclassify.errors import ModelError
 EVIL = """
 import pathlib
 pathlib.Path({marker!r}).write_text("ran")
-from transformers import PreTrainedTokenizerFast as EvilTokenizer  # noqa: E402
+from transformers import PreTrainedTokenizerFast  # noqa: E402
+
+
+class EvilTokenizer(PreTrainedTokenizerFast):  # a subclass: loading marks it as a remote class, not the base
+    pass
 """
 
 

@@ -99,10 +99,13 @@ class LLMBackend(Backend):
 
     # ---------------------------------------------------------------- training
     def fit(self, examples: Sequence[Example], y: np.ndarray, labels: LabelSpace, dev: DevData = None) -> LLMBackend:
+        from koclassify.backends.llm import deps
+
+        deps.require(self.opts.qlora)  # a missing extra (bitsandbytes with qlora) is one line before any work
         from transformers import set_seed
 
         from koclassify.backends.hf_training import resolve_bf16
-        from koclassify.backends.llm.persist import adapter_files, for_inference
+        from koclassify.backends.llm.persist import adapter_files, for_inference, merge_into_dequantized
         from koclassify.backends.llm.train import (
             TrainConfig,
             add_lora,
@@ -150,7 +153,12 @@ class LLMBackend(Backend):
         model, self.train_stats_ = run_training(model, self.tokenizer, rows, dev_rows, config)
         if opts.merge_adapter:
             self._adapter_files = adapter_files(model)
-            model = model.merge_and_unload()
+            if opts.qlora:  # merged into the dequantised base, rebuilt from disk: free the 4-bit copy first
+                model = None
+                free_memory()
+                model = merge_into_dequantized(opts, bf16, self._adapter_files)
+            else:
+                model = model.merge_and_unload()
         self.model = for_inference(model, opts.qlora)
         self.labels = labels
         return self
@@ -196,10 +204,13 @@ class LLMBackend(Backend):
 
     @classmethod
     def load(cls, directory: Path, options: dict[str, Any], labels: LabelSpace) -> LLMBackend:
+        from koclassify.backends.llm import deps
         from koclassify.backends.llm.persist import TOKENIZER_DIR, check_label_tokens, load_weights, read_meta
-        from koclassify.backends.llm.train import load_tokenizer
 
         meta = read_meta(directory)
+        deps.require(bool(options.get("qlora")) and meta.get("weights") == "adapter")  # merged: no bitsandbytes
+        from koclassify.backends.llm.train import load_tokenizer
+
         backend = cls(**options)
         remote = backend.opts.trust_remote_code
         backend.tokenizer = load_tokenizer(str(directory / TOKENIZER_DIR), trust_remote_code=remote)
@@ -210,3 +221,14 @@ class LLMBackend(Backend):
         backend.train_stats_ = meta.get("train_stats", {})
         backend.labels = labels
         return backend
+
+
+def free_memory() -> None:
+    """Give dropped tensors' memory back (the GPU's cache too) before a large allocation."""
+    import gc
+
+    import torch
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()

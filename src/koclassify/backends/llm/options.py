@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from koclassify.backends.llm.prompt import DEFAULT_TEMPLATE, MULTI_TOKEN_MODES, NO_TARGET, template_fields
-from koclassify.options import Options, opt
+from koclassify.options import OptionError, Options, opt
 
 SCORES = ("auto", "label_softmax", "vocab")
 EXPANDS = ("per_label", "joint")
+
+
+LLMOptionError = OptionError  # the name earlier releases raised; every option error is an OptionError now
 
 
 @dataclass
@@ -26,14 +29,16 @@ class LLMOptions(Options):
     epochs, batch_size, grad_accum, lr: training loop (the NIKL 2023 recipe: 4, 2, 1, 2e-4).
     lora, lora_r, lora_alpha, lora_dropout, target_modules: LoRA (the NIKL 2023 recipe: r 16, alpha 32, dropout 0.01);
         ``lora=False`` fine-tunes every weight (tiny models).
-    qlora: 4-bit NF4 base with double quantisation and bf16 compute (needs bitsandbytes and a GPU).
+    qlora: 4-bit NF4 base with double quantisation and bf16 compute, paged 8-bit AdamW (needs bitsandbytes;
+        on the process's GPU, else on the CPU: slow, for tests and small models).
     bf16: ``"auto"`` (when the GPU supports it), true or false.
     gradient_checkpointing: ``"auto"`` (on with qlora: the 24 GB recipe), true or false.
     group_by_length: batches of similar length (less padding).
     max_length: prompt tokens kept (the middle of longer prompts is cut); answer tokens come on top.
     score: ``auto`` (multi-label: ``vocab``, multi-class: ``label_softmax``), ``vocab`` or ``label_softmax``.
     multi_token: ``error`` (every word must be one token) or ``sum`` (summed log-probability of its tokens).
-    merge_adapter: save the adapter merged into the base weights (the adapter is saved as well).
+    merge_adapter: save the adapter merged into the base weights (the adapter is saved as well); with qlora,
+        into the dequantised 4-bit weights (a full-precision model that computes what the 4-bit one did).
     seed, checkpoint_dir, save_steps, resume: reproducibility, checkpoints (per epoch, or every ``save_steps``)
         and resuming (``true``: newest checkpoint in ``checkpoint_dir``, or a checkpoint path).
     eval_batch_size: rows per scoring forward pass.
@@ -79,12 +84,8 @@ class LLMOptions(Options):
         self.verbalizer = self.verbalizer or None
         if self.qlora and not self.lora:
             raise self.fail("qlora", "false unless lora=true (qlora trains LoRA adapters on a 4-bit base)")
-        if self.merge_adapter and (self.qlora or not self.lora):
-            raise self.fail(
-                "merge_adapter",
-                "false unless a LoRA adapter is trained on a full-precision base (merging into 4-bit weights is "
-                "lossy: train with qlora, then merge the saved adapter into a bf16 copy of the base)",
-            )
+        if self.merge_adapter and not self.lora:
+            raise self.fail("merge_adapter", "false unless lora=true (it merges a LoRA adapter)")
 
     @property
     def checkpointing(self) -> bool:

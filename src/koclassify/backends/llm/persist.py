@@ -116,6 +116,29 @@ def for_inference(model: Any, placed: bool) -> Any:
     return model.eval()
 
 
+def merge_into_dequantized(opts: LLMOptions, bf16: bool, files: dict[str, bytes]) -> Any:
+    """The adapter merged into the base's 4-bit weights dequantised: a plain full-precision model.
+
+    The base is loaded in 4 bits again (NF4 quantisation is deterministic: the same values training saw) and
+    ``dequantize()``-d by transformers; the adapter goes on top and is merged. The sum is not re-quantised, so the
+    merged model computes what the 4-bit one did, up to the bf16 rounding of the 4-bit layers' compute.
+    It needs the full-precision model's memory (2 bytes a parameter in bf16) on the training device.
+    """
+    from peft import PeftModel
+
+    from koclassify.backends.llm.train import load_causal_lm
+
+    base = load_causal_lm(str(opts.model), qlora=True, bf16=bf16, trust_remote_code=opts.trust_remote_code)
+    base = base.dequantize()
+    tmp = Path(tempfile.mkdtemp(prefix="koclassify-adapter-"))
+    try:
+        for name, data in files.items():
+            (tmp / name).write_bytes(data)
+        return PeftModel.from_pretrained(base, str(tmp)).merge_and_unload()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def adapter_files(model: Any) -> dict[str, bytes]:
     """The PEFT adapter's files, kept before merging so the merged model can still be saved with them."""
     tmp = Path(tempfile.mkdtemp(prefix="koclassify-adapter-"))

@@ -8,8 +8,9 @@ label positions only.
 
 from __future__ import annotations
 
-import importlib.util
+import sys
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,10 @@ from koclassify.backends.hf_training import (
     sampling_args,
     train_and_report,
 )
+from koclassify.backends.llm import deps
 from koclassify.backends.llm.data import LabelTokenCollator, label_token_loss
 from koclassify.backends.llm.scoring import accepts_logits_to_keep
-from koclassify.errors import MissingDependencyError, ModelError
+from koclassify.errors import ModelError
 
 # The NIKL 2023 recipe's modules for polyglot-ko, and the attention + MLP projections of Llama-style models.
 GPT_NEOX_MODULES = ["query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h"]
@@ -49,8 +51,7 @@ def target_modules_for(model_type: str, override: list[str] | str | None = None)
 
 def quantization_config() -> Any:
     """The QLoRA recipe: 4-bit NF4 weights, double quantisation, bf16 compute."""
-    if importlib.util.find_spec("bitsandbytes") is None:
-        raise MissingDependencyError("bitsandbytes", "qlora")
+    deps.bitsandbytes()
     import torch
     from transformers import BitsAndBytesConfig
 
@@ -60,6 +61,27 @@ def quantization_config() -> Any:
         bnb_4bit_use_double_quant=True,
         bnb_4bit_compute_dtype=torch.bfloat16,
     )
+
+
+_cpu_notice_shown = False
+
+
+def quantized_device() -> int | str:
+    """Where a 4-bit base goes: this process's own GPU (``LOCAL_RANK`` under DDP, one full copy per process),
+    else the CPU, where bitsandbytes runs NF4 layers too: it works, slowly, so it is said once per process."""
+    global _cpu_notice_shown
+    import torch
+
+    if torch.cuda.is_available():
+        return hf_training.local_device_index()
+    deps.check_cpu_bitsandbytes()
+    # paging moves optimizer states between GPU and CPU memory; on the CPU bitsandbytes skips it, and says so
+    warnings.filterwarnings("ignore", message="Paged optimizers are not supported on CPU")
+    if not _cpu_notice_shown:
+        _cpu_notice_shown = True
+        print("koclassify llm: no CUDA GPU: the 4-bit base runs on the CPU (slow: for tests and small models)",
+              file=sys.stderr)  # fmt: skip
+    return "cpu"
 
 
 def load_tokenizer(name_or_path: str, *, trust_remote_code: bool = False) -> Any:
@@ -79,11 +101,13 @@ def load_causal_lm(
         kwargs["trust_remote_code"] = True
     if qlora:
         kwargs["quantization_config"] = quantization_config()
-        kwargs["device_map"] = {"": hf_training.local_device_index()}  # one full copy per process (DDP)
+        kwargs["device_map"] = {"": quantized_device()}
     try:
         return AutoModelForCausalLM.from_pretrained(str(name_or_path), **kwargs)
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot load a causal LM from {str(name_or_path)!r}: {exc}") from None
+    except ImportError as exc:  # transformers' own check of the bitsandbytes version, e.g. ">=0.46.1"
+        raise ModelError(f"cannot load {str(name_or_path)!r} in 4 bits: {exc}") from None
 
 
 def add_lora(
@@ -190,6 +214,17 @@ def run_training(
             compute_loss_func=label_token_loss if keep_label_logits else None,
         )
         stats = train_and_report(trainer, rows, resume_from, "llm")
-        stats["label_logits_only"] = keep_label_logits
+        stats.update(label_logits_only=keep_label_logits, optimizer=optimizer_name(trainer.optimizer))
         trained = trainer.model
     return trained, stats
+
+
+def optimizer_name(optimizer: Any) -> str:
+    """The optimizer ``Trainer`` built from ``optim`` (accelerate wraps it): QLoRA's ``paged_adamw_8bit`` is
+    bitsandbytes' ``AdamW`` with 8-bit states and paging (the class behind ``bnb.optim.PagedAdamW8bit``)."""
+    inner = getattr(optimizer, "optimizer", optimizer)
+    name = f"{type(inner).__module__.split('.')[0]}.{type(inner).__name__}"
+    bits = getattr(getattr(inner, "args", None), "optim_bits", None)
+    if bits is not None:  # a bitsandbytes optimizer
+        name += f" ({bits}-bit{', paged' if getattr(inner, 'is_paged', False) else ''})"
+    return name
