@@ -328,23 +328,28 @@ class Classifier:
         out: list[Any] = rows if space.multi_label else [r[0] for r in rows]
         return out[0] if single else out
 
-    def read(self, path: str | Path, *, need_labels: bool = True, **layout: Any) -> Any:
-        """Read a file with the layout this model was trained on (a :class:`koclassify.data.read.Dataset`).
-
-        The remembered layout applies unless the file is of another format family (a model trained on CSV asked
-        about a jsonl file); ``layout`` keywords (``format``, ``text_col``, ``label_col``, ``label_sep``,
-        ``label_cols``, ``id_col``, ``target_col``, ``no_header``, ``lenient`` ...) override it either way.
-        """
+    def layout_for(self, path: str | Path, **layout: Any) -> Any:
+        """How to read ``path`` (a :class:`koclassify.data.options.ReadOptions`): the layout this model was trained
+        on, unless the file is of another format family (a model trained on CSV asked about a jsonl file, told by
+        the file's head); ``layout`` keywords (``format``, ``text_col``, ``label_col``, ``label_sep``,
+        ``label_cols``, ``id_col``, ``target_col``, ``no_header``, ``lenient`` ...) override it either way."""
         from koclassify.data.options import ReadOptions
-        from koclassify.data.read import detect_format, read_examples, read_text
+        from koclassify.data.read import sniff_format
 
         remembered = ReadOptions.from_json(self.data_options)
         if layout.get("format") is None and remembered.format is not None:
-            detected = detect_format(Path(path), read_text(path))
+            detected = sniff_format(Path(path))
             same_family = {remembered.format, detected} <= {"csv", "tsv"} or remembered.format == detected
             if not same_family:
                 remembered = ReadOptions()
-        return read_examples(path, layout_options(remembered, **layout), need_labels=need_labels)
+        return layout_options(remembered, **layout)
+
+    def read(self, path: str | Path, *, need_labels: bool = True, **layout: Any) -> Any:
+        """Read a file with :meth:`layout_for` (the model's remembered layout): a
+        :class:`koclassify.data.read.Dataset`."""
+        from koclassify.data.read import read_examples
+
+        return read_examples(path, self.layout_for(path, **layout), need_labels=need_labels)
 
     # ------------------------------------------------------------- calibration
     def calibrate(

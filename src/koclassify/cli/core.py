@@ -177,45 +177,113 @@ def train(
 @app.command()
 def predict(
     model_dir: Annotated[Path, typer.Argument(help="model directory written by `koclassify train`")],
-    data: Annotated[Path, typer.Argument(help="file to classify")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="output file (written atomically)")],
+    data: Annotated[
+        Path, typer.Argument(help="file to classify (--engine ray: a file, a directory or a glob of shards)")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="output file (written atomically); --engine ray: output directory")
+    ],
     probs: Annotated[bool, typer.Option("--probs", help="write jsonl rows with every label's probability")] = False,
-    to: Annotated[str | None, typer.Option("--to", help="auto | nikl | probs | csv (default: auto)")] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="auto | nikl | probs | csv | parquet (default: auto; ray: parquet)")
+    ] = None,
+    engine: Annotated[str, typer.Option("--engine", help="local (one process, streaming) | ray (Ray Data)")] = "local",
+    address: Annotated[
+        str | None, typer.Option("--address", help="ray: cluster address, e.g. HOST:6379 (default: a local Ray)")
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", help="ray: worker actors, each loads the model once")] = 1,
+    gpus_per_worker: Annotated[
+        float, typer.Option("--gpus-per-worker", help="ray: GPUs per worker (encoder / llm)")
+    ] = 0.0,
+    batch_size: Annotated[
+        int | None, typer.Option("--batch-size", help="rows read and predicted at a time (default 10000; ray 1000)")
+    ] = None,
     format: FormatOpt = None,
     text_col: TextColOpt = None,
     id_col: IdColOpt = None,
     target_col: TargetColOpt = None,
     no_header: NoHeaderOpt = False,
-    lenient: LenientOpt = False,
+    lenient: Annotated[
+        bool,
+        typer.Option(
+            "--lenient", help="repair target offsets; set bad rows aside in OUT.errors.jsonl (ray: OUT/errors/)"
+        ),
+    ] = False,
     config: ConfigOpt = None,
     trust_remote_code: TrustRemoteCodeOpt = False,
 ) -> None:
-    """Classify a file. NIKL input gives the NIKL submission format; other inputs give jsonl with probabilities."""
+    """Classify a file, streaming it in chunks. NIKL input gives the NIKL submission; other inputs give jsonl
+    with probabilities (or CSV / Parquet by the output's extension). --engine ray spreads shards over workers."""
     from koclassify.api import Classifier
-    from koclassify.data.writers import KINDS, write_predictions
+    from koclassify.data.stream import CHUNK_ROWS
+    from koclassify.data.writers import KINDS
+    from koclassify.streaming import predict_file
 
     kind = "probs" if probs else (to or "auto")
     if kind not in KINDS:
         raise OptionError("--to", to, KINDS)
-    layout = with_config(config, format=format, text_col=text_col, id_col=id_col, target_col=target_col,
-                         no_header=no_header, lenient=lenient)  # fmt: skip
+    if engine not in ("local", "ray"):
+        raise OptionError("--engine", engine, ("local", "ray"))
+    if batch_size is not None and batch_size < 1:
+        raise OptionError("--batch-size", batch_size, "an integer >= 1")
+    flags = with_config(config, format=format, text_col=text_col, id_col=id_col, target_col=target_col,
+                        no_header=no_header, lenient=lenient)  # fmt: skip
+    if engine == "ray":
+        ray_options = (address, workers, gpus_per_worker, batch_size, trust_remote_code)
+        _predict_ray(model_dir, data, out, kind, flags, *ray_options)
+        return
     if out.is_dir():
-        raise KoclassifyError(f"--out {out}: is a directory; give a file name to write")
+        raise KoclassifyError(f"--out {out}: is a directory; give a file name to write (or use --engine ray)")
+    errors_path = out.with_name(out.name + ".errors.jsonl") if lenient else None
     with steps() as step:
         with step(f"loading {model_dir}"):
             clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
-        with step("reading data"):
-            dataset = clf.read(data, need_labels=False, **layout)
-        with step(f"predicting {len(dataset)} rows"):
-            p = clf.predict_proba(dataset.examples)
-            decisions = clf.decide(p)
-        names = clf._check().names
-        write_predictions(dataset, decisions, p, list(names), out, kind=kind)
-    console.print(f"[green]wrote[/] {out}: {len(dataset)} rows")
-    for ex, row in list(zip(dataset.examples, decisions))[:5]:
-        labels = ", ".join(n for n, on in zip(names, row) if on)
+        layout = clf.layout_for(data, **flags)
+        with step(f"predicting {data}"):
+            result = predict_file(
+                clf, data, out, layout, kind=kind, chunk_rows=batch_size or CHUNK_ROWS, errors_path=errors_path
+            )
+    console.print(f"[green]wrote[/] {out}: {result.rows} rows")
+    if result.errors:
+        console.print(f"[yellow]set aside[/] {result.errors} bad row(s) with their reasons: {errors_path}")
+    for ex, labels in result.preview:
         target = f" [{ex.target_form}]" if ex.target_form else ""
-        console.print(f"  {ex.text[:50]}{target} -> [bold]{labels}[/]", highlight=False)
+        console.print(f"  {ex.text[:50]}{target} -> [bold]{', '.join(labels)}[/]", highlight=False)
+
+
+def _predict_ray(
+    model_dir: Path,
+    data: Path,
+    out: Path,
+    kind: str,
+    flags: dict[str, Any],
+    address: str | None,
+    workers: int,
+    gpus_per_worker: float,
+    batch_size: int | None,
+    trust_remote_code: bool,
+) -> None:
+    from koclassify.distributed import SHARD_BATCH, predict_to_directory
+
+    summary = predict_to_directory(
+        model_dir,
+        data,
+        out,
+        flags=read_options(**flags),
+        kind="parquet" if kind == "auto" else kind,
+        workers=workers,
+        gpus_per_worker=gpus_per_worker,
+        batch_size=batch_size or SHARD_BATCH,
+        lenient=bool(flags.get("lenient", False)),
+        address=address,
+        trust_remote_code=trust_remote_code,
+    )
+    console.print(
+        f"[green]wrote[/] {out}: {summary.rows} rows in {summary.shards} shard(s) "
+        f"({summary.done} predicted now, {summary.skipped} already done); manifest {out / 'manifest.json'}"
+    )
+    if summary.errors:
+        console.print(f"[yellow]set aside[/] {summary.errors} bad row(s) with their reasons under {out / 'errors'}")
 
 
 @app.command()
@@ -253,7 +321,7 @@ def convert(
     ] = False,
     collapse: Annotated[bool, typer.Option("--collapse", help="merge per-label rows back into label sets")] = False,
     to: Annotated[
-        str | None, typer.Option("--to", help="jsonl | csv | tsv | nikl (default: from DST's extension)")
+        str | None, typer.Option("--to", help="jsonl | csv | tsv | nikl | parquet (default: from DST's extension)")
     ] = None,
     format: FormatOpt = None,
     text_col: TextColOpt = None,

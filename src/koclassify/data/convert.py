@@ -19,7 +19,7 @@ from koclassify.errors import DataError
 
 SOURCE_ID = "source_id"
 ID_SEP = "#"
-TARGETS = ("nikl", "jsonl", "csv", "tsv")
+TARGETS = ("nikl", "jsonl", "csv", "tsv", "parquet")
 
 
 def expand_per_label(examples: Iterable[Example]) -> list[Example]:
@@ -61,7 +61,8 @@ def collapse_per_label(examples: Iterable[Example]) -> list[Example]:
 
 
 def output_format(path: str | Path, to: str | None, source_format: str) -> str:
-    """``to`` if given, else from the extension: ``.csv``/``.tsv`` tables, JSON lines in the source's flavour."""
+    """``to`` if given, else from the extension: ``.csv``/``.tsv`` tables, ``.parquet``, JSON lines in the source's
+    flavour."""
     if to is not None:
         if to not in TARGETS:
             raise ValueError(f"unknown target format {to!r}; choose one of {TARGETS}")
@@ -69,6 +70,8 @@ def output_format(path: str | Path, to: str | None, source_format: str) -> str:
     suffix = Path(path).suffix.lower()
     if suffix in TABLE_SUFFIXES:
         return "tsv" if suffix == ".tsv" else "csv"
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
     return "nikl" if source_format == "nikl" else "jsonl"
 
 
@@ -101,6 +104,10 @@ def convert_file(
         write_examples_nikl(examples, names, dst)
     elif fmt == "jsonl":
         write_examples_jsonl(examples, dst)
+    elif fmt == "parquet":
+        from koclassify.data.parquet import write_examples_parquet
+
+        write_examples_parquet(examples, dst)
     else:
         write_examples_table(examples, dst, delimiter="\t" if fmt == "tsv" else ",")
     return len(examples)

@@ -17,8 +17,14 @@ from koclassify.errors import DataError
 TARGET_KEY = "target"
 
 
-def parse_jsonl(text: str, where: str, options: ReadOptions, *, need_labels: bool = True) -> Dataset:
-    """Parse plain JSON Lines into a :class:`Dataset` (no ``records``: predictions are written as probs)."""
+def parse_jsonl(
+    text: str, where: str, options: ReadOptions, *, need_labels: bool = True, first_line: int = 1, first_index: int = 0
+) -> Dataset:
+    """Parse plain JSON Lines into a :class:`Dataset` (no ``records``: predictions are written as probs).
+
+    ``first_line`` / ``first_index``: where the text starts in its file, when it is one chunk of a streamed file
+    (line numbers in errors, and the row-number ids of rows without an id, stay those of the whole file).
+    """
     text_key = options.text_col or "text"
     id_key = options.id_col or "id"
     label_keys = (options.label_col,) if options.label_col else ("labels", "label")
@@ -26,7 +32,7 @@ def parse_jsonl(text: str, where: str, options: ReadOptions, *, need_labels: boo
     lines: list[int] = []
     field_names: dict[str, None] = {}
     repairs = 0
-    for index, (lineno, obj) in enumerate(iter_json_lines(text, where)):
+    for index, (lineno, obj) in enumerate(iter_json_lines(text, where, first_line), first_index):
         if text_key not in obj:
             raise DataError(f"no {text_key!r} key; keys are {sorted(obj)}", path=where, line=lineno, field=text_key)
         sentence, repaired = check_text(obj[text_key], where, lineno, text_key, lenient=options.lenient)
@@ -53,6 +59,7 @@ def parse_jsonl(text: str, where: str, options: ReadOptions, *, need_labels: boo
         path=where,
         repairs=repairs,
         fields=list(field_names),
+        lines=lines,
     )
 
 

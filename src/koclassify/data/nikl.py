@@ -24,15 +24,20 @@ STRING_BOOLS = {"True": True, "False": False}
 RESERVED = ("id", "input", "output")
 
 
-def parse_nikl(text: str, where: str, options: ReadOptions, *, need_labels: bool = True) -> Dataset:
-    """Parse NIKL JSON Lines; the raw objects are kept in ``Dataset.records`` for :func:`write_nikl`."""
+def parse_nikl(
+    text: str, where: str, options: ReadOptions, *, need_labels: bool = True, first_line: int = 1
+) -> Dataset:
+    """Parse NIKL JSON Lines; the raw objects are kept in ``Dataset.records`` for :func:`write_nikl`.
+
+    ``first_line``: the number of the text's first line in its file, when it is one chunk of a streamed file.
+    """
     examples: list[Example] = []
     records: list[dict[str, Any]] = []
     lines: list[int] = []
     field_names: dict[str, None] = {}
     label_names: tuple[str, ...] | None = None
     repairs = 0
-    for lineno, obj in iter_json_lines(text, where):
+    for lineno, obj in iter_json_lines(text, where, first_line):
         row_id = _row_id(obj, where, lineno)
         inp = obj.get("input")
         if not isinstance(inp, dict):
@@ -56,6 +61,7 @@ def parse_nikl(text: str, where: str, options: ReadOptions, *, need_labels: bool
         label_names=label_names,
         repairs=repairs,
         fields=list(field_names),
+        lines=lines,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-FORMATS = ("nikl", "csv", "tsv", "jsonl")
+FORMATS = ("nikl", "csv", "tsv", "jsonl", "parquet")
 
 
 @dataclass

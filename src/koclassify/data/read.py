@@ -37,6 +37,7 @@ class Dataset:
             wide ``label_cols``); ``None`` when labels are only known from the rows.
         repairs: how many rows ``options.lenient`` repaired (target offsets, empty texts kept).
         fields: names of the extra columns/keys kept in ``Example.fields``, in file order.
+        lines: the line (Parquet: row) number of each example, for errors found after parsing.
     """
 
     examples: list[Example]
@@ -47,6 +48,7 @@ class Dataset:
     label_names: tuple[str, ...] | None = None
     repairs: int = 0
     fields: list[str] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.examples)
@@ -69,6 +71,10 @@ def read_examples(path: str | Path, options: ReadOptions | None = None, *, need_
     """
     options = options or ReadOptions()
     where = str(path)
+    if options.format == "parquet" or (options.format is None and sniff_format(path) == "parquet"):
+        from koclassify.data.parquet import parse_parquet
+
+        return _warn_repairs(parse_parquet(path, options, need_labels=need_labels))
     text = read_text(path)
     fmt = options.format or detect_format(path, text)
     if fmt not in FORMATS:  # options validate themselves; this guards hand-built ones
@@ -89,13 +95,67 @@ def read_examples(path: str | Path, options: ReadOptions | None = None, *, need_
         dataset = parse_table(text, where, resolved, label_names=names, need_labels=need_labels)
         if names is not None:  # remember the names themselves: a path means nothing from another directory
             dataset.options = dataset.options.merged(label_names=list(names))
+    return _warn_repairs(dataset)
+
+
+def _warn_repairs(dataset: Dataset) -> Dataset:
     if dataset.repairs:
         warnings.warn(
-            f"{where}: --lenient repaired or kept {dataset.repairs} imperfect row(s) (target offsets, empty texts)",
+            f"{dataset.path}: --lenient repaired or kept {dataset.repairs} imperfect row(s) (target offsets, "
+            "empty texts)",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     return dataset
+
+
+HEAD_BYTES = 1 << 16
+
+
+def read_head(path: str | Path) -> bytes:
+    """The file's first bytes: at least one whole non-blank line (or all of a shorter file), for detection."""
+    where = str(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(HEAD_BYTES)
+            while head.lstrip() and b"\n" not in head.lstrip() and len(head) < (64 << 20):
+                more = fh.read(HEAD_BYTES)
+                if not more:
+                    break
+                head += more
+    except FileNotFoundError:
+        raise DataError("no such file", path=where) from None
+    except IsADirectoryError:
+        raise DataError("is a directory, expected a data file", path=where) from None
+    except OSError as exc:
+        raise DataError(f"cannot read: {exc.strerror}", path=where) from None
+    return head
+
+
+def sniff_format(path: str | Path, head: bytes | None = None) -> str:
+    """The format of ``path`` from its name and first bytes only: the file is not read whole to detect it."""
+    from koclassify.data.parquet import is_parquet
+
+    head = read_head(path) if head is None else head
+    if is_parquet(path, head):
+        return "parquet"
+    if b"\n" in head.lstrip():
+        head = head[: head.rindex(b"\n") + 1]  # whole lines only: the last one may be cut anywhere
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not just a character cut in two by the end of the head
+            line = head.count(b"\n", 0, exc.start) + 1
+            raise DataError(
+                f"not UTF-8 (byte 0x{head[exc.start]:02x} at offset {exc.start}); "
+                "re-save it as UTF-8, e.g. `iconv -f cp949 -t utf-8 IN > OUT`",
+                path=str(path),
+                line=line,
+            ) from None
+        text = head[: exc.start].decode("utf-8-sig")
+    if not text.strip():
+        raise DataError("the file is empty", path=str(path))
+    return detect_format(path, text)
 
 
 def read_text(path: str | Path) -> str:
@@ -156,7 +216,8 @@ def detect_format(path: str | Path, text: str) -> str:
     if any(d in header for d in ",;|"):
         return "csv"
     raise DataError(
-        "cannot tell the format from the name or the content; pass --format (nikl, jsonl, csv or tsv)", path=str(path)
+        "cannot tell the format from the name or the content; pass --format (nikl, jsonl, csv, tsv or parquet)",
+        path=str(path),
     )
 
 
@@ -207,9 +268,12 @@ def check_unicode(obj: Any, where: str, lineno: int | None) -> None:
         ) from None
 
 
-def iter_json_lines(text: str, where: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, object) for every non-blank line. Splits on newlines only: JSON strings may hold U+2028."""
-    for lineno, line in enumerate(text.split("\n"), 1):
+def iter_json_lines(text: str, where: str, first_line: int = 1) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for every non-blank line. Splits on newlines only: JSON strings may hold U+2028.
+
+    ``first_line``: the number of the text's first line in its file (a chunk of a streamed file).
+    """
+    for lineno, line in enumerate(text.split("\n"), first_line):
         if line.strip():
             yield lineno, parse_json_line(line, where, lineno)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from koclassify.data.example import Example, Span
@@ -75,9 +75,30 @@ def parse_table(
     need_labels: bool = True,
 ) -> Dataset:
     """Parse a CSV/TSV file's text. ``label_names``: the names that index-valued label cells point into."""
-    delimiter = "\t" if options.format == "tsv" else _csv_delimiter(text)
+    delimiter = "\t" if options.format == "tsv" else csv_delimiter(text)
     fmt = options.format or ("tsv" if delimiter == "\t" else "csv")
     header, rows = _rows(text, where, delimiter, options.no_header)
+    return parse_table_rows(header, rows, where, options, fmt=fmt, label_names=label_names, need_labels=need_labels)
+
+
+def parse_table_rows(
+    header: list[str],
+    rows: list[tuple[int, list[str]]],
+    where: str,
+    options: ReadOptions,
+    *,
+    fmt: str,
+    label_names: Sequence[str] | None = None,
+    need_labels: bool = True,
+    indices: Sequence[int] | None = None,
+) -> Dataset:
+    """Rows already split into cells -> a :class:`Dataset`; shared by CSV/TSV, Parquet and streamed chunks.
+
+    ``rows`` are (line number, cells). ``indices``: each row's 0-based row number in its file (default 0, 1,
+    ...), the id of a row when the file has no id column, so a streamed chunk gets the ids the whole file would.
+    Columns not given in ``options`` are detected from these rows; a streaming reader passes the first chunk's
+    resolved options on.
+    """
     layout = _layout(header, rows, options, label_names, where, need_labels)
     label_cells = [cells[header.index(layout.label)] for _, cells in rows] if layout.label else []
     sep = options.label_sep
@@ -93,7 +114,7 @@ def parse_table(
     extra = [c for c in header if c not in used]
     label_field = layout.label or (layout.label_cols[0] if layout.label_cols else None)
     examples, lines, repairs = [], [], 0
-    for index, (lineno, cells) in enumerate(rows):
+    for index, (lineno, cells) in zip(indices if indices is not None else range(len(rows)), rows):
         row = dict(zip(header, cells, strict=True))
         sentence, repaired = check_text(row[layout.text], where, lineno, layout.text, lenient=options.lenient)
         repairs += repaired
@@ -136,19 +157,20 @@ def parse_table(
         label_names=declared,
         repairs=repairs,
         fields=extra,
+        lines=lines,
     )
 
 
 def table_records(text: str, where: str, options: ReadOptions) -> tuple[list[str] | None, list[list[str]], str]:
     """Header (``None`` for ``no_header``), raw cells of every row in :func:`parse_table`'s order, and the delimiter:
     for writers that echo the input's own columns (``koclassify split``)."""
-    delimiter = "\t" if options.format == "tsv" else _csv_delimiter(text)
+    delimiter = "\t" if options.format == "tsv" else csv_delimiter(text)
     header, rows = _rows(text, where, delimiter, options.no_header)
     return (None if options.no_header else header), [cells for _, cells in rows], delimiter
 
 
 # ------------------------------------------------------------------------------------------ parsing
-def _csv_delimiter(text: str) -> str:
+def csv_delimiter(text: str) -> str:
     """',' unless the first line has none of them but has ';', '|' or a tab."""
     first = text.split("\n", 1)[0]
     if "," in first:
@@ -158,42 +180,70 @@ def _csv_delimiter(text: str) -> str:
 
 def _rows(text: str, where: str, delimiter: str, no_header: bool) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and (first line number, cells) of every non-blank record; ragged rows are errors."""
-    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records: list[tuple[int, list[str]]] = []
-    start = 1
-    try:
-        for cells in reader:
-            if any(c.strip() for c in cells):
-                records.append((start, cells))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise DataError(f"malformed {'TSV' if delimiter == chr(9) else 'CSV'}: {exc}", path=where, line=start) from None
-    if records:
-        _check_closed_quotes(text, where, delimiter, records[-1][0], reader.line_num)
+    def end_check(first: int, last: int) -> None:
+        check_closed_quotes(io.StringIO(text, newline=""), where, delimiter, first, last)
+
+    records = list(iter_records(io.StringIO(text, newline=""), where, delimiter, end_check))
     if not records:
         raise DataError("the file has no rows", path=where)
     if no_header:
-        header = [str(i) for i in range(len(records[0][1]))]
+        header = column_numbers(records[0][1])
     else:
-        (_, header), records = records[0], records[1:]
-        header = [h.strip() for h in header]
-        dupes = sorted({h for h in header if header.count(h) > 1})
-        if dupes or "" in header:
-            raise DataError(f"header names must be unique and non-empty: {header}", path=where, line=1)
+        header, records = check_header(records[0][1], where), records[1:]
         if not records:
             raise DataError("the file has a header but no rows", path=where)
     for lineno, cells in records:
-        if len(cells) != len(header):
-            raise DataError(
-                f"expected {len(header)} columns {header}, got {len(cells)} (check the delimiter and quoting)",
-                path=where,
-                line=lineno,
-            )
+        check_width(header, cells, where, lineno)
     return header, records
 
 
-def _check_closed_quotes(text: str, where: str, delimiter: str, first: int, last: int) -> None:
+def iter_records(
+    source: Iterable[str], where: str, delimiter: str, end_check: Callable[[int, int], None] | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, cells) of every non-blank record of ``source`` (a text or an open file, newline="").
+
+    ``end_check(first, last)`` is called with the line span of the last record once the source is exhausted
+    (:func:`check_closed_quotes`: an unclosed quote would have swallowed the rest of the file into that cell).
+    """
+    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
+    reader = csv.reader(source, delimiter=delimiter)
+    start = 1
+    last: int | None = None
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                last = start
+                yield start, cells
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise DataError(f"malformed {'TSV' if delimiter == chr(9) else 'CSV'}: {exc}", path=where, line=start) from None
+    if last is not None and end_check is not None:
+        end_check(last, reader.line_num)
+
+
+def column_numbers(cells: list[str]) -> list[str]:
+    """The header of a headerless table: 0, 1, 2 ..."""
+    return [str(i) for i in range(len(cells))]
+
+
+def check_header(cells: list[str], where: str) -> list[str]:
+    header = [h.strip() for h in cells]
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes or "" in header:
+        raise DataError(f"header names must be unique and non-empty: {header}", path=where, line=1)
+    return header
+
+
+def check_width(header: list[str], cells: list[str], where: str, lineno: int) -> None:
+    if len(cells) != len(header):
+        raise DataError(
+            f"expected {len(header)} columns {header}, got {len(cells)} (check the delimiter and quoting)",
+            path=where,
+            line=lineno,
+        )
+
+
+def check_closed_quotes(lines: Iterable[str], where: str, delimiter: str, first: int, last: int) -> None:
     """The last record must not be a quote left open that ran to the end of the file (the csv module would
     silently swallow every later line into one cell), nor a quoted cell spanning more than ``MAX_CELL_LINES``."""
     kind = "TSV" if delimiter == "\t" else "CSV"
@@ -204,7 +254,7 @@ def _check_closed_quotes(text: str, where: str, delimiter: str, first: int, last
             path=where,
             line=first,
         )
-    tail = itertools.islice(io.StringIO(text, newline=""), first - 1, None)  # the lines as csv counts them
+    tail = itertools.islice(lines, first - 1, None)  # the lines as csv counts them (opened with newline="")
     try:
         for _ in csv.reader(tail, delimiter=delimiter, strict=True):
             pass

@@ -18,7 +18,8 @@ from koclassify.data.read import Dataset
 from koclassify.errors import DataError
 from koclassify.io import atomic_open
 
-KINDS = ("auto", "nikl", "probs", "csv")
+KINDS = ("auto", "nikl", "probs", "csv", "parquet")
+PARQUET_SUFFIXES = (".parquet", ".pq")
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 
 
@@ -98,24 +99,101 @@ def write_predictions(
 ) -> str:
     """Write predictions for ``dataset`` in the shape asked for; returns the kind written.
 
-    ``auto``: a table for a ``.csv``/``.tsv`` path, the NIKL submission for NIKL input, else probs jsonl.
+    ``auto``: a table for a ``.csv``/``.tsv`` path, Parquet for ``.parquet``, the NIKL submission for NIKL input,
+    else probs jsonl.
     """
+    kind = prediction_kind(path, kind, nikl_input=dataset.records is not None)
+    with PredictionWriter(path, kind, label_names) as writer:
+        writer.write(dataset, decisions, probs)
+    return kind
+
+
+def prediction_kind(path: str | Path, kind: str, *, nikl_input: bool) -> str:
+    """Resolve ``auto`` from the output's extension and the input's format."""
     if kind not in KINDS:
         raise ValueError(f"unknown output kind {kind!r}; choose one of {KINDS}")
-    if kind == "auto":
-        if Path(path).suffix.lower() in TABLE_SUFFIXES:
-            kind = "csv"
-        else:
-            kind = "nikl" if dataset.records is not None else "probs"
-    if kind == "nikl":
-        write_nikl(dataset, decisions, label_names, path)
+    if kind != "auto":
         return kind
-    if probs is None:
-        raise ValueError(f"the {kind!r} output needs probabilities")
-    labels = decisions_to_labels(decisions, label_names)
-    writer = write_csv if kind == "csv" else write_probs_jsonl
-    writer(dataset.ids, labels, probs, label_names, path)
-    return kind
+    suffix = Path(path).suffix.lower()
+    if suffix in TABLE_SUFFIXES:
+        return "csv"
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    return "nikl" if nikl_input else "probs"
+
+
+class PredictionWriter:
+    """One prediction file written chunk by chunk, atomically: it appears, whole, only when the block ends well.
+
+    ``write`` takes one chunk (a :class:`Dataset` and its decisions and probabilities) and appends its rows in
+    order; memory holds one chunk at a time. Ids must differ across chunks too (the streaming reader checks).
+    """
+
+    def __init__(self, path: str | Path, kind: str, label_names: Sequence[str]) -> None:
+        if kind not in KINDS or kind == "auto":
+            raise ValueError(f"unknown output kind {kind!r}; choose one of {KINDS[1:]}")
+        self.path, self.kind, self.label_names = Path(path), kind, list(label_names)
+        self.rows = 0
+        self._stack: Any = None
+
+    def __enter__(self) -> PredictionWriter:
+        from contextlib import ExitStack
+
+        if self.kind == "csv":
+            clash = {"id", "labels"} & set(self.label_names)
+            if clash:
+                raise DataError(f"label names {sorted(clash)} clash with the id/labels columns; write jsonl instead")
+        self._stack = ExitStack()
+        try:
+            self._fh = self._stack.enter_context(atomic_open(self.path, "wb" if self.kind == "parquet" else "w"))
+            if self.kind == "csv":
+                delimiter = TABLE_SUFFIXES.get(self.path.suffix.lower(), ",")
+                self._writerow = _table_writer(self._fh, delimiter)
+                self._writerow(["id", "labels", *self.label_names])
+            elif self.kind == "parquet":
+                from koclassify.data.parquet import prediction_schema, pyarrow
+
+                self._schema = prediction_schema(self.label_names)
+                self._parquet = pyarrow().parquet.ParquetWriter(self._fh, self._schema)
+                self._stack.callback(self._parquet.close)  # runs before the atomic rename
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._stack.__exit__(*exc_info)
+
+    def write(self, dataset: Dataset, decisions: np.ndarray, probs: np.ndarray | None) -> None:
+        rows = decisions_to_labels(decisions, self.label_names)
+        if self.kind == "nikl":
+            if dataset.records is None:
+                raise DataError(
+                    f"NIKL output needs NIKL input; {dataset.path} was read as {dataset.format}", path=str(self.path)
+                )
+            _check_lengths(len(dataset.records), rows=len(rows))
+            for record, labels in zip(dataset.records, rows, strict=True):
+                out = dict(record)
+                out["output"] = {name: "True" if name in labels else "False" for name in self.label_names}
+                self._fh.write(json.dumps(out, ensure_ascii=False) + "\n")
+        else:
+            if probs is None:
+                raise ValueError(f"the {self.kind!r} output needs probabilities")
+            ids = dataset.ids
+            probs = _check_probs(ids, rows, probs, self.label_names)
+            if self.kind == "parquet":
+                from koclassify.data.parquet import prediction_table
+
+                self._parquet.write_table(prediction_table(ids, rows, probs, self.label_names, self._schema))
+            elif self.kind == "csv":
+                for row_id, labels, row in zip(ids, rows, probs, strict=True):
+                    self._writerow([row_id, ", ".join(labels), *(repr(float(p)) for p in row)])
+            else:
+                for row_id, labels, row in zip(ids, rows, probs, strict=True):
+                    obj = {"id": row_id, "labels": list(labels),
+                           "probs": dict(zip(self.label_names, map(float, row), strict=True))}  # fmt: skip
+                    self._fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        self.rows += len(rows)
 
 
 def _check_lengths(n: int, **others: int) -> None:

@@ -71,9 +71,15 @@ def test_cli_predict_does_not_run_it_either(planted: tuple[Path, Path], tmp_path
 def test_the_person_can_still_allow_it(planted: tuple[Path, Path]) -> None:
     """The crafted directory really carries runnable code: the check above is not vacuous."""
     model, marker = planted
+    from transformers import PreTrainedTokenizerFast  # what the planted module hands back as its class
+
+    before = PreTrainedTokenizerFast.__dict__.get("_auto_class")
     try:
         Classifier.load(model, trust_remote_code=True)
     except ModelError:
         pass
+    finally:  # loading remote code registers the class for AutoTokenizer process-wide: every later
+        # save_pretrained of a fast tokenizer in this process would then look for the planted module's files
+        PreTrainedTokenizerFast._auto_class = before
     assert marker.exists()
     marker.unlink()

@@ -1,0 +1,150 @@
+"""Whole-corpus prediction: single-process streaming ``predict`` vs ``--engine ray`` with 1 and 2 workers.
+
+A corpus of ``--rows`` rows (nsmc-reviews texts repeated, each row a unique id) is generated into a temp dir
+(never committed): one TSV for the single process, the same rows as ``--shards`` TSV shards for Ray. The model
+is the ``linear`` default trained on the first 50,000 nsmc training rows (or ``--model DIR``, reused).
+
+Each command runs as its own subprocess (the ``koclassify`` CLI, as a user runs it); its whole process tree
+(Ray's raylet, GCS and workers included) is polled every 0.2 s for resident memory. Reported per run: wall
+seconds, rows/s (rows / wall), start-up seconds (the same command on a 100-row corpus: process start, model
+load, and for Ray the cluster and actor start), and peak RSS of the driver and of the largest other process.
+The single process also runs on the first 20% of the corpus, to show its peak does not grow with the input.
+
+    python bench/scale.py [--rows 1000000] [--shards 8] [--model DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "nsmc-reviews"  # ../shared/data
+KOCLASSIFY = [sys.executable, "-m", "koclassify"]
+
+
+def texts(data: Path) -> list[str]:
+    out = []
+    for name in ("train.tsv", "test.tsv"):
+        with open(data / name, encoding="utf-8", newline="") as fh:
+            out += [" ".join(row["document"].split()) for row in csv.DictReader(fh, delimiter="\t")]
+    return [t for t in out if t]  # one line each: a bare \r inside a review is not a row break in our TSV
+
+
+def write_corpus(path: Path, pool: list[str], start: int, stop: int) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter="\t", lineterminator="\n")
+        writer.writerow(["id", "document"])
+        for i in range(start, stop):
+            writer.writerow([f"r{i}", pool[i % len(pool)]])
+
+
+def train(model: Path, data: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        train_file = Path(tmp) / "train50k.tsv"
+        with open(data / "train.tsv", encoding="utf-8") as src, open(train_file, "w", encoding="utf-8") as dst:
+            for i, line in enumerate(src):
+                if i > 50_000:
+                    break
+                dst.write(line)
+        subprocess.run([*KOCLASSIFY, "train", str(train_file), "--out", str(model), "--text-col", "document",
+                        "--label-col", "label"], check=True)  # fmt: skip
+
+
+def measure(cmd: list[str]) -> dict[str, float]:
+    """Wall seconds and peak RSS (MiB) of the driver and of the largest other process in its tree."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    root = psutil.Process(proc.pid)
+    peaks: dict[int, float] = {}
+    while proc.poll() is None:
+        try:
+            for p in [root, *root.children(recursive=True)]:
+                try:
+                    peaks[p.pid] = max(peaks.get(p.pid, 0.0), p.memory_info().rss / 2**20)
+                except psutil.Error:
+                    pass
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read() if proc.stderr else ""
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
+    others = [v for pid, v in peaks.items() if pid != proc.pid]
+    return {"wall": wall, "driver": peaks.get(proc.pid, 0.0), "other": max(others, default=0.0)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--shards", type=int, default=8)
+    parser.add_argument("--model", type=Path, default=Path(tempfile.gettempdir()) / "koclassify-bench-nsmc50k")
+    parser.add_argument("--data", type=Path, default=DATA, help="the nsmc-reviews folder")
+    args = parser.parse_args()
+    if not (args.model / "config.json").is_file():
+        train(args.model, args.data)
+    pool = texts(args.data)
+    tmp = Path(tempfile.mkdtemp(prefix="koclassify-scale-"))
+    try:
+        small_n = args.rows // 5
+        write_corpus(tmp / "tiny.tsv", pool, 0, 100)
+        write_corpus(tmp / "small.tsv", pool, 0, small_n)
+        write_corpus(tmp / "corpus.tsv", pool, 0, args.rows)
+        (tmp / "shards").mkdir()
+        (tmp / "tiny_shards").mkdir()
+        step = -(-args.rows // args.shards)
+        for k in range(args.shards):
+            write_corpus(tmp / "shards" / f"{k:03d}.tsv", pool, k * step, min(args.rows, (k + 1) * step))
+        write_corpus(tmp / "tiny_shards" / "000.tsv", pool, 0, 100)
+
+        def local(data: str, out: str) -> list[str]:
+            return [*KOCLASSIFY, "predict", str(args.model), str(tmp / data), "--out", str(tmp / out)]
+
+        def ray(data: str, out: str, workers: int) -> list[str]:
+            return [*KOCLASSIFY, "predict", str(args.model), str(tmp / data), "--out", str(tmp / out),
+                    "--engine", "ray", "--workers", str(workers)]  # fmt: skip
+
+        runs = [
+            ("single process", local("tiny.tsv", "tiny.jsonl"), local("corpus.tsv", "pred.jsonl"), args.rows),
+            (f"single process ({small_n:,} rows)", None, local("small.tsv", "small.jsonl"), small_n),
+            ("ray, 1 worker", ray("tiny_shards", "tiny1", 1), ray("shards", "ray1", 1), args.rows),
+            ("ray, 2 workers", ray("tiny_shards", "tiny2", 2), ray("shards", "ray2", 2), args.rows),
+        ]
+        results = []
+        for name, startup_cmd, cmd, n in runs:
+            startup = measure(startup_cmd)["wall"] if startup_cmd else float("nan")
+            got = measure(cmd)
+            results.append((name, n, got, startup))
+            print(f"{name}: {got['wall']:.1f} s, {n / got['wall']:,.0f} rows/s", file=sys.stderr, flush=True)
+        ray_rows = [json.loads((tmp / d / "manifest.json").read_text())["rows"] for d in ("ray1", "ray2")]
+        with open(tmp / "pred.jsonl", "rb") as fh:
+            local_rows = sum(1 for _ in fh)
+        if ray_rows != [args.rows, args.rows] or local_rows != args.rows:
+            raise SystemExit(f"row counts differ: single process {local_rows}, ray {ray_rows}, corpus {args.rows}")
+        print(f"\n{args.rows:,} rows, {args.shards} shards, model {args.model}, {os.cpu_count()} CPUs\n")
+        print("| run | rows | wall s | rows/s | start-up s | peak RSS driver MiB | peak RSS largest other MiB |")
+        print("|---|---|---|---|---|---|---|")
+        for name, n, got, startup in results:
+            print(f"| {name} | {n:,} | {got['wall']:.1f} | {n / got['wall']:,.0f} | {startup:.1f} | "
+                  f"{got['driver']:.0f} | {got['other']:.0f} |")  # fmt: skip
+        base = args.rows / results[0][2]["wall"]
+        print(f"\nray 2 workers / single process rows/s: {args.rows / results[3][2]['wall'] / base:.2f}x "
+              f"(target >= 1.6x); single-process peak {results[0][2]['driver']:.0f} MiB at {args.rows:,} vs "
+              f"{results[1][2]['driver']:.0f} MiB at {small_n:,} rows "
+              f"({results[0][2]['driver'] / results[1][2]['driver']:.2f}x, target <= 1.2x)")  # fmt: skip
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
