@@ -223,9 +223,9 @@ def predict(
     if kind not in KINDS:
         raise OptionError("--to", to, KINDS)
     if engine not in ("local", "ray"):
-        raise OptionError("--engine", engine, ("local", "ray"))
+        raise OptionError("--engine", engine, message=f"--engine must be local or ray, not {engine!r}")
     if batch_size is not None and batch_size < 1:
-        raise OptionError("--batch-size", batch_size, "an integer >= 1")
+        raise OptionError("--batch-size", batch_size, message="--batch-size must be at least 1")
     flags = with_config(config, format=format, text_col=text_col, id_col=id_col, target_col=target_col,
                         no_header=no_header, lenient=lenient)  # fmt: skip
     if engine == "ray":
