@@ -1,8 +1,8 @@
-"""Thresholds on KOTE (44 emotions, multi-label): fixed 0.5 vs the seed's TP+TN objective vs micro-F1, one run.
+"""Thresholds on KOTE (44 emotions, multi-label): fixed 0.5 vs the NIKL 2023 recipe's TP+TN vs micro-F1, one run.
 
 Train the default ``linear`` backend on val.tsv, get 5-fold out-of-fold probabilities on it, tune thresholds on
 those with each objective, and score test.tsv. Also times the threshold search itself (44 labels x 5,000 rows x
-1,000 grid points) against a plain loop over the grid, the seed's way.
+1,000 grid points) against a plain loop over the grid, the NIKL 2023 recipe's way.
 
     python bench/calibration.py
 """
@@ -27,7 +27,7 @@ warnings.filterwarnings("ignore")
 
 
 def seed_loop(probs: np.ndarray, gold: np.ndarray) -> np.ndarray:
-    """The seed's percent_simulation, vectorised over rows only: one pass per grid point."""
+    """The NIKL 2023 recipe's percent_simulation, vectorised over rows only: one pass per grid point."""
     best = np.zeros(gold.shape[1], dtype=np.int64)
     for step in range(1000):
         best = np.maximum(best, ((probs >= step / 1000) == gold).sum(axis=0))
@@ -60,7 +60,7 @@ def main() -> None:
     loop_best = seed_loop(oof, gold_train)
     loop_s = time.perf_counter() - t0
     seed_best = find_thresholds(oof, gold_train, objective="accuracy").label_scores
-    assert np.array_equal(loop_best, seed_best), "the vectorised scan must reach the seed loop's TP+TN"
+    assert np.array_equal(loop_best, seed_best), "the vectorised scan must reach the NIKL 2023 recipe's loop TP+TN"
 
     print(f"\nKOTE test.tsv ({len(test)} rows, {len(names)} labels); thresholds from {args.folds}-fold CV on val.tsv")
     print(f"{'thresholds':<22}{'micro-F1':>10}{'macro-F1':>10}{'search s':>10}")

@@ -1,6 +1,6 @@
-"""Label-token scoring speed: our batched last-position pass vs the seed's generate + compute_transition_scores.
+"""Label-token scoring speed: batched last-position pass vs the NIKL 2023 recipe's generate + transition scores.
 
-The seed (NIKL 2023, polyglot-ko-12.8b) scored one example at a time: ``generate(max_new_tokens=1,
+The NIKL 2023 recipe (polyglot-ko-12.8b) scored one example at a time: ``generate(max_new_tokens=1,
 output_scores=True)``, then for each of the 8 labels it overwrote the generated token and called
 ``compute_transition_scores(..., normalize_logits=True)``. Ours right-pads a batch, keeps the logits of each
 row's last prompt position only (``logits_to_keep``) and gathers the 8 label ids from one log-softmax.
@@ -42,7 +42,7 @@ def prompts(n: int) -> list[str]:
 
 
 def seed_way(model, tokenizer, texts: list[str], label_ids: list[int]) -> np.ndarray:
-    """The seed's ``gen()``: one generate call per example, one compute_transition_scores call per label."""
+    """The NIKL 2023 recipe's ``gen()``: one generate call per example, one compute_transition_scores call per label."""
     device = model.get_input_embeddings().weight.device
     out = np.zeros((len(texts), len(label_ids)))
     for i, text in enumerate(texts):
@@ -50,7 +50,7 @@ def seed_way(model, tokenizer, texts: list[str], label_ids: list[int]) -> np.nda
         outputs = model.generate(
             **inputs,
             max_new_tokens=1,
-            do_sample=False,  # the seed passed temperature=0.001 to greedy decoding, where it has no effect
+            do_sample=False,  # the NIKL 2023 recipe passed temperature=0.001 to greedy decoding, where it has no effect
             return_dict_in_generate=True,
             output_scores=True,
             pad_token_id=tokenizer.pad_token_id,

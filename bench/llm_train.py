@@ -1,10 +1,11 @@
-"""LoRA training throughput and peak memory: our training loop vs the seed's setting, same model and rows.
+"""LoRA training throughput and peak memory: our training loop vs the NIKL 2023 recipe's setting, same model and rows.
 
-Both use the seed's LoRA recipe (r 16, alpha 32, dropout 0.01, GPT-NeoX target modules, lr 2e-4, batch 2) on a
+Both use the NIKL 2023 recipe's LoRA settings
+(r 16, alpha 32, dropout 0.01, GPT-NeoX target modules, lr 2e-4, batch 2) on a
 random polyglot-shaped GPT-NeoX and the same per-label rows built from the bundled NIKL sample.
 
 - seed: rows in random order, logits for every position (batch x length x 30,080, upcast to float32 by the
-  loss) and the label mask applied to the loss afterwards, as the seed's ``maskTrainer`` did.
+  loss) and the label mask applied to the loss afterwards, as the NIKL 2023 recipe's ``maskTrainer`` did.
 - ours: length-grouped batches (less padding) and logits only at the positions that predict a label token
   (``logits_to_keep`` mask), so the vocabulary projection and its float32 copy shrink to one row per label.
   A third run ("ours without length grouping") separates the two effects.
@@ -179,7 +180,7 @@ def main() -> None:
     parser.add_argument("--shape", choices=sorted(SHAPES), default="1.3b" if torch.cuda.is_available() else "tiny")
     parser.add_argument("--examples", type=int, default=96, help="NIKL sample rows (expanded per label)")
     parser.add_argument("--epochs", type=float, default=1)
-    parser.add_argument("--batch-size", type=int, default=2, help="the seed's batch size")
+    parser.add_argument("--batch-size", type=int, default=2, help="the NIKL 2023 recipe's batch size")
     parser.add_argument("--gradient-checkpointing", action="store_true")
     parser.add_argument("--qlora", action="store_true", help="train on a 4-bit NF4 base (needs bitsandbytes)")
     parser.add_argument("--ours-batch-size", type=int, default=None, help="ours' batch (default: --batch-size)")
@@ -217,7 +218,7 @@ def main() -> None:
         )
     print(
         f"throughput: {ours['tokens_per_s'] / seed['tokens_per_s']:.2f}x; "
-        f"peak memory: {ours['peak_gib'] / max(seed['peak_gib'], 1e-9):.2f}x of the seed setting's"
+        f"peak memory: {ours['peak_gib'] / max(seed['peak_gib'], 1e-9):.2f}x of the NIKL 2023 recipe setting's"
     )
 
 

@@ -7,7 +7,8 @@ Protocol (one run, one trained model per dataset, nothing tuned on the scored fi
 90/10 (stratified, rows with the same text kept together) into *fit* and *tune*. The model and the prior's
 counts are fitted on *fit*; the prior's weight and, for multi-label, each variant's thresholds are tuned on
 *tune*; every variant is scored on the dev file. Variants: model alone, + prior (learned weight), + prior
-(the seed's x1.5 multiplier), and (``--text-fields``) a second model with the field written before the text.
+(the KoBERT lyrics recipe's x1.5 multiplier), and (``--text-fields``) a second model with the field written before
+the text.
 
     python bench/prior.py                        # both datasets
     python bench/prior.py --only kpop --text-fields

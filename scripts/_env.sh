@@ -7,13 +7,10 @@ VENV="${KOCLASSIFY_VENV:-.venv}"
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
-PIP_LOG="$(mktemp)"
 pip_install() {
-  if ! "$VENV/bin/python" -m pip install --disable-pip-version-check "$@" >"$PIP_LOG" 2>&1; then
-    grep -v "is ignored: it is neither a file nor a directory" "$PIP_LOG" | tail -30 >&2
-    echo "pip install $* failed" >&2
-    exit 1
-  fi
+  # pip's own output (what it installs, its progress) goes to the terminal; a failure stops the script (set -e)
+  echo "+ pip install $*" >&2
+  "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar on "$@"
 }
 if [ "${1:-}" = "dev" ]; then
   # the service's browser test: Debian's chromium (driven by Playwright, which never downloads a browser)
@@ -26,6 +23,7 @@ if [ "${1:-}" = "dev" ]; then
       tail -20 "$APT_LOG" >&2
       echo "apt-get install chromium failed: the browser test will be skipped" >&2
     fi
+    rm -f "$APT_LOG"
   fi
   # the CPU build of torch; an unpinned torch would pull a several-GB CUDA build
   pip_install torch==2.13.0

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from koclassify import __version__
-from koclassify.backends.base import Backend, get_backend_class
+from koclassify.backends.base import Backend, get_backend_class, make_backend
 from koclassify.data.example import Example
 from koclassify.data.labels import LabelSpace
 from koclassify.decision import DecisionRule, auto_rule
@@ -23,13 +23,13 @@ from koclassify.errors import DataError, KoclassifyError, ModelError
 from koclassify.fields import (
     StepReport,
     check_fields,
-    check_multi_value,
     instruction_template,
     split_instances,
     text_field_tags,
     with_text_fields,
 )
 from koclassify.io import atomic_directory, read_json, resolve_directory, write_json
+from koclassify.options import FitOptions, OptionError, TrainOptions
 
 CONFIG_FILE = "config.json"
 THRESHOLDS_FILE = "thresholds.json"
@@ -50,7 +50,8 @@ def as_examples(X: TextsLike, y: LabelsLike = None) -> list[Example]:
     if isinstance(X, (str, Example)):
         X = [X]
         if y is not None and (isinstance(y, str) or not isinstance(y, Sequence) or len(y) != 1):
-            y = [y]  # type: ignore[list-item]
+            one: Any = y
+            y = [one]
     examples = [x if isinstance(x, Example) else Example(id=str(i), text=x) for i, x in enumerate(X)]
     for ex in examples:
         if not isinstance(ex.text, str):
@@ -88,11 +89,12 @@ class Classifier:
             or a ``{column: tag}`` dict); for ``llm`` without a ``template``, an instruction / context / response
             prompt over them instead. Remembered by :meth:`save`, applied by every later prediction.
         multi_value: for multi-valued label cells, ``"multi-label"`` (one row, a label set) or ``"split"`` (one
-            single-label instance per value, the lyrics seed's oversampling; rows without a label are removed
+            single-label instance per value, the KoBERT lyrics recipe's oversampling; rows without a label are removed
             and counted in ``data_report_``). ``None``: as the data says.
         prior: a metadata column (e.g. ``"artist"``) whose ``P(label | value)`` is learned in :meth:`fit` and
             mixed into the probabilities (see :class:`koclassify.priors.FieldPrior`).
-        prior_mode: ``"learned"`` (log-linear, weight tuned on ``dev``) or ``"multiplier"`` (the seed's x1.5).
+        prior_mode: ``"learned"`` (log-linear, weight tuned on ``dev``) or ``"multiplier"`` (x1.5, the KoBERT
+            lyrics recipe's).
         prior_options: ``alpha``, ``min_count``, ``multiplier``, ``sep`` for the prior.
         stack: multi-label second stage (:mod:`koclassify.stacking`), fitted by :meth:`calibrate` on the held-out
             probabilities it is given: ``auto`` (when there are at least 100 held-out rows), ``on``, ``off``.
@@ -106,7 +108,7 @@ class Classifier:
         multi_label: bool | None = None,
         decision: str = "auto",
         max_labels: int | None = None,
-        text_fields: Sequence[str] | Mapping[str, str] | None = None,
+        text_fields: Sequence[str] | Mapping[str, str] | str | None = None,
         multi_value: str | None = None,
         prior: str | None = None,
         prior_mode: str = "learned",
@@ -114,11 +116,16 @@ class Classifier:
         stack: str | bool = "auto",
         **backend_options: Any,
     ) -> None:
-        from koclassify.stacking import check_mode
-
-        self.stack = check_mode(stack)
+        # every option is checked here, before any data is read (OptionError names the option and what is allowed)
+        self.options = TrainOptions.parse(
+            multi_label=multi_label, decision=decision, max_labels=max_labels,
+            text_fields=list(text_fields) if isinstance(text_fields, Sequence) and not isinstance(text_fields, str)
+            else text_fields, multi_value=multi_value, prior=prior, prior_mode=prior_mode,
+            prior_options=dict(prior_options or {}), stack=stack,
+        )  # fmt: skip
+        self.stack: str = self.options.stack  # type: ignore[assignment]  # normalised to auto | on | off
         self.stack_: Any = None  # the fitted second stage (a koclassify.stacking.Stacker), if any
-        tags = text_field_tags(text_fields or [])
+        tags = text_field_tags(self.options.text_fields or [])
         # llm: plain columns go into an instruction / context / response prompt instead of the text
         self.fields_in_prompt = (
             backend == "llm" and bool(tags) and "template" not in backend_options and all(":" not in k for k in tags)
@@ -130,10 +137,10 @@ class Classifier:
                 raise TypeError("pass options to the backend instance, not to Classifier, when giving an instance")
             self.backend = backend
         else:
-            self.backend = get_backend_class(backend)(**backend_options)
-        self.multi_label = multi_label
-        self.decision = decision
-        self.max_labels = max_labels
+            self.backend = make_backend(backend, backend_options)
+        self.multi_label = self.options.multi_label
+        self.decision = self.options.decision
+        self.max_labels = self.options.max_labels
         self.labels_: LabelSpace | None = None
         self.thresholds_: np.ndarray | None = None
         self.decision_: DecisionRule | None = None
@@ -142,18 +149,13 @@ class Classifier:
         self.prior_: Any = None
         self.data_options: dict[str, Any] = {}
         self.text_fields: dict[str, str] = tags
-        self.multi_value = check_multi_value(multi_value)
-        if multi_label is not None and multi_value is not None and multi_label != (multi_value == "multi-label"):
-            raise ValueError(f"multi_value={multi_value!r} contradicts multi_label={multi_label}")
-        if prior is not None:
-            from koclassify.priors import MODES
-
-            if prior_mode not in MODES:
-                raise ValueError(f"prior_mode must be one of {MODES}, got {prior_mode!r}")
-        self.prior = prior
-        self.prior_mode = prior_mode
-        self.prior_options = dict(prior_options or {})
+        self.multi_value = self.options.multi_value
+        self.prior = self.options.prior
+        self.prior_mode = self.options.prior_mode
+        assert self.options.prior_options is not None
+        self.prior_options = self.options.prior_options.to_dict()
         self.data_report_: list[StepReport] = []
+        self.notes_: list[str] = []
 
     # ------------------------------------------------------------------ fitting
     def fit(
@@ -163,22 +165,35 @@ class Classifier:
         *,
         dev: tuple[TextsLike, LabelsLike] | Sequence[Example] | None = None,
         labels: Sequence[str] | None = None,
+        calibrate: str | None = None,
+        cv: int = 5,
+        objective: str = "micro-f1",
+        grid: float = 0.001,
     ) -> Classifier:
-        """Train on examples (labels from ``y`` or from the examples themselves).
+        """Train on examples (labels from ``y`` or from the examples themselves), then tune thresholds.
 
-        ``dev`` is handed to the backend (early stopping, best checkpoint); thresholds are tuned separately by
-        :meth:`calibrate` so that the same code path serves dev sets, cross-validation and foreign probabilities.
+        ``dev`` is handed to the backend (early stopping, best checkpoint). ``calibrate`` tunes the multi-label
+        thresholds for ``objective`` after training: ``"dev"`` on ``dev``, ``"cv"`` on ``cv``-fold out-of-fold
+        probabilities of the training data, ``"auto"`` (what ``koclassify train`` does) on ``dev`` when given,
+        else by cross-validation for ``linear`` (cheap) and not at all for the fine-tuned backends (it would train
+        them ``cv`` more times; a note in ``notes_`` says so), ``None`` / ``"none"``: thresholds stay 0.5.
+        Multi-class models decide by argmax and are never calibrated. Every option is checked before training.
         """
-        self.data_report_ = []
-        examples = self.prepare(as_examples(X, y), source="training data")
+        how = FitOptions.parse(calibrate=calibrate, cv=cv, objective=objective, grid=grid)
+        if how.calibrate == "dev" and dev is None:
+            raise OptionError("calibrate", "dev", "auto, cv or none without dev data (--dev FILE)", owner=how.owner)
+        self.data_report_, self.notes_ = [], []
+        raw = as_examples(X, y)
+        examples = self.prepare(raw, source="training data")
         if not examples:
             raise DataError("no training examples")
         multi_label = {"split": False, "multi-label": True}.get(self.multi_value or "", self.multi_label)
         space = LabelSpace.from_examples(examples, multi_label=multi_label, names=labels)
         y_mat = space.indicator(examples, source="training data")
-        dev_pair = dev_examples = None
+        dev_pair = dev_examples = dev_raw = None
         if dev is not None:
-            dev_examples = self.prepare(self._dev_examples(dev), source="dev data")
+            dev_raw = self._dev_examples(dev)
+            dev_examples = self.prepare(dev_raw, source="dev data")
             dev_pair = (self.backend_view(dev_examples), space.indicator(dev_examples, source="dev data"))
         check_fields(examples, list(self.text_fields), "training data (text_fields)")
         self.backend.fit(self.backend_view(examples), y_mat, space, dev=dev_pair)
@@ -190,7 +205,32 @@ class Classifier:
         self.prior_ = None
         if self.prior is not None:
             self._fit_prior(examples, dev_examples, self.prior, self.prior_mode, self.prior_options)
+        mode = self.calibration_mode(how.calibrate, has_dev=dev is not None)
+        if mode == "dev":
+            assert dev_raw is not None
+            self.calibrate(dev_raw, objective=how.objective, grid=how.grid)
+            self.calibration_["source"] = "dev"
+        elif mode == "cv":
+            probs = self.cross_val_proba(raw, folds=how.cv)
+            self.calibrate(probs=probs, gold=space.indicator(raw), objective=how.objective, grid=how.grid)
+            self.calibration_["source"] = f"cv{how.cv}"
         return self
+
+    def calibration_mode(self, calibrate: str | None, *, has_dev: bool) -> str | None:
+        """What ``fit(calibrate=...)`` does once the label space is known: ``"dev"``, ``"cv"`` or ``None``."""
+        space = self._check()
+        mode = None if calibrate == "none" else calibrate
+        if mode == "auto":
+            mode = "dev" if has_dev else "cv"
+            if mode == "cv" and self.backend.name != "linear":
+                self.notes_.append(
+                    f"no dev data: thresholds stay at 0.5 (calibrate='cv' would train {self.backend.name} again "
+                    "for every fold)"
+                )
+                mode = None
+        if not space.multi_label:
+            return None  # multi-class decides by argmax: no thresholds to tune
+        return mode
 
     def prepare(self, examples: Sequence[Example], source: str = "data") -> list[Example]:
         """Labelled rows as training sees them: one instance per label in ``split`` mode, else unchanged."""
@@ -258,21 +298,24 @@ class Classifier:
             return DecisionRule("argmax")
         if self.decision == "auto":
             return auto_rule(y)
-        return DecisionRule(self.decision, self.max_labels)  # type: ignore[arg-type]
+        return DecisionRule(self.decision, self.max_labels)
 
     # --------------------------------------------------------------- inference
     def _check(self) -> LabelSpace:
+        return self._fitted()[0]
+
+    def _fitted(self) -> tuple[LabelSpace, np.ndarray, DecisionRule]:
         if self.labels_ is None or self.thresholds_ is None or self.decision_ is None:
             raise ModelError("this Classifier is not fitted: call fit() or Classifier.load()")
-        return self.labels_
+        return self.labels_, self.thresholds_, self.decision_
 
     def predict_proba(self, X: TextsLike, *, use_prior: bool = True, use_stack: bool = True) -> np.ndarray:
         """(n, L) probabilities in the order of ``labels_.names``: the backend's, then the metadata prior and the
         second stage, when they are set."""
-        self._check()
+        space = self._check()
         examples = as_examples(X)
         if not examples:
-            return np.zeros((0, len(self.labels_)))  # type: ignore[arg-type]
+            return np.zeros((0, len(space)))
         probs = np.asarray(self.backend.predict_proba(self.backend_view(examples)), dtype=np.float64)
         if use_prior and self.prior_ is not None:
             _warn_missing(examples, [self.prior_.field], "the prior")
@@ -283,8 +326,8 @@ class Classifier:
 
     def decide(self, probs: np.ndarray) -> np.ndarray:
         """Apply the stored thresholds and decision rule to probabilities: (n, L) bool."""
-        self._check()
-        return self.decision_.apply(probs, self.thresholds_)  # type: ignore[union-attr,arg-type]
+        _, thresholds, rule = self._fitted()
+        return rule.apply(probs, thresholds)
 
     def predict(self, X: TextsLike) -> str | tuple[str, ...] | list[str] | list[tuple[str, ...]]:
         """Labels: a string per row for multi-class, a tuple per row for multi-label (one item for one input)."""
@@ -294,6 +337,29 @@ class Classifier:
         rows = [space.decode(row) for row in decisions]
         out: list[Any] = rows if space.multi_label else [r[0] for r in rows]
         return out[0] if single else out
+
+    def layout_for(self, path: str | Path, **layout: Any) -> Any:
+        """How to read ``path`` (a :class:`koclassify.data.options.ReadOptions`): the layout this model was trained
+        on, unless the file is of another format family (a model trained on CSV asked about a jsonl file, told by
+        the file's head); ``layout`` keywords (``format``, ``text_col``, ``label_col``, ``label_sep``,
+        ``label_cols``, ``id_col``, ``target_col``, ``no_header``, ``lenient`` ...) override it either way."""
+        from koclassify.data.options import ReadOptions
+        from koclassify.data.read import sniff_format
+
+        remembered = ReadOptions.from_json(self.data_options)
+        if layout.get("format") is None and remembered.format is not None:
+            detected = sniff_format(Path(path))
+            same_family = {remembered.format, detected} <= {"csv", "tsv"} or remembered.format == detected
+            if not same_family:
+                remembered = ReadOptions()
+        return layout_options(remembered, **layout)
+
+    def read(self, path: str | Path, *, need_labels: bool = True, **layout: Any) -> Any:
+        """Read a file with :meth:`layout_for` (the model's remembered layout): a
+        :class:`koclassify.data.read.Dataset`."""
+        from koclassify.data.read import read_examples
+
+        return read_examples(path, self.layout_for(path, **layout), need_labels=need_labels)
 
     # ------------------------------------------------------------- calibration
     def calibrate(
@@ -311,11 +377,13 @@ class Classifier:
 
         The probabilities must be held out from the model's training: a dev set's, or out-of-fold ones from
         :meth:`cross_val_proba`. Multi-label models also fit the second stage on them here (``stack``, default
-        the constructor's): its thresholds are then tuned on its own out-of-fold output.
+        the constructor's): its thresholds are then tuned on its own out-of-fold output. The full result
+        (per-label curves, untuned labels) is kept in ``calibration_result_``.
         """
         from koclassify.calibration import find_thresholds
         from koclassify.stacking import check_mode
 
+        FitOptions.parse(objective=objective, grid=grid)  # a bad option fails before predicting
         space = self._check()
         stack = self.stack if stack is None else check_mode(stack)
         if probs is None:
@@ -381,12 +449,12 @@ class Classifier:
         gold = space.indicator(examples, source="training data")
         view = self.backend_view(examples)  # the fold models see what the real model saw (text fields included)
         groups: np.ndarray | None = group_rows(examples)[0]  # a duplicated row on both sides of a fold leaks
-        if len(np.unique(groups)) < folds:  # type: ignore[arg-type]
+        if groups is not None and len(np.unique(groups)) < folds:
             groups = None
         oof = np.zeros_like(gold, dtype=np.float64)
         folds_iter = kfold_indices(gold, folds=folds, seed=seed, multi_label=space.multi_label, groups=groups)
         for train_idx, test_idx in folds_iter:
-            backend = self.backend.clone()
+            backend = self.backend.fold_clone()
             backend.fit([view[i] for i in train_idx], gold[train_idx], space)
             oof[test_idx] = backend.predict_proba([view[i] for i in test_idx])
         if self.prior_ is not None:  # slightly optimistic: the prior's counts include each fold's own rows
@@ -394,34 +462,34 @@ class Classifier:
         return oof
 
     def thresholds_dict(self) -> dict[str, float]:
-        space = self._check()
-        return {name: float(t) for name, t in zip(space.names, self.thresholds_)}  # type: ignore[arg-type]
+        space, thresholds, _ = self._fitted()
+        return {name: float(t) for name, t in zip(space.names, thresholds)}
 
     def set_thresholds(self, thresholds: dict[str, float]) -> None:
-        space = self._check()
+        space, current, _ = self._fitted()
         unknown = set(thresholds) - set(space.names)
         if unknown:
             raise DataError(f"thresholds for unknown labels: {sorted(unknown)}")
-        self.thresholds_ = np.array([float(thresholds.get(n, t)) for n, t in zip(space.names, self.thresholds_)])  # type: ignore[arg-type]
+        self.thresholds_ = np.array([float(thresholds.get(n, t)) for n, t in zip(space.names, current)])
 
     def set_decision(self, rule: str, max_labels: int | None = None) -> None:
         """Change the multi-label decision rule (``threshold``, ``at_least_one``, ``max_labels``)."""
         space = self._check()
         if not space.multi_label:
             raise DataError("a multi-class model decides by argmax; decision rules apply to multi-label models")
-        self.decision_ = DecisionRule(rule, max_labels)  # type: ignore[arg-type]
+        self.decision_ = DecisionRule(rule, max_labels)
 
     # ----------------------------------------------------------- persistence
     def save_calibration(self, directory: str | Path) -> None:
         """Rewrite only thresholds, decision rule and calibration record of a saved model (weights untouched,
         which matters when they are gigabytes of encoder or adapter)."""
-        self._check()
+        _, _, rule = self._fitted()
         directory = Path(directory)
         config_path = directory / CONFIG_FILE
         if not config_path.is_file():
             raise ModelError(f"{directory}: not a koclassify model directory (no {CONFIG_FILE})")
         config = read_json(config_path)
-        config["decision"] = self.decision_.to_json()  # type: ignore[union-attr]
+        config["decision"] = rule.to_json()
         config["calibration"] = self.calibration_
         config["stack"] = self.stack
         self._write_stack(directory)
@@ -440,12 +508,16 @@ class Classifier:
         """Write the model directory atomically: config, labels, thresholds, the backend's own files.
 
         Replaces only an earlier model directory or an empty directory; anything else at ``directory`` (a file,
-        a folder of other files) is a :class:`KoclassifyError` unless ``overwrite=True``.
+        a folder of other files) is a :class:`KoclassifyError` unless ``overwrite=True``. Under ``torchrun`` /
+        ``accelerate launch`` every rank trains the same model; only rank 0 writes it (the other ranks return at
+        once), so a training script needs no rank check of its own.
         """
         from koclassify.modeldir import check_replaceable
 
-        space = self._check()
+        space, _, rule = self._fitted()
         directory = Path(directory)
+        if not is_main_process():
+            return directory
         check_replaceable(directory, overwrite=overwrite)
         options = {k: v for k, v in self.backend.options.items() if k not in MACHINE_OPTIONS}
         with atomic_directory(directory) as tmp:
@@ -457,7 +529,7 @@ class Classifier:
                     "backend": self.backend.name,
                     "backend_options": _jsonable(options),
                     "labels": space.to_json(),
-                    "decision": self.decision_.to_json(),  # type: ignore[union-attr]
+                    "decision": rule.to_json(),
                     "calibration": self.calibration_,
                     "stack": self.stack,
                     "data_options": self.data_options,
@@ -487,6 +559,8 @@ class Classifier:
         given = Path(directory)
         directory = resolve_directory(given)
         config_path = directory / CONFIG_FILE
+        if not directory.exists() and not directory.is_symlink():
+            raise ModelError(f"{given}: not a koclassify model directory: it does not exist")
         if not directory.is_dir() or not (config_path.is_file() or config_path.is_symlink()):
             raise ModelError(f"{given}: not a koclassify model directory (no {CONFIG_FILE})")
         check_tree(directory)
@@ -499,6 +573,7 @@ class Classifier:
             raise
         except KoclassifyError as exc:
             raise ModelError(f"{config_path}: {exc}") from None
+        backend_cls.check_requirements()  # one line naming the extra, before any weights are read
         if not (directory / BACKEND_DIR).is_dir():
             raise ModelError(f"{directory}: the model has no weights ({BACKEND_DIR}/ is missing)")
         options = dict(expect(config.get("backend_options", {}), dict, f"{config_path}: 'backend_options'"))
@@ -512,29 +587,26 @@ class Classifier:
             raise
         except LOAD_ERRORS as exc:
             raise ModelError(f"{directory}: cannot load the {backend_cls.name} weights: {exc}") from None
-        from koclassify.stacking import STACK_FILE, Stacker, StackOptionError
+        metadata = expect(config.get("metadata", {}), dict, f"{config_path}: 'metadata'")
+        fields = expect(metadata.get("text_fields", {}), dict, f"{config_path}: 'metadata.text_fields'")
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in fields.items()):
+            raise ModelError(f"{config_path}: 'metadata.text_fields' must map strings to strings")
+        from koclassify.stacking import STACK_FILE, Stacker
 
-        try:
-            clf = cls(backend, multi_label=space.multi_label, stack=config.get("stack", "auto"))
-        except StackOptionError as exc:
+        try:  # built once from its stored options; what follows is the fitted state
+            clf = cls(backend, multi_label=space.multi_label, text_fields=dict(fields) or None,
+                      multi_value=metadata.get("multi_value"), stack=config.get("stack", "auto"))  # fmt: skip
+        except OptionError as exc:
             raise ModelError(f"{config_path}: {exc}") from None
         if (directory / STACK_FILE).is_file() or (directory / STACK_FILE).is_symlink():
             clf.stack_ = Stacker.load(directory / STACK_FILE, len(space))
+        clf.text_fields = dict(fields)  # as stored (tags included)
+        clf.fields_in_prompt = bool(metadata.get("fields_in_prompt", False))
         clf.labels_ = space
         clf.decision_ = _decision(config.get("decision", {}), str(config_path))
         clf.thresholds_ = _thresholds(thresholds, space, str(directory / THRESHOLDS_FILE))
         clf.calibration_ = expect(config.get("calibration", {}), dict, f"{config_path}: 'calibration'")
         clf.data_options = _data_options(config.get("data_options", {}), str(config_path))
-        metadata = expect(config.get("metadata", {}), dict, f"{config_path}: 'metadata'")
-        fields = expect(metadata.get("text_fields", {}), dict, f"{config_path}: 'metadata.text_fields'")
-        if not all(isinstance(k, str) and isinstance(v, str) for k, v in fields.items()):
-            raise ModelError(f"{config_path}: 'metadata.text_fields' must map strings to strings")
-        clf.text_fields = dict(fields)
-        clf.fields_in_prompt = bool(metadata.get("fields_in_prompt", False))
-        try:
-            clf.multi_value = check_multi_value(metadata.get("multi_value"))
-        except (ValueError, TypeError) as exc:
-            raise ModelError(f"{config_path}: 'metadata.multi_value': {exc}") from None
         prior = read_model_json(directory / PRIOR_FILE, required=False)
         if prior is not None:
             from koclassify.priors import FieldPrior
@@ -552,6 +624,38 @@ class Classifier:
     def __repr__(self) -> str:
         state = f"labels={list(self.labels_.names)}" if self.labels_ else "unfitted"
         return f"Classifier(backend={self.backend.name!r}, {state})"
+
+
+def is_main_process() -> bool:
+    """False on the non-zero ranks of a ``torchrun`` / ``accelerate launch`` job (they train, rank 0 writes)."""
+    import os
+
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def layout_options(base: Any = None, **flags: Any) -> Any:
+    """A :class:`ReadOptions` from ``base`` (a config's or model's layout) with the given keywords on top.
+
+    ``label_cols`` may be a comma-separated string, ``label_names`` a path; unknown keywords are an
+    :class:`OptionError` naming the nearest layout option.
+    """
+    from dataclasses import fields
+
+    from koclassify.data.options import ReadOptions
+    from koclassify.options import unknown_key_error
+
+    known = [f.name for f in fields(ReadOptions)]
+    for key in flags:
+        if key not in known:
+            raise unknown_key_error(key, known, "data layout")
+    if isinstance(flags.get("label_cols"), str):
+        flags["label_cols"] = [c.strip() for c in flags["label_cols"].split(",") if c.strip()]
+    if flags.get("label_names") is not None:
+        flags["label_names"] = str(flags["label_names"])
+    try:
+        return (base or ReadOptions()).merged(**flags)
+    except ValueError as exc:
+        raise OptionError("format", flags.get("format"), message=str(exc)) from None
 
 
 def _warn_missing(examples: Sequence[Example], specs: Sequence[str], role: str) -> None:

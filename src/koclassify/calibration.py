@@ -1,12 +1,12 @@
 """Per-label decision thresholds tuned on held-out probabilities.
 
-The seed recipe scans thresholds 0.0%-99.9% in 0.1% steps and keeps, per label, the one with the most TP+TN
+The NIKL 2023 recipe scans thresholds 0.0%-99.9% in 0.1% steps and keeps, per label, the one with the most TP+TN
 (its ``percent_simulation``). We do the same scan for every objective, vectorised: per label the probabilities
 of gold-positive and gold-negative rows are sorted once, and the counts at all grid points come from one
 ``searchsorted`` each, so 44 labels x 5,000 rows x 1,000 grid points cost milliseconds, not a Python loop.
 
 Objectives:
-- ``accuracy``: TP+TN per label (the seed's).
+- ``accuracy``: TP+TN per label (the NIKL 2023 recipe's).
 - ``label-f1`` / ``macro-f1``: F1 per label. Labels do not interact under plain thresholds, so the per-label
   optimum is also the macro-F1 optimum.
 - ``micro-f1``: labels interact through the pooled counts, so coordinate ascent: start from the per-label F1
@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from koclassify.decision import MIN_THRESHOLD, DecisionRule
+from koclassify.options import OBJECTIVES  # declared once, with the other options
 
-OBJECTIVES: tuple[str, ...] = ("micro-f1", "macro-f1", "label-f1", "accuracy")
 DEFAULT_THRESHOLD = 0.5
 # Probabilities read from text (percentages divided by 100) may sit a hair below the grid point they equal.
 EPS = 1e-9
@@ -67,7 +67,7 @@ class Curves:
         return np.divide(2 * self.tp, denom, out=np.zeros(self.tp.shape), where=denom > 0)
 
     def correct(self) -> np.ndarray:
-        """TP+TN: the seed's per-label score."""
+        """TP+TN: the NIKL 2023 recipe's per-label score."""
         return self.tp + self.tn
 
 
@@ -340,7 +340,7 @@ def _score_at(p: np.ndarray, g: np.ndarray, threshold: float, objective: str) ->
 
 
 def seed_table(curves: Curves, names: Sequence[str]) -> list[str]:
-    """The seed's ``percent_simulation`` printout: ``30.1%: {'joy': 4492, ...}`` per grid point (TP+TN)."""
+    """The NIKL 2023 recipe's ``percent_simulation`` printout: ``30.1%: {'joy': 4492, ...}`` per grid point (TP+TN)."""
     correct = curves.correct()
     step = curves.thresholds[1] - curves.thresholds[0] if len(curves.thresholds) > 1 else 1.0
     decimals = max(0, math.ceil(-math.log10(step * 100) - 1e-9))
@@ -368,7 +368,7 @@ def decide_scale(probs: np.ndarray, scale: str = "auto") -> str:
 
 
 def to_unit_scale(probs: np.ndarray, scale: str = "auto") -> np.ndarray:
-    """Probabilities as 0-1: ``percent`` divides by 100 (the seed's files hold 0-100); ``auto`` decides by
+    """Probabilities as 0-1: ``percent`` divides by 100 (NIKL 2023 recipe files hold 0-100); ``auto`` decides by
     :func:`decide_scale`. Values a rounding error outside [0, 1] are clipped; anything further is an error."""
     probs = np.asarray(probs, dtype=np.float64)
     if decide_scale(probs, scale) == "percent":

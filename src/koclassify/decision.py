@@ -31,7 +31,7 @@ class DecisionRule:
     label (the evidence for ``at_least_one``); ``None`` when the rule was given.
     """
 
-    rule: Rule = "threshold"
+    rule: str = "threshold"  # one of RULES (the Rule literal), checked on construction
     max_labels: int | None = None
     fallback: str = "ratio"
     labelled_share: float | None = None

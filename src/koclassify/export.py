@@ -47,6 +47,6 @@ def export_onnx(model_dir: str | Path, *, int8: bool = False) -> OnnxExport:
     backend.onnx = None  # the reference below runs on torch
     reference = clf.predict_proba(PROBE, use_prior=False)
     path = backend.export_onnx(model_dir / BACKEND_DIR, int8=int8)
-    backend.onnx = OnnxForward(path, len(clf.labels_), backend.options["onnx_threads"])
+    backend.onnx = OnnxForward(path, len(clf._check()), backend.options["onnx_threads"])
     exported = clf.predict_proba(PROBE, use_prior=False)
     return OnnxExport(path, int8, float(np.abs(exported - reference).max()), path.stat().st_size / 2**20)

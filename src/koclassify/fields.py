@@ -19,10 +19,10 @@ from koclassify.data.convert import expand_per_label
 from koclassify.data.example import Example
 from koclassify.data.table import split_multi
 from koclassify.errors import DataError
+from koclassify.options import MULTI_VALUE_MODES  # declared once, with the other options
 
 DATE_PARTS = ("year", "decade", "month")
 UNKNOWN = ("", "-")  # cells that mean 'no value', as for labels
-MULTI_VALUE_MODES = ("multi-label", "split")
 # Korean tags for the lyrics columns; any other column is tagged with its own name.
 FIELD_TAGS = {
     "artist": "가수",
@@ -206,7 +206,7 @@ class StepReport:
 
 
 def split_instances(examples: Sequence[Example], source: str = "data") -> tuple[list[Example], StepReport]:
-    """The seed's oversampling: one single-label instance per value of a multi-valued label cell.
+    """The KoBERT lyrics recipe's oversampling: one single-label instance per value of a multi-valued label cell.
 
     Instances keep their row's id in ``fields["source_id"]`` (the group that splits must keep together).
     Rows without any label cannot be a multi-class instance: they are removed and counted.

@@ -1,7 +1,7 @@
 """Metadata priors: what a field (artist, bias, album, release year ...) says about the label, mixed into any
 backend's probabilities.
 
-The lyrics seed's first idea: an artist's songs mostly share genres, so the artist should move the model's
+The KoBERT lyrics recipe's first idea: an artist's songs mostly share genres, so the artist should move the model's
 prediction. :class:`FieldPrior` learns ``P(label | value)`` from training counts, smoothed towards the label's
 base rate (``(count + alpha * base) / (n + alpha)``), and uses only values seen ``min_count`` times; a row whose
 values are all unknown keeps the model's probabilities. Two ways to combine:
@@ -10,7 +10,7 @@ values are all unknown keeps the model's probabilities. Two ways to combine:
     renormalised. Dividing by the base rate keeps the label frequencies from being counted twice (the model
     already knows them); ``w`` is chosen on dev by log loss, from a grid that includes 0, so a useless field
     gets weight 0 instead of hurting.
-``multiplier``: the seed's rule, ``x1.5`` for the labels the value was seen with in training. The seed
+``multiplier``: the KoBERT lyrics recipe: ``x1.5`` for the labels the value was seen with in training. That recipe
     multiplies raw logits, which lowers negative logits; here the factor multiplies the odds (adds
     ``log 1.5`` to the logit), the sign-safe form of the same boost.
 """
@@ -27,8 +27,8 @@ from koclassify.data.example import Example
 from koclassify.data.labels import LabelSpace
 from koclassify.errors import DataError, ModelError
 from koclassify.fields import field_values
+from koclassify.options import PRIOR_MODES as MODES  # declared once, with the other options
 
-MODES = ("learned", "multiplier")
 WEIGHT_GRID = tuple(round(w, 2) for w in np.arange(0.0, 3.01, 0.1))
 FORMAT_VERSION = 1
 _EPS = 1e-6
@@ -43,7 +43,7 @@ class FieldPrior:
 
     Args:
         field: a column of ``Example.fields`` (``release_date:year`` for a date column's year).
-        mode: ``learned`` (log-linear, weight tuned on dev) or ``multiplier`` (the seed's fixed boost).
+        mode: ``learned`` (log-linear, weight tuned on dev) or ``multiplier`` (the KoBERT lyrics recipe's fixed boost).
         alpha: smoothing strength (pseudo-rows at the base rate).
         min_count: training rows a value needs before it is trusted.
         multiplier: the ``multiplier`` mode's factor on the odds of the value's known labels.

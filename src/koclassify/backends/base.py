@@ -19,6 +19,9 @@ import numpy as np
 from koclassify.data.example import Example
 from koclassify.data.labels import LabelSpace
 from koclassify.errors import KoclassifyError
+from koclassify.options import Options
+
+DevData = tuple[Sequence[Example], np.ndarray] | None  # optional (examples, y) for early stopping / best checkpoint
 
 
 class Backend(ABC):
@@ -32,13 +35,31 @@ class Backend(ABC):
       independent probabilities in [0, 1].
     - ``save(directory)`` writes only plain files (json, safetensors, npz): no pickles.
     - ``load(directory)`` restores a backend whose ``predict_proba`` gives the same numbers.
-    - ``options`` holds the constructor keyword arguments, so ``clone()`` builds an unfitted twin (used by
-      cross-validated calibration).
+    - ``options_class`` declares every option (an :class:`koclassify.options.Options` dataclass); the
+      constructor checks them, so a bad option fails before any data is read. ``options`` holds the checked
+      values (JSON, stored in the model's config.json) and ``clone()`` builds an unfitted twin from them.
     """
 
     name: ClassVar[str]
+    options_class: ClassVar[type[Options] | None] = None
+    requires: ClassVar[tuple[str, ...]] = ()  # top-level modules the backend imports when it works
+    extra: ClassVar[str | None] = None  # the pip extra that installs them
+
+    @classmethod
+    def check_requirements(cls) -> None:
+        """One line naming the pip extra when a module the backend needs is missing (before any work)."""
+        import importlib.util
+
+        from koclassify.errors import MissingDependencyError
+
+        for module in cls.requires:
+            if importlib.util.find_spec(module) is None:
+                raise MissingDependencyError(module, cls.extra or cls.name)
 
     def __init__(self, **options: Any) -> None:
+        if self.options_class is not None:
+            self.params: Any = self.options_class.parse(options)
+            options = self.params.to_dict()
         self.options: dict[str, Any] = dict(options)
         self.labels: LabelSpace | None = None
 
@@ -62,7 +83,15 @@ class Backend(ABC):
     def load(cls, directory: Path, options: dict[str, Any], labels: LabelSpace) -> Backend: ...
 
     def clone(self) -> Backend:
+        """The same parameters, unfitted."""
         return type(self)(**self.options)
+
+    # options that point at one training run's state (checkpoints, resuming): a fold's twin starts without them
+    run_state_options: ClassVar[dict[str, Any]] = {}
+
+    def fold_clone(self) -> Backend:
+        """An unfitted twin for one cross-validation fold: separate runs never share checkpoints or resume."""
+        return type(self)(**{**self.options, **self.run_state_options})
 
     def check_fitted(self) -> LabelSpace:
         if self.labels is None:
@@ -92,6 +121,39 @@ def register_backend(name: str, target: str | type[Backend]) -> None:
     _REGISTRY[name] = target
 
 
+# name -> "module:Class" of the backend's options: importing them is cheap (no torch), so option checks come first.
+_OPTIONS: dict[str, str] = {
+    "linear": "koclassify.backends.linear.options:LinearOptions",
+    "encoder": "koclassify.backends.encoder.options:EncoderOptions",
+    "llm": "koclassify.backends.llm.options:LLMOptions",
+}
+
+
+def get_options_class(name: str) -> type[Options] | None:
+    """The options dataclass of a registered backend, without importing the backend (and its heavy extras)."""
+    target = _OPTIONS.get(name)
+    if target is None:
+        return get_backend_class(name).options_class
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def check_backend_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Check ``options`` for backend ``name`` (raises :class:`OptionError`); returns them with defaults filled."""
+    if name not in _REGISTRY:
+        get_backend_class(name)  # the unknown-backend error
+    cls = get_options_class(name)
+    return cls.parse(options).to_dict() if cls is not None else dict(options)
+
+
+def make_backend(name: str, options: dict[str, Any]) -> Backend:
+    """Backend ``name`` built from ``options``: options checked first, then the extra it needs, then built."""
+    check_backend_options(name, options)
+    cls = get_backend_class(name)
+    cls.check_requirements()
+    return cls(**options)
+
+
 def available_backends() -> list[str]:
     return sorted(_REGISTRY)
 
@@ -100,7 +162,12 @@ def get_backend_class(name: str) -> type[Backend]:
     try:
         target = _REGISTRY[name]
     except KeyError:
-        raise KoclassifyError(f"unknown backend {name!r}; available: {', '.join(available_backends())}") from None
+        from koclassify.options import OptionError, suggest
+
+        raise OptionError(
+            "backend", name, message=f"unknown backend {name!r}{suggest(name, _REGISTRY)} (available: "
+            f"{', '.join(available_backends())})"
+        ) from None
     module_name, _, attr = target.partition(":")
     cls = getattr(importlib.import_module(module_name), attr)
     if not (isinstance(cls, type) and issubclass(cls, Backend)):

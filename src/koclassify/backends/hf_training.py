@@ -11,6 +11,32 @@ from typing import Any
 from koclassify.errors import ModelError
 
 
+def load_tokenizer(name_or_path: str | Path, *, pad_with_eos: bool = False, trust_remote_code: bool = False) -> Any:
+    """``AutoTokenizer`` with a pad token: the model's own, or (``pad_with_eos``, causal LMs such as polyglot-ko)
+    its EOS token; an encoder without one is the wrong model."""
+    from transformers import AutoTokenizer
+
+    kwargs = {"trust_remote_code": bool(trust_remote_code)}  # False unless the person said so: weights are data
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(name_or_path), **kwargs)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot load a tokenizer from {str(name_or_path)!r}: {exc}") from None
+    if tokenizer.pad_token_id is None:
+        if not pad_with_eos:
+            raise ModelError(f"tokenizer {str(name_or_path)!r} has no pad token: is it an encoder's tokenizer?")
+        if tokenizer.eos_token_id is None:
+            raise ModelError(f"tokenizer {str(name_or_path)!r} has neither a pad nor an EOS token to pad with")
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def local_device_index() -> int:
+    """This process's GPU under torchrun / accelerate launch (``LOCAL_RANK``), 0 in a single process."""
+    import os
+
+    return int(os.environ.get("LOCAL_RANK", 0))
+
+
 def resolve_bf16(setting: bool | str) -> bool:
     """``"auto"``: bf16 exactly when a CUDA GPU that supports it is present."""
     if setting == "auto":
@@ -94,3 +120,62 @@ def checkpointing_args(enabled: bool) -> dict[str, Any]:
     kwargs = {"use_reentrant": False} if enabled else None  # non-reentrant: works with frozen inputs (LoRA)
     prefix = "activation" if "activation_checkpointing" in argument_names() else "gradient"
     return {f"{prefix}_checkpointing": enabled, f"{prefix}_checkpointing_kwargs": kwargs}
+
+
+def common_args(config: Any, output_dir: str, *, has_dev: bool) -> dict[str, Any]:
+    """``TrainingArguments`` both backends set the same way: the loop (epochs, batch, accumulation, rate, bf16),
+    best-checkpoint selection on dev loss, label-only loss, no reporting, seeds. ``config`` is a backend's
+    ``TrainConfig`` (``epochs``, ``batch_size``, ``grad_accum``, ``lr``, ``bf16``, ``seed``)."""
+    return {
+        "output_dir": output_dir,
+        "num_train_epochs": config.epochs,
+        "per_device_train_batch_size": config.batch_size,
+        "per_device_eval_batch_size": config.batch_size,
+        "gradient_accumulation_steps": config.grad_accum,
+        "learning_rate": config.lr,
+        "bf16": config.bf16,
+        "load_best_model_at_end": has_dev,
+        "metric_for_best_model": "eval_loss" if has_dev else None,
+        "greater_is_better": False if has_dev else None,
+        "prediction_loss_only": True,
+        "remove_unused_columns": False,
+        "label_names": ["labels"],
+        "report_to": "none",
+        "seed": config.seed,
+        "data_seed": config.seed,
+    }
+
+
+def train_and_report(trainer: Any, rows: list, resume_from: str | None, name: str) -> dict[str, Any]:
+    """Run ``trainer`` (resuming when asked) and return the run statistics both backends record; on a GPU also
+    the peak memory, printed once (rank 0)."""
+    import sys
+
+    import torch
+
+    if torch.cuda.is_available():
+        torch.cuda.reset_peak_memory_stats()
+    start_step, planned = checkpoint_progress(resume_from)
+    result = trainer.train(resume_from_checkpoint=resume_from)
+    history = trainer.state.log_history
+    stats: dict[str, Any] = {
+        "rows": len(rows),
+        "steps": int(trainer.state.global_step),
+        "start_step": start_step,
+        "train_loss": float(result.training_loss),
+        "runtime_s": float(result.metrics.get("train_runtime", 0.0)),
+        "train_samples_per_s": float(result.metrics.get("train_samples_per_second", 0.0)),
+        "loss_history": [float(e["loss"]) for e in history if "loss" in e],
+        "resumed_from": resume_from,
+    }
+    note = finished_note(resume_from, start_step, planned, int(trainer.state.global_step))
+    if note:
+        stats["note"] = note
+    if trainer.args.eval_strategy != "no":
+        stats["eval_loss"] = [float(e["eval_loss"]) for e in history if "eval_loss" in e]
+        stats["best_checkpoint"] = trainer.state.best_model_checkpoint
+    if torch.cuda.is_available():
+        stats["peak_gpu_memory_gib"] = torch.cuda.max_memory_allocated() / 2**30
+        if trainer.is_world_process_zero():
+            print(f"koclassify {name}: peak GPU memory {stats['peak_gpu_memory_gib']:.2f} GiB", file=sys.stderr)
+    return stats

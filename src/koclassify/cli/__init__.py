@@ -21,10 +21,10 @@ def main() -> None:
     try:
         app()
     except KoclassifyError as exc:
-        from rich.markup import escape
+        from rich.text import Text
 
         from koclassify.cli.common import console
 
-        # escaped: "[qlora]" in "pip install 'koclassify[qlora]'" is text, not a rich style tag
-        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        # a Text, not markup: "pip install 'koclassify[serve]'" must keep its brackets
+        console.print(Text.assemble(("error:", "bold red"), " ", str(exc)), highlight=False)
         sys.exit(2)

@@ -2,9 +2,40 @@
 
 from __future__ import annotations
 
-import typer
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any
 
-app = typer.Typer(
+import typer
+from typer.core import TyperArgument
+
+
+class _App(typer.Typer):
+    """A Typer whose command list shows each command's whole first paragraph (click cuts it at 45 characters)."""
+
+    def command(self, name: str | None = None, **kwargs: Any) -> Callable[[Any], Any]:
+        if "short_help" in kwargs:
+            return super().command(name, **kwargs)
+
+        def register(f: Callable[..., Any]) -> Callable[..., Any]:
+            first = (inspect.getdoc(f) or "").split("\n\n")[0].replace("\n", " ")
+            return typer.Typer.command(self, name, short_help=first or None, **kwargs)(f)
+
+        return register
+
+
+def _usage_name(self: Any) -> str:
+    """``DATA`` / ``[DATA]`` in usage lines (typer 0.29 writes required arguments as ``{data}``)."""
+    name = str(self.metavar or self.name).upper()
+    name = name if self.required else f"[{name}]"
+    return name + ("..." if self.nargs != 1 else "")
+
+
+if hasattr(TyperArgument, "_usage_display_name"):
+    setattr(TyperArgument, "_usage_display_name", _usage_name)  # noqa: B010
+
+
+app = _App(
     name="koclassify",
     help="Labelled Korean text in, a calibrated classifier out.",
     no_args_is_help=True,
@@ -12,3 +43,21 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # help texts are plain: '[dev]' in a docstring is not a style tag
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from koclassify import __version__
+
+        print(f"koclassify {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="print the version and exit"),
+    ] = None,
+) -> None:
+    """Labelled Korean text in, a calibrated classifier out."""

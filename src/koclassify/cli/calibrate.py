@@ -10,6 +10,7 @@ import typer
 
 from koclassify.cli.app import app
 from koclassify.cli.common import (
+    ConfigOpt,
     FormatOpt,
     LabelColOpt,
     LabelSepOpt,
@@ -20,13 +21,15 @@ from koclassify.cli.common import (
     console,
     read_options,
     stdout,
+    with_config,
 )
 from koclassify.errors import DataError, KoclassifyError
+from koclassify.options import OptionError
 
 ObjectiveOpt = Annotated[
-    str, typer.Option("--objective", help="micro-f1 | macro-f1 | label-f1 | accuracy (TP+TN per label, the seed's)")
+    str, typer.Option("--objective", help="micro-f1 | macro-f1 | label-f1 | accuracy (TP+TN per label: NIKL 2023)")
 ]
-GridOpt = Annotated[float, typer.Option("--grid", help="threshold step (0.001: 0.0%-99.9% like the seed)")]
+GridOpt = Annotated[float, typer.Option("--grid", help="threshold step (0.001: 0.0%-99.9% like the NIKL 2023 recipe)")]
 ScaleOpt = Annotated[str, typer.Option("--scale", help="auto | unit | percent: how --probs files hold probabilities")]
 DecisionOpt = Annotated[
     str | None, typer.Option("--decision", help="threshold | at_least_one | max_labels (stored in the model)")
@@ -45,7 +48,7 @@ def calibrate(
     objective: ObjectiveOpt = "micro-f1",
     grid: GridOpt = 0.001,
     scale: ScaleOpt = "auto",
-    table: Annotated[bool, typer.Option("--table", help="print threshold -> TP+TN per label, like the seed")] = False,
+    table: Annotated[bool, typer.Option("--table", help="print threshold -> TP+TN per label (NIKL style)")] = False,
     decision: DecisionOpt = None,
     max_labels: Annotated[int | None, typer.Option("--max-labels", help="cap for --decision max_labels")] = None,
     format: FormatOpt = None,
@@ -54,16 +57,23 @@ def calibrate(
     label_sep: LabelSepOpt = None,
     no_header: NoHeaderOpt = False,
     lenient: LenientOpt = False,
+    config: ConfigOpt = None,
     trust_remote_code: TrustRemoteCodeOpt = False,
 ) -> None:
     """Tune one threshold per label: `calibrate MODEL_DIR DEV`, or `calibrate --probs P --gold G --out T`."""
-    from koclassify.calibration import OBJECTIVES, find_thresholds, seed_table
+    from koclassify.calibration import find_thresholds, seed_table
     from koclassify.cli.core import describe_calibration
+    from koclassify.options import FitOptions, TrainOptions
 
-    if objective not in OBJECTIVES:
-        raise KoclassifyError(f"--objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
-    layout = dict(format=format, text_col=text_col, label_col=label_col, label_sep=label_sep, no_header=no_header,
-                  lenient=lenient)  # fmt: skip
+    FitOptions.parse(objective=objective, grid=grid)  # bad options fail before anything is read
+    if decision is not None:
+        TrainOptions.parse(decision=decision, max_labels=max_labels)
+        if decision == "auto":
+            raise OptionError("--decision", decision, "threshold, at_least_one, max_labels")
+    if scale not in ("auto", "unit", "percent"):
+        raise OptionError("--scale", scale, ("auto", "unit", "percent"))
+    layout = with_config(config, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
+                         no_header=no_header, lenient=lenient)  # fmt: skip
     if probs is not None:
         if model_dir is not None or dev is not None:
             raise KoclassifyError("give either MODEL_DIR DEV or --probs/--gold, not both")
@@ -79,17 +89,16 @@ def calibrate(
         if model_dir is None or dev is None:
             raise KoclassifyError("usage: koclassify calibrate MODEL_DIR DEV (or --probs P --gold G --out T)")
         from koclassify.api import Classifier
-        from koclassify.cli.core import _layout_for
-        from koclassify.data.read import read_examples
 
         clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
         if decision is not None:
             clf.set_decision(decision, max_labels)
-        dataset = read_examples(dev, _layout_for(clf, dev, **layout))
-        names = list(clf.labels_.names)  # type: ignore[union-attr]
-        g = clf.labels_.indicator(dataset.examples, source=str(dev))  # type: ignore[union-attr]
+        dataset = clf.read(dev, **layout)
+        space = clf._check()
+        names = list(space.names)
+        g = space.indicator(dataset.examples, source=str(dev))
         p = clf.predict_proba(dataset.examples, use_stack=False)  # a second stage is refitted on these
-        if not clf.labels_.multi_label:  # type: ignore[union-attr]
+        if not space.multi_label:
             raise KoclassifyError(f"{model_dir} is multi-class: it decides by argmax, there are no thresholds to tune")
         clf.calibrate(probs=p, gold=g, objective=objective, grid=grid)
         clf.calibration_["source"] = str(dev)
@@ -97,8 +106,8 @@ def calibrate(
         result = clf.calibration_result_
         destination = str(model_dir)
         console.print(f"  {describe_calibration(clf)}", highlight=False)
-    if table:
-        for line in seed_table(result.curves, names):  # type: ignore[arg-type]
+    if table and result.curves is not None:
+        for line in seed_table(result.curves, names):
             print(line)
     _print_result(result, names, destination)
 
@@ -183,7 +192,7 @@ def merge(
     text_col: TextColOpt = None,
     lenient: LenientOpt = False,
 ) -> None:
-    """Apply thresholds to probabilities made elsewhere and write predictions (the seed's merge_predict).
+    """Apply thresholds to probabilities made elsewhere and write predictions (the NIKL 2023 recipe's merge_predict).
 
     Several --probs files are averaged: with equal weights and --thresholds, or with the weights and thresholds
     that `koclassify ensemble --probs ... --out ENS.json` tuned on dev (--ensemble ENS.json)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,10 +12,10 @@ import typer
 from rich.console import Console
 
 from koclassify.data.options import ReadOptions
-from koclassify.errors import KoclassifyError
 
-console = Console(stderr=True)
-stdout = Console()
+# soft_wrap: lines are never broken at the terminal width (a pipe or a file would get 80 columns otherwise)
+console = Console(stderr=True, soft_wrap=True)
+stdout = Console(soft_wrap=True)
 
 FormatOpt = Annotated[
     str | None, typer.Option("--format", help="nikl | csv | tsv | jsonl | parquet (default: detect)")
@@ -39,6 +38,16 @@ TrustRemoteCodeOpt = Annotated[
 ]
 
 
+def with_config(config: Path | None, **flags: Any) -> dict[str, Any]:
+    """Layout flags given on the command line over the column options of a ``--config`` file (whose keys are
+    checked: an unknown one is an error; training keys are allowed and ignored by commands that do not train)."""
+    from koclassify.options import ConfigFile, load_config
+
+    cfg = ConfigFile.parse(load_config(config), where=f"config {config}") if config is not None else None
+    given = {k: v for k, v in flags.items() if v is not None and v is not False}
+    return {**(cfg.layout if cfg else {}), **given}
+
+
 def read_options(
     base: ReadOptions | None = None,
     *,
@@ -55,51 +64,13 @@ def read_options(
     lenient: bool = False,
 ) -> ReadOptions:
     """Command-line flags on top of ``base`` (a config file's or a model directory's remembered layout)."""
-    return (base or ReadOptions()).merged(
-        format=format,
-        text_col=text_col,
-        label_col=label_col,
-        label_sep=label_sep,
-        label_cols=[c.strip() for c in label_cols.split(",")] if label_cols else None,
-        multi_label=multi_label,
-        no_header=no_header,
-        label_names=str(label_names) if label_names else None,
-        id_col=id_col,
-        target_col=target_col,
+    from koclassify.api import layout_options
+
+    return layout_options(
+        base, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep, label_cols=label_cols,
+        multi_label=multi_label, no_header=no_header, label_names=label_names, id_col=id_col, target_col=target_col,
         lenient=lenient,
-    )
-
-
-def load_config(path: Path | None) -> dict[str, Any]:
-    """Read a JSON or TOML config file (keys: column options, backend options, train options)."""
-    if path is None:
-        return {}
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise KoclassifyError(f"{path}: cannot read config: {exc.strerror}") from None
-    try:
-        if path.suffix.lower() == ".toml":
-            import tomllib
-
-            return tomllib.loads(text)
-        return json.loads(text)
-    except Exception as exc:  # json or toml syntax error
-        raise KoclassifyError(f"{path}: invalid config: {exc}") from None
-
-
-def parse_option_pairs(pairs: list[str]) -> dict[str, Any]:
-    """``KEY=VALUE`` strings to a dict; values are read as JSON when they parse (numbers, true, lists)."""
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key.strip():
-            raise KoclassifyError(f"--option expects KEY=VALUE, got {pair!r}")
-        try:
-            out[key.strip()] = json.loads(raw)
-        except json.JSONDecodeError:
-            out[key.strip()] = raw
-    return out
+    )  # fmt: skip
 
 
 class _Steps:
@@ -114,17 +85,11 @@ class _Steps:
         start = time.perf_counter()
         try:
             yield
-        finally:
-            self.progress.update(
-                task, total=1, completed=1, description=f"{description} ({time.perf_counter() - start:.1f}s)"
-            )
-
-
-def is_main_process() -> bool:
-    """False on the non-zero ranks of a ``torchrun`` / ``accelerate launch`` job (they train, rank 0 writes)."""
-    import os
-
-    return int(os.environ.get("RANK", "0")) == 0
+        except BaseException:
+            self.progress.remove_task(task)  # no tick before a step that failed: the error line says what happened
+            raise
+        took = time.perf_counter() - start
+        self.progress.update(task, total=1, completed=1, description=f"{description} ({took:.1f}s)")
 
 
 @contextmanager

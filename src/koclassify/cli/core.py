@@ -24,15 +24,13 @@ from koclassify.cli.common import (
     TextColOpt,
     TrustRemoteCodeOpt,
     console,
-    is_main_process,
-    load_config,
-    parse_option_pairs,
     read_options,
     stdout,
     steps,
+    with_config,
 )
-from koclassify.data.options import ReadOptions
 from koclassify.errors import KoclassifyError
+from koclassify.options import OptionError
 
 
 @app.command()
@@ -58,18 +56,27 @@ def train(
     option: Annotated[
         list[str] | None, typer.Option("--option", "-O", help="backend option KEY=VALUE (repeatable)")
     ] = None,
-    calibrate: Annotated[str, typer.Option("--calibrate", help="auto | dev | cv | none")] = "auto",
+    calibrate: Annotated[
+        str | None,
+        typer.Option("--calibrate", help="auto (default: dev when given, else cv for linear) | dev | cv | none"),
+    ] = None,
     objective: Annotated[
-        str, typer.Option("--objective", help="micro-f1 | macro-f1 | label-f1 | accuracy")
-    ] = "micro-f1",
-    cv: Annotated[int, typer.Option("--cv", help="folds for --calibrate cv")] = 5,
-    decision: Annotated[str, typer.Option("--decision", help="auto | threshold | at_least_one | max_labels")] = "auto",
+        str | None, typer.Option("--objective", help="micro-f1 (default) | macro-f1 | label-f1 | accuracy")
+    ] = None,
+    cv: Annotated[int | None, typer.Option("--cv", help="folds for --calibrate cv (default 5)")] = None,
+    grid: Annotated[float | None, typer.Option("--grid", help="threshold step (default 0.001)")] = None,
+    decision: Annotated[
+        str | None, typer.Option("--decision", help="auto (default) | threshold | at_least_one | max_labels")
+    ] = None,
     max_labels: Annotated[int | None, typer.Option("--max-labels", help="cap for --decision max_labels")] = None,
     prior: Annotated[
         str | None, typer.Option("--prior", help="metadata field whose P(label | value) is mixed in, e.g. artist")
     ] = None,
     prior_mode: Annotated[
-        str | None, typer.Option("--prior-mode", help="learned (weight tuned on --dev) | multiplier (seed's x1.5)")
+        str | None,
+        typer.Option(
+            "--prior-mode", help="learned (weight tuned on --dev) | multiplier (the KoBERT lyrics recipe's x1.5)"
+        ),
     ] = None,
     prior_min_count: Annotated[
         int | None, typer.Option("--prior-min-count", help="training rows a field value needs (default 2)")
@@ -98,94 +105,75 @@ def train(
     ] = False,
 ) -> None:
     """Train a classifier, tune its thresholds, and save it as a model directory."""
-    from koclassify.api import Classifier
+    from koclassify.api import Classifier, is_main_process, layout_options
     from koclassify.data.read import read_examples
     from koclassify.modeldir import check_replaceable
+    from koclassify.options import ConfigFile, FitOptions, TrainOptions, load_config, parse_pairs
 
-    inputs = tuple(p for p in (data, dev, label_names, config) if p is not None)
-    check_replaceable(out, overwrite=overwrite, inputs=inputs)  # before training, not after
-
-    cfg = load_config(config)
-    layout = read_options(
-        ReadOptions.from_json(cfg),
-        format=format,
-        text_col=text_col,
-        label_col=label_col,
-        label_sep=label_sep,
-        label_cols=label_cols,
-        multi_label=multi_label,
-        no_header=no_header,
-        label_names=label_names,
-        id_col=id_col,
-        target_col=target_col,
-        lenient=lenient,
-    )
-    backend_name = backend or cfg.get("backend", "linear")
-    backend_options: dict[str, Any] = dict(cfg.get("backend_options", {}))
+    # every option (flags, -O pairs, the config file) is checked here, before any data is read
+    cfg = ConfigFile.parse(load_config(config), where=f"config {config}")
+    layout = layout_options(
+        layout_options(None, **cfg.layout), format=format, text_col=text_col, label_col=label_col,
+        label_sep=label_sep, label_cols=label_cols, multi_label=multi_label, no_header=no_header,
+        label_names=label_names, id_col=id_col, target_col=target_col, lenient=lenient,
+    )  # fmt: skip
+    backend_name = backend or cfg.backend or "linear"
     given = {"model": model, "epochs": epochs, "batch_size": batch_size, "lr": lr, "features": features}
-    backend_options.update({k: v for k, v in given.items() if v is not None})
+    backend_options = {**cfg.backend_options, **{k: v for k, v in given.items() if v is not None}}
     if qlora:
         backend_options["qlora"] = True
-    backend_options.update(parse_option_pairs(option or []))
-    calibrate = cfg.get("calibrate", calibrate) if calibrate == "auto" else calibrate
-    if calibrate not in ("auto", "dev", "cv", "none"):
-        raise KoclassifyError(f"--calibrate must be auto, dev, cv or none, not {calibrate!r}")
-    if calibrate == "dev" and dev is None:
-        raise KoclassifyError("--calibrate dev needs --dev FILE")
+    backend_options.update(parse_pairs(option or []))
+    if "stack" in backend_options:  # -O stack=... is a training option every backend shares
+        train_opts_given = {"stack": backend_options.pop("stack")}
+    else:
+        train_opts_given = {}
+    flags = {"decision": decision, "max_labels": max_labels, "prior": prior, "prior_mode": prior_mode,
+             "text_fields": text_fields, "multi_value": multi_value}  # fmt: skip
+    train_opts = {**cfg.train, **train_opts_given, **{k: v for k, v in flags.items() if v is not None}}
+    if prior_min_count is not None:
+        train_opts["prior_options"] = {**train_opts.get("prior_options", {}), "min_count": prior_min_count}
+    if train_opts.get("multi_value") is None:
+        train_opts.setdefault("multi_label", layout.multi_label)  # with multi_value a contradiction is an error
+    fit_given = {"calibrate": calibrate, "cv": cv, "objective": objective, "grid": grid}
+    fit = FitOptions.parse({**cfg.fit, **{k: v for k, v in fit_given.items() if v is not None}})
+    if fit.calibrate is None and "calibrate" not in cfg.fit and calibrate is None:
+        fit = fit.replace(calibrate="auto")  # the CLI's default
+    if fit.calibrate == "dev" and dev is None:
+        raise OptionError("--calibrate", "dev", "auto, cv or none without --dev FILE")
+    clf = Classifier(backend_name, **TrainOptions.parse(train_opts).to_dict(), **backend_options)
+    inputs = tuple(p for p in (data, dev, label_names, config) if p is not None)
+    check_replaceable(out, overwrite=overwrite, inputs=inputs)  # before training, not after
 
     with steps() as step:
         with step("reading data"):
             train_set = read_examples(data, layout)
             dev_set = read_examples(dev, train_set.options) if dev is not None else None
-        multi_value = multi_value or cfg.get("multi_value")
-        prior = prior or cfg.get("prior")
-        prior_options = {"min_count": prior_min_count} if prior_min_count is not None else {}
-        fields_given = text_fields if text_fields is not None else cfg.get("text_fields")
-        clf = Classifier(
-            backend_name,
-            multi_label=multi_label if multi_value else layout.multi_label,  # a contradiction is an error
-            decision=decision,
-            max_labels=max_labels,
-            text_fields=[f.strip() for f in fields_given.split(",")] if isinstance(fields_given, str) else fields_given,
-            multi_value=multi_value,
-            prior=prior,
-            prior_mode=prior_mode or cfg.get("prior_mode", "learned"),
-            prior_options=prior_options,
-            **backend_options,
-        )
-        with step(f"training {backend_name} on {len(train_set)} rows"):
-            clf.fit(train_set.examples, dev=dev_set.examples if dev_set else None, labels=train_set.label_names)
+        what = f"training {backend_name} on {len(train_set)} rows"
+        if fit.calibrate is not None and (dev_set is not None or fit.calibrate == "cv" or backend_name == "linear"):
+            what += f", calibrating ({fit.objective})"
+        with step(what):
+            clf.fit(
+                train_set.examples, dev=dev_set.examples if dev_set else None, labels=train_set.label_names,
+                calibrate=fit.calibrate, cv=fit.cv, objective=fit.objective, grid=fit.grid,
+            )  # fmt: skip
         for report in clf.data_report_:
             console.print(f"  {report}", highlight=False)
+        for note in clf.notes_:
+            console.print(f"  {note}", highlight=False)
         if clf.prior_ is not None:
             stats = json.dumps(clf.prior_.stats_, ensure_ascii=False)
             console.print(f"  prior: {clf.prior_!r} {stats}", highlight=False)
+        if clf.calibration_.get("source"):
+            console.print(f"  thresholds tuned on {clf.calibration_['source']} ({fit.objective})", highlight=False)
         clf.data_options = train_set.options.to_json()
-        mode = ("dev" if dev_set is not None else "cv") if calibrate == "auto" else calibrate
-        if calibrate == "auto" and mode == "cv" and backend_name != "linear":
-            # cross-validation would fine-tune the model `cv` more times: ask for a dev file instead
-            console.print(f"  no --dev: thresholds stay at 0.5 (--calibrate cv trains {backend_name} {cv} more times)")
-            mode = "none"
-        if clf.labels_ is not None and not clf.labels_.multi_label:
-            mode = "none"  # multi-class decides by argmax: no thresholds to tune
-        if mode == "dev":
-            with step(f"calibrating thresholds on dev ({objective})"):
-                clf.calibrate(dev_set.examples, objective=objective)  # type: ignore[union-attr]
-        elif mode == "cv":
-            with step(f"calibrating thresholds by {cv}-fold cross-validation ({objective})"):
-                probs = clf.cross_val_proba(train_set.examples, folds=cv)
-                clf.calibrate(probs=probs, gold=clf.labels_.indicator(train_set.examples), objective=objective)  # type: ignore[union-attr]
-            clf.calibration_["source"] = f"cv{cv}"
-        if mode == "dev":
-            clf.calibration_["source"] = "dev"
         for line in describe_backend(clf):
             console.print(f"  {line}", highlight=False)
         if not is_main_process():
-            return  # under torchrun / accelerate launch every rank trains; one writes the model
+            return  # under torchrun / accelerate launch every rank trains; rank 0 writes the model and reports
         with step(f"saving to {out}"):
             clf.save(out, overwrite=overwrite)
     labels = clf.labels_
-    assert labels is not None
+    assert labels is not None and clf.decision_ is not None
     kind = "multi-label" if labels.multi_label else "multi-class"
     console.print(f"[green]saved[/] {out}: {kind}, {len(labels)} labels, {describe_calibration(clf)}")
     if dev_set is not None:
@@ -227,21 +215,25 @@ def predict(
             "--lenient", help="repair target offsets; set bad rows aside in OUT.errors.jsonl (ray: OUT/errors/)"
         ),
     ] = False,
+    config: ConfigOpt = None,
     trust_remote_code: TrustRemoteCodeOpt = False,
 ) -> None:
     """Classify a file, streaming it in chunks. NIKL input gives the NIKL submission; other inputs give jsonl
     with probabilities (or CSV / Parquet by the output's extension). --engine ray spreads shards over workers."""
     from koclassify.api import Classifier
     from koclassify.data.stream import CHUNK_ROWS
+    from koclassify.data.writers import KINDS
     from koclassify.streaming import predict_file
 
-    if engine not in ("local", "ray"):
-        raise KoclassifyError(f"--engine must be local or ray, not {engine!r}")
-    if batch_size is not None and batch_size < 1:
-        raise KoclassifyError("--batch-size must be at least 1")
-    flags = dict(format=format, text_col=text_col, id_col=id_col, target_col=target_col, no_header=no_header,
-                 lenient=lenient)  # fmt: skip
     kind = "probs" if probs else (to or "auto")
+    if kind not in KINDS:
+        raise OptionError("--to", to, KINDS)
+    if engine not in ("local", "ray"):
+        raise OptionError("--engine", engine, message=f"--engine must be local or ray, not {engine!r}")
+    if batch_size is not None and batch_size < 1:
+        raise OptionError("--batch-size", batch_size, message="--batch-size must be at least 1")
+    flags = with_config(config, format=format, text_col=text_col, id_col=id_col, target_col=target_col,
+                        no_header=no_header, lenient=lenient)  # fmt: skip
     if engine == "ray":
         ray_options = (address, workers, gpus_per_worker, batch_size, trust_remote_code)
         _predict_ray(model_dir, data, out, kind, flags, *ray_options)
@@ -252,7 +244,7 @@ def predict(
     with steps() as step:
         with step(f"loading {model_dir}"):
             clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
-        layout = _layout_for(clf, data, **flags)
+        layout = clf.layout_for(data, **flags)
         with step(f"predicting {data}"):
             result = predict_file(
                 clf, data, out, layout, kind=kind, chunk_rows=batch_size or CHUNK_ROWS, errors_path=errors_path
@@ -288,7 +280,7 @@ def _predict_ray(
         workers=workers,
         gpus_per_worker=gpus_per_worker,
         batch_size=batch_size or SHARD_BATCH,
-        lenient=bool(flags["lenient"]),
+        lenient=bool(flags.get("lenient", False)),
         address=address,
         trust_remote_code=trust_remote_code,
     )
@@ -304,31 +296,25 @@ def _predict_ray(
 def evaluate(
     model_dir: Annotated[Path, typer.Argument(help="model directory")],
     data: Annotated[Path, typer.Argument(help="labelled file")],
-    as_json: Annotated[bool, typer.Option("--json", help="end with one JSON line of all metrics")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print all metrics as one JSON line on stdout (the table goes to stderr)")
+    ] = False,
     format: FormatOpt = None,
     text_col: TextColOpt = None,
     label_col: LabelColOpt = None,
     label_sep: LabelSepOpt = None,
     no_header: NoHeaderOpt = False,
     lenient: LenientOpt = False,
+    config: ConfigOpt = None,
     trust_remote_code: TrustRemoteCodeOpt = False,
 ) -> None:
     """Score a model on labelled data with its stored thresholds: accuracy, micro/macro F1, per-label P/R/F1."""
     from koclassify.api import Classifier
-    from koclassify.data.read import read_examples
 
+    layout = with_config(config, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
+                         no_header=no_header, lenient=lenient)  # fmt: skip
     clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
-    layout = _layout_for(
-        clf,
-        data,
-        format=format,
-        text_col=text_col,
-        label_col=label_col,
-        label_sep=label_sep,
-        no_header=no_header,
-        lenient=lenient,
-    )
-    dataset = read_examples(data, layout)
+    dataset = clf.read(data, **layout)
     _print_metrics(clf, dataset.examples, as_json=as_json, title=str(data))
 
 
@@ -371,20 +357,6 @@ def convert(
     console.print(f"[green]wrote[/] {dst}: {n} rows")
 
 
-def _layout_for(clf: Any, data: Path, **flags: Any) -> ReadOptions:
-    """The model's remembered layout, unless the file is of another format; flags override either way."""
-    remembered = ReadOptions.from_json(clf.data_options)
-    fmt = flags.pop("format", None)
-    if fmt is None and remembered.format is not None:
-        from koclassify.data.read import sniff_format
-
-        detected = sniff_format(data)  # from the file's head: the file itself is read once, by the predictor
-        same_family = {remembered.format, detected} <= {"csv", "tsv"} or remembered.format == detected
-        if not same_family:
-            remembered = ReadOptions()  # e.g. a model trained on CSV asked about a jsonl file
-    return read_options(remembered, format=fmt, **flags)
-
-
 def _print_metrics(clf: Any, examples: list, *, as_json: bool, title: str) -> None:
     from koclassify.metrics import evaluate as score
     from koclassify.metrics import format_metrics
@@ -393,7 +365,8 @@ def _print_metrics(clf: Any, examples: list, *, as_json: bool, title: str) -> No
     gold = clf.labels_.indicator(examples, source=title)
     pred = clf.decide(clf.predict_proba(examples))
     metrics = score(gold, pred, list(clf.labels_.names), clf.labels_.multi_label)
-    stdout.print(format_metrics(metrics, title=title))
+    # with --json, stdout holds nothing but the JSON (`evaluate --json > m.json`); the table goes to stderr
+    (console if as_json else stdout).print(format_metrics(metrics, title=title), highlight=False)
     if as_json:
         print(json.dumps(metrics, ensure_ascii=False))
 

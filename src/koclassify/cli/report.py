@@ -9,6 +9,7 @@ import typer
 
 from koclassify.cli.app import app
 from koclassify.cli.common import (
+    ConfigOpt,
     FormatOpt,
     LabelColOpt,
     LabelSepOpt,
@@ -18,6 +19,7 @@ from koclassify.cli.common import (
     TrustRemoteCodeOpt,
     console,
     steps,
+    with_config,
 )
 
 
@@ -33,31 +35,22 @@ def report(
     label_sep: LabelSepOpt = None,
     no_header: NoHeaderOpt = False,
     lenient: LenientOpt = False,
+    config: ConfigOpt = None,
     trust_remote_code: TrustRemoteCodeOpt = False,
 ) -> None:
     """Write an HTML report with plots: per-label P/R/F1, F1-vs-threshold, confusion/error matrix, distribution."""
     from koclassify.api import Classifier
-    from koclassify.cli.core import _layout_for
-    from koclassify.data.read import read_examples
     from koclassify.report import write_report
     from koclassify.report.plots import require_matplotlib
 
     require_matplotlib()  # before the slow steps
+    layout = with_config(config, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
+                         no_header=no_header, lenient=lenient)  # fmt: skip
     with steps() as step:
         with step(f"loading {model_dir}"):
             clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
-        layout = _layout_for(
-            clf,
-            data,
-            format=format,
-            text_col=text_col,
-            label_col=label_col,
-            label_sep=label_sep,
-            no_header=no_header,
-            lenient=lenient,
-        )
         with step("reading data"):
-            dataset = read_examples(data, layout)
+            dataset = clf.read(data, **layout)
         with step(f"scoring {len(dataset)} rows and drawing the plots"):
             index = write_report(
                 clf,

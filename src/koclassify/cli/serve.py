@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -57,7 +57,9 @@ def serve(
         raise ModelError(f"{model_dir}: not a koclassify model directory (no config.json)")
     os.environ[ENV_CONFIG] = json.dumps({"model_dir": str(model_dir.resolve()), "options": options})
     # a worker answers the supervisor's health pings only once started: give it time to load and warm the model
-    patience = {"timeout_worker_healthcheck": 600} if "timeout_worker_healthcheck" in _config_options(uvicorn) else {}
+    patience: dict[str, Any] = {}
+    if "timeout_worker_healthcheck" in _config_options(uvicorn):
+        patience["timeout_worker_healthcheck"] = 600
     uvicorn.run("koclassify.serve:app_from_env", factory=True, host=host, port=port, workers=workers, **patience)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 import typer
@@ -78,7 +78,7 @@ def split(
         raise KoclassifyError(str(exc)) from None
     paths = write_split(data, dataset, result, out_dir, force=force)
     n = len(dataset.examples)
-    summary = {
+    summary: dict[str, Any] = {
         "source": str(data),
         "rows": n,
         "dev": dev,

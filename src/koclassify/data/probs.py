@@ -1,6 +1,6 @@
-"""Reading label probabilities made elsewhere (another model, the seed's ``*_predict.json``, our ``--probs`` output).
+"""Label probabilities made elsewhere (another model, the NIKL 2023 recipe's ``*_predict.json``, ``--probs`` output).
 
-Accepted: a JSON list, or jsonl, of rows that are either ``{label: p, ...}`` (the seed's files, percentages
+Accepted: a JSON list, or jsonl, of rows that are either ``{label: p, ...}`` (the NIKL 2023 recipe's files, percentages
 0-100 allowed) or ``{"id": ..., "probs": {label: p, ...}}`` (what ``koclassify predict --probs`` writes).
 Every row must name the same labels; the label order is the first row's.
 """

@@ -12,6 +12,7 @@ With ``errors`` (a list), a bad row does not stop the read: it is left out and i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -133,7 +134,7 @@ def _table_chunks(
     for header, batch in _table_batches(path, options, chunk_rows):
         rows = [(lineno, index + i, cells) for i, (lineno, cells) in enumerate(batch)]
         index += len(rows)
-        chunk = _parse_or_split(lambda r, h=header: parse(h, r), rows, errors, where)
+        chunk = _parse_or_split(functools.partial(parse, header), rows, errors, where)
         if resolved is options and len(chunk):
             resolved = chunk.options  # the first chunk fixes the column layout for the rest
         yield chunk

@@ -28,7 +28,7 @@ def decisions_to_labels(decisions: np.ndarray, label_names: Sequence[str]) -> li
     decisions = np.asarray(decisions, dtype=bool)
     if decisions.ndim != 2 or decisions.shape[1] != len(label_names):
         raise ValueError(f"decisions have shape {decisions.shape}, expected (n, {len(label_names)})")
-    return [tuple(label_names[i] for i in np.flatnonzero(row)) for row in decisions]
+    return [tuple(label_names[int(i)] for i in np.flatnonzero(row)) for row in decisions]
 
 
 # ----------------------------------------------------------------------------------- predictions

@@ -100,8 +100,9 @@ def parse_spec(spec: str) -> tuple[str, str | None]:
 def make_provider(spec: str) -> Provider:
     """Build the provider an embedder spec names (imports its package now)."""
     name, model = parse_spec(spec)
-    cls = _PROVIDERS[name]
-    if isinstance(cls, str):
-        module_name, _, attr = cls.partition(":")
+    target = _PROVIDERS[name]
+    cls: Any = target
+    if isinstance(target, str):
+        module_name, _, attr = target.partition(":")
         cls = getattr(importlib.import_module(module_name), attr)
     return cls(model) if model is not None else cls()

@@ -107,7 +107,7 @@ def _rendering(font: FontChoice) -> Iterator[set[str]]:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
-def _figure(width: float, height: float, layout: str | None = "constrained") -> Any:
+def _figure(width: float, height: float, layout: Any = "constrained") -> Any:
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), layout=layout)

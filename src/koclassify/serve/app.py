@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from koclassify import __version__
 from koclassify.data.example import Example, Span
 from koclassify.errors import KoclassifyError
+from koclassify.options import Options, opt
 from koclassify.serve.batching import MicroBatcher
 from koclassify.serve.metrics import ServeMetrics
 from koclassify.serve.model import ServedModel
@@ -38,23 +39,17 @@ Send = Callable[[Message], Awaitable[None]]
 
 
 @dataclass
-class ServeOptions:
-    """Service settings (each one a ``koclassify serve`` option)."""
+class ServeOptions(Options):
+    """Service settings (each one a ``koclassify serve`` option), declared and checked like every other option."""
 
-    max_batch_rows: int = 256  # rows per model call when micro-batching; 0 turns micro-batching off
-    max_wait_ms: float = 5.0  # how long the first request of a batch waits for others
-    max_request_rows: int = 1024  # rows one request may send
-    max_body_bytes: int = 2_000_000  # bytes one request body may have
-    warm: bool = True  # one prediction before taking traffic
-    trust_remote_code: bool = False  # the person's decision at start-up, never the model directory's
+    owner: ClassVar[str] = "service"
 
-    def __post_init__(self) -> None:
-        for name in ("max_batch_rows", "max_wait_ms"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0")
-        for name in ("max_request_rows", "max_body_bytes"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1")
+    max_batch_rows: int = opt(256, min=0, help="rows per model call when micro-batching; 0 turns it off")
+    max_wait_ms: float = opt(5.0, min=0, help="how long the first request of a batch waits for others")
+    max_request_rows: int = opt(1024, min=1, help="rows one request may send")
+    max_body_bytes: int = opt(2_000_000, min=1, help="bytes one request body may have")
+    warm: bool = opt(True, help="one prediction before taking traffic")
+    trust_remote_code: bool = opt(False, help="the person's decision at start-up, never the model directory's")
 
 
 def create_app(model_dir: Any, options: ServeOptions | None = None) -> FastAPI:
@@ -73,7 +68,7 @@ def create_app(model_dir: Any, options: ServeOptions | None = None) -> FastAPI:
     metrics.ready.set(1)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+    async def lifespan(app: FastAPI):
         yield
         state["ready"] = False
         metrics.ready.set(0)

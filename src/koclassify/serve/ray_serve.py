@@ -46,7 +46,7 @@ def deployment(
     class KoclassifyService:
         """One replica: the koclassify FastAPI app over its own copy of the model."""
 
-    service = serve.deployment(
+    service: Any = serve.deployment(
         KoclassifyService, name=name, num_replicas=num_replicas, ray_actor_options={"num_cpus": num_cpus}
     )
     return service.bind()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import torch
 from koclassify import Classifier, Example
 from koclassify.backends.encoder.windows import window_loss
 from koclassify.errors import ModelError
+from koclassify.options import OptionError
 
 from .conftest import FAST
 
@@ -180,54 +180,20 @@ def test_a_head_of_another_size_is_replaced(trained: Classifier, tmp_path: Path)
 def test_unk_warning_and_option_errors(bert_dir: Path) -> None:
     with pytest.warns(UserWarning, match=r"\d+\.\d% of the training tokens are \[UNK\]"):
         Classifier("encoder", model=str(bert_dir), epochs=1, **FAST).fit(["ΩΨΦ 좋다", "ЖЯЮ 싫다"], ["a", "b"])
-    with pytest.raises(ModelError, match="model="):
+    with pytest.raises(OptionError, match="option model=null"):
         Classifier("encoder")
     for bad in ({"aggregate": "median"}, {"target_mode": "prefix"}, {"warmup": 2}, {"pos_weight": 3}):
         with pytest.raises(ValueError):
             Classifier("encoder", model="m", **bad)
     with pytest.raises(ValueError, match="multi-label"):
         Classifier("encoder", model=str(bert_dir), pos_weight="auto").fit(["a", "b"], ["x", "y"])
-    with pytest.raises(ValueError, match="max_length=1024 exceeds the 512 tokens"):
+    with pytest.raises(OptionError, match="max_length=1024 .*at most the 512 tokens"):
         Classifier("encoder", model=str(bert_dir), max_length=1024).fit(["a", "b"], ["x", "y"])
     with pytest.raises(ModelError, match="cannot load"):
         Classifier("encoder", model=str(bert_dir / "missing")).fit(["a", "b"], ["x", "y"])
-    clone = Classifier("encoder", model="m", epochs=2, checkpoint_dir="ck", resume=True).backend.clone()
+    clone = Classifier("encoder", model="m", epochs=2, checkpoint_dir="ck", resume=True).backend.fold_clone()
     assert clone.options["epochs"] == 2 and json.dumps(clone.options)
     assert clone.options["checkpoint_dir"] is None and clone.options["resume"] is False
-
-
-DDP_SCRIPT = """
-import os
-import sys
-from accelerate import PartialState
-from koclassify import Classifier
-texts, labels = [], []
-for noun in ["학교", "영화", "커피", "여행", "선물", "공연"]:
-    texts += [noun + " 정말 좋다", noun + " 정말 싫다"]
-    labels += ["pos", "neg"]
-clf = Classifier("encoder", model=sys.argv[1], epochs=1, lr=1e-2, batch_size=2).fit(texts, labels)
-state = PartialState()
-line = f"{state.process_index} {state.num_processes} {clf.backend.train_stats_['steps']}"
-open(os.path.join(sys.argv[2], f"rank{state.process_index}.txt"), "w").write(line)  # not stdout: ranks share it
-
-"""
-
-
-@pytest.mark.slow
-def test_two_process_data_parallel_needs_no_code_change(bert_dir: Path, tmp_path: Path) -> None:
-    """torchrun with two CPU processes (gloo): each rank takes half of the batches."""
-    import subprocess
-    import sys
-
-    script = tmp_path / "train_encoder.py"
-    script.write_text(DDP_SCRIPT, encoding="utf-8")
-    env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
-    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
-    command = [*torchrun, str(script), str(bert_dir), str(tmp_path)]
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
-    ranks = sorted(path.read_text().split() for path in tmp_path.glob("rank*.txt"))
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert ranks == [["0", "2", "3"], ["1", "2", "3"]], done.stdout[-3000:]  # 12 rows, batch 2, 2 ranks: 3 steps each
 
 
 def test_code_shipped_in_an_encoder_directory_never_runs(trained: Classifier, tmp_path: Path) -> None:

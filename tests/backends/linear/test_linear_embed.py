@@ -161,8 +161,9 @@ def test_cross_validation_clones_reuse_the_chosen_scale() -> None:
     labels = [(lab,) for lab in LABELS] + [("p", "n")] * 6
     clf = Classifier(features="tfidf+embed", **OPTS).fit(texts, labels)
     assert clf.labels_.multi_label
-    clone = clf.backend.clone()
+    clone = clf.backend.fold_clone()
     assert clone.options["embed_scale"] == clf.backend.choice.scale
+    assert clf.backend.clone().options == clf.backend.options  # clone(): the same parameters, unfitted
     oof = clf.cross_val_proba(texts, labels, folds=3)
     assert oof.shape == (len(texts), 2) and ((oof >= 0) & (oof <= 1)).all()
 

@@ -15,6 +15,7 @@ from koclassify import Classifier, Example
 from koclassify.backends import hf_training
 from koclassify.backends.llm import train as llm_train
 from koclassify.errors import DataError, MissingDependencyError, ModelError
+from koclassify.options import OptionError
 
 FAST = {"lr": 1e-2, "batch_size": 4}
 
@@ -158,16 +159,16 @@ def test_tampered_label_tokens_are_detected_at_load(trained: Classifier, tmp_pat
 
 
 def test_option_errors() -> None:
-    with pytest.raises(ModelError, match="model="):
+    with pytest.raises(OptionError, match="option model=null"):
         Classifier("llm")
     for bad in ({"expand": "all"}, {"score": "max"}, {"multi_token": "avg"}, {"template": "{text.x}"}):
         with pytest.raises(ValueError):
             Classifier("llm", model="m", **bad)
-    with pytest.raises(ValueError, match="lora=True"):
+    with pytest.raises(ValueError, match="lora=true"):
         Classifier("llm", model="m", qlora=True, lora=False)
-    with pytest.raises(ValueError, match="merge_adapter=true merges a LoRA adapter"):
+    with pytest.raises(ValueError, match="merge_adapter=true .*lora=true"):
         Classifier("llm", model="m", lora=False, merge_adapter=True)
-    with pytest.raises(ValueError, match=r"unknown llm backend option\(s\) \['epoch'\].*'epochs'"):
+    with pytest.raises(OptionError, match=r"unknown option 'epoch' for the llm backend; did you mean 'epochs'\?"):
         Classifier("llm", model="m", epoch=3)  # a typo in -O epoch=3 fails before any download
     for bad in ({"batch_size": 0}, {"epochs": 0}, {"gradient_checkpointing": "yes"}):
         with pytest.raises(ValueError):
@@ -180,7 +181,7 @@ def test_option_errors() -> None:
         hf_training.resolve_resume(True, None)
     with pytest.raises(ModelError, match="not a training checkpoint"):
         hf_training.resolve_resume("/nonexistent/checkpoint-3", None)
-    clone = Classifier("llm", model="m", epochs=2, checkpoint_dir="ck", resume=True).backend.clone()
+    clone = Classifier("llm", model="m", epochs=2, checkpoint_dir="ck", resume=True).backend.fold_clone()
     assert clone.options["epochs"] == 2 and json.dumps(clone.options)
     assert clone.options["checkpoint_dir"] is None and clone.options["resume"] is False  # folds never share runs
 
@@ -222,37 +223,3 @@ def test_lora_targets_follow_the_architecture() -> None:
     assert hf_training.resolve_bf16(True) is True
     with pytest.raises(ValueError, match="bf16"):
         hf_training.resolve_bf16("yes")
-
-
-DDP_SCRIPT = """
-import os
-import sys
-from accelerate import PartialState
-from koclassify import Classifier
-texts, labels = [], []
-for noun in ["학교", "영화", "커피", "여행", "선물", "공연"]:
-    texts += [noun + " 정말 좋다", noun + " 정말 싫다"]
-    labels += ["joy", "disgust"]
-clf = Classifier("llm", model=sys.argv[1], epochs=1, lr=1e-2, batch_size=2).fit(texts, labels)
-state = PartialState()
-line = f"{state.process_index} {state.num_processes} {clf.backend.train_stats_['steps']}"
-open(os.path.join(sys.argv[2], f"rank{state.process_index}.txt"), "w").write(line)  # not stdout: ranks share it
-"""
-
-
-@pytest.mark.slow
-def test_two_process_data_parallel_needs_no_code_change(neox_dir: Path, tmp_path: Path) -> None:
-    """torchrun with two CPU processes (gloo): each rank takes half of the batches."""
-    import os
-    import subprocess
-    import sys
-
-    script = tmp_path / "train_llm.py"
-    script.write_text(DDP_SCRIPT, encoding="utf-8")
-    env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
-    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
-    command = [*torchrun, str(script), str(neox_dir), str(tmp_path)]
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
-    ranks = sorted(path.read_text().split() for path in tmp_path.glob("rank*.txt"))
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert ranks == [["0", "2", "3"], ["1", "2", "3"]]  # 12 rows, batch 2, two ranks: 3 steps each

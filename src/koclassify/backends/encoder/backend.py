@@ -22,14 +22,16 @@ from typing import Any
 
 import numpy as np
 
-from koclassify.backends.base import Backend
-from koclassify.backends.encoder.onnx import ONNX_FILE, RUNTIMES, OnnxForward, resolve_runtime
-from koclassify.backends.encoder.tokenize import DEFAULT_MARKERS, TARGET_MODES, UNK_WARN_RATE, WindowEncoder
-from koclassify.backends.encoder.windows import AGGREGATES, EncoderOptionError, resolve_pos_weight
+from koclassify.backends.base import Backend, DevData
+from koclassify.backends.encoder.onnx import ONNX_FILE, OnnxForward, resolve_runtime
+from koclassify.backends.encoder.options import DEFAULT_MAX_LENGTH, EncoderOptions
+from koclassify.backends.encoder.tokenize import UNK_WARN_RATE, WindowEncoder
+from koclassify.backends.encoder.windows import resolve_pos_weight
 from koclassify.data.example import Example
 from koclassify.data.labels import LabelSpace
 from koclassify.errors import ModelError
 from koclassify.io import read_json, write_json
+from koclassify.options import OptionError
 
 META_FILE = "encoder.json"
 TOKENIZER_DIR = "tokenizer"
@@ -42,11 +44,12 @@ class EncoderBackend(Backend):
 
     Options (JSON values, stored in the model's config.json):
         model: Hugging Face name or local path (required); a bare encoder gets a fresh classification head.
-        epochs, batch_size, lr, warmup, grad_clip, weight_decay, grad_accum: the seed's recipe by default
+        epochs, batch_size, lr, warmup, grad_clip, weight_decay, grad_accum: the KoBERT lyrics recipe by default
             (10, 32, 2e-5, 0.1 of the steps, 1.0, 0.01 as torch's AdamW, 1).
         log_steps, save_steps: log / checkpoint intervals (500 / 1000 steps, at most one epoch).
-        max_length, stride: window length in tokens (specials and target included, 512) and tokens shared by
-            consecutive windows (``max_length // 4``); ``aggregate``: ``mean`` or ``max`` of window probabilities.
+        max_length, stride: window length in tokens (specials and target included; default the smaller of 512 and
+            the model's limit) and tokens shared by consecutive windows (``max_length // 4``); ``aggregate``:
+            ``mean`` or ``max`` of window probabilities.
         target_mode: ``pair`` (target as the second segment) or ``markers`` (``[TGT] span [/TGT]`` in the text).
         max_target_tokens: target tokens kept in ``pair`` mode (``max_length // 8``).
         pos_weight: multi-label only: ``None``, ``"auto"`` (negatives / positives per label) or ``{label: w}``.
@@ -60,62 +63,14 @@ class EncoderBackend(Backend):
 
     name = "encoder"
 
-    def __init__(
-        self,
-        model: str | None = None,
-        epochs: float = 10,
-        batch_size: int = 32,
-        lr: float = 2e-5,
-        warmup: float = 0.1,
-        grad_clip: float = 1.0,
-        weight_decay: float = 0.01,
-        grad_accum: int = 1,
-        log_steps: int = 500,
-        save_steps: int = 1000,
-        max_length: int = 512,
-        stride: int | None = None,
-        aggregate: str = "mean",
-        target_mode: str = "pair",
-        max_target_tokens: int | None = None,
-        markers: Sequence[str] = DEFAULT_MARKERS,
-        pos_weight: str | dict[str, float] | None = None,
-        bf16: bool | str = "auto",
-        group_by_length: bool = True,
-        seed: int = 0,
-        checkpoint_dir: str | None = None,
-        resume: bool | str = False,
-        eval_windows: int = 64,
-        runtime: str = "auto",
-        onnx_threads: int | None = None,
-    ) -> None:
-        if not model:
-            raise ModelError("the encoder backend needs model=NAME_OR_PATH (e.g. klue/roberta-base or a local dir)")
-        for name, value, choices in (("aggregate", aggregate, AGGREGATES), ("target_mode", target_mode, TARGET_MODES)):
-            if value not in choices:
-                raise EncoderOptionError(f"{name} must be one of {list(choices)}, got {value!r}")
-        if not 0 <= float(warmup) < 1:
-            raise EncoderOptionError(f"warmup is a fraction of the training steps in [0, 1), got {warmup}")
-        if pos_weight is not None and pos_weight != "auto" and not isinstance(pos_weight, dict):
-            raise EncoderOptionError(f"pos_weight must be None, 'auto' or a {{label: weight}} dict, got {pos_weight!r}")
-        stride = int(max_length) // 4 if stride is None else int(stride)
-        max_target_tokens = int(max_length) // 8 if max_target_tokens is None else int(max_target_tokens)
-        if int(max_length) - max_target_tokens <= stride:
-            raise EncoderOptionError(
-                f"max_length={max_length} minus max_target_tokens={max_target_tokens} must exceed stride={stride}"
-            )
-        if runtime not in RUNTIMES:
-            raise EncoderOptionError(f"runtime must be one of {list(RUNTIMES)}, got {runtime!r}")
-        if len(markers) != 2:
-            raise EncoderOptionError(f"markers must be two strings (opening, closing), got {markers!r}")
-        super().__init__(
-            model=str(model), epochs=epochs, batch_size=batch_size, lr=lr, warmup=warmup, grad_clip=grad_clip,
-            weight_decay=weight_decay, grad_accum=grad_accum, log_steps=log_steps, save_steps=save_steps,
-            max_length=max_length, stride=stride, aggregate=aggregate, target_mode=target_mode,
-            max_target_tokens=max_target_tokens, markers=list(markers), pos_weight=pos_weight, bf16=bf16,
-            group_by_length=group_by_length, seed=seed, checkpoint_dir=str(checkpoint_dir) if checkpoint_dir else None,
-            resume=resume if isinstance(resume, bool) else str(resume), eval_windows=eval_windows, runtime=runtime,
-            onnx_threads=onnx_threads,
-        )  # fmt: skip
+    requires = ("torch", "transformers", "accelerate")
+    extra = "encoder"
+    run_state_options = {"checkpoint_dir": None, "resume": False}
+    options_class = EncoderOptions
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)  # checked by EncoderOptions: a bad option fails before any data is read
+        self.window_: tuple[int, int, int] | None = None  # (max_length, stride, max_target_tokens) once resolved
         self.model: Any = None
         self.tokenizer: Any = None
         self.encoder: WindowEncoder | None = None
@@ -123,16 +78,12 @@ class EncoderBackend(Backend):
         self.onnx_path: Path | None = None  # the ONNX export beside the weights, when there is one
         self.onnx: OnnxForward | None = None  # its session, when prediction runs on ONNX Runtime
 
-    def clone(self) -> EncoderBackend:
-        """An unfitted twin that neither resumes nor shares checkpoints (cross-validation folds are separate runs)."""
-        return type(self)(**{**self.options, "checkpoint_dir": None, "resume": False})
-
     def _window_encoder(self) -> WindowEncoder:
         o = self.options
-        return WindowEncoder(
-            self.tokenizer, int(o["max_length"]), int(o["stride"]), o["target_mode"], int(o["max_target_tokens"]),
-            (o["markers"][0], o["markers"][1]),
-        )  # fmt: skip
+        assert self.window_ is not None
+        length, stride, target = self.window_
+        markers = (o["markers"][0], o["markers"][1])
+        return WindowEncoder(self.tokenizer, length, stride, o["target_mode"], target, markers)
 
     def _rows(self, examples: Sequence[Example], y: np.ndarray | None, multi_label: bool) -> tuple[list, dict]:
         from koclassify.backends.encoder.batch import make_rows
@@ -145,13 +96,7 @@ class EncoderBackend(Backend):
         return "token_type_ids" in self.tokenizer.model_input_names
 
     # ---------------------------------------------------------------- training
-    def fit(
-        self,
-        examples: Sequence[Example],
-        y: np.ndarray,
-        labels: LabelSpace,
-        dev: tuple[Sequence[Example], np.ndarray] | None = None,
-    ) -> EncoderBackend:
+    def fit(self, examples: Sequence[Example], y: np.ndarray, labels: LabelSpace, dev: DevData = None) -> Backend:
         from transformers import set_seed
 
         from koclassify.backends.encoder.model import add_markers, device_for, load_classifier, load_tokenizer
@@ -165,8 +110,10 @@ class EncoderBackend(Backend):
         model, head = load_classifier(o["model"], labels.names, multi_label=labels.multi_label)
         limit = self.tokenizer.model_max_length
         limit = limit if limit < 100_000 else getattr(model.config, "max_position_embeddings", limit)
-        if int(o["max_length"]) > limit:
-            raise EncoderOptionError(f"max_length={o['max_length']} exceeds the {limit} tokens {o['model']!r} accepts")
+        if o["max_length"] is not None and int(o["max_length"]) > limit:
+            raise OptionError("max_length", o["max_length"], f"at most the {limit} tokens {o['model']!r} accepts",
+                              owner="encoder backend")  # fmt: skip
+        self.window_ = self.params.check_window(int(o["max_length"] or min(DEFAULT_MAX_LENGTH, limit)))
         if o["target_mode"] == "markers":
             add_markers(self.tokenizer, model, o["markers"])
         self.encoder = self._window_encoder()
@@ -212,6 +159,7 @@ class EncoderBackend(Backend):
             return np.zeros((0, len(labels)))
         rows, _ = self._rows(examples, None, labels.multi_label)
         collator = WindowCollator(self.tokenizer.pad_token_id, token_types=self._token_types())
+        forward: Any
         if self.onnx is not None:
             forward, device = self.onnx, "cpu"
         else:
@@ -238,7 +186,8 @@ class EncoderBackend(Backend):
             shutil.copyfile(self.onnx_path, directory / ONNX_FILE)
         write_json(
             directory / META_FILE,
-            {"format_version": FORMAT_VERSION, "base_model": self.options["model"], "train_stats": self.train_stats_},
+            {"format_version": FORMAT_VERSION, "base_model": self.options["model"], "window": list(self.window_ or ()),
+             "train_stats": self.train_stats_},  # fmt: skip
         )
 
     @classmethod
@@ -254,6 +203,11 @@ class EncoderBackend(Backend):
                 f"{directory / META_FILE}: format_version {meta['format_version']} is newer than this koclassify"
             )
         backend = cls(**options)
+        saved = meta.get("window")
+        if isinstance(saved, list) and len(saved) == 3 and all(isinstance(v, int) for v in saved):
+            backend.window_ = (saved[0], saved[1], saved[2])
+        else:  # older model directories stored the resolved numbers as options
+            backend.window_ = backend.params.check_window(int(backend.options["max_length"] or DEFAULT_MAX_LENGTH))
         backend.tokenizer = load_tokenizer(directory / TOKENIZER_DIR)
         backend.model = device_for(load_trained(directory / MODEL_DIR, len(labels)))
         backend.encoder = backend._window_encoder()

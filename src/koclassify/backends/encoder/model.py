@@ -8,13 +8,13 @@ training statistics rather than silently accepted.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from koclassify.backends import hf_training
 from koclassify.backends.encoder.batch import WindowCollator, prediction_batches
 from koclassify.backends.encoder.windows import aggregate_log_probs
 from koclassify.errors import ModelError
@@ -22,15 +22,7 @@ from koclassify.errors import ModelError
 
 def load_tokenizer(name_or_path: str | Path) -> Any:
     """``AutoTokenizer`` that must have a pad token (encoders always do; a missing one means a wrong model)."""
-    from transformers import AutoTokenizer
-
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(str(name_or_path), trust_remote_code=False)  # weights are data
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"cannot load a tokenizer from {str(name_or_path)!r}: {exc}") from None
-    if tokenizer.pad_token_id is None:
-        raise ModelError(f"tokenizer {str(name_or_path)!r} has no pad token: is it an encoder's tokenizer?")
-    return tokenizer
+    return hf_training.load_tokenizer(name_or_path)
 
 
 def load_classifier(
@@ -87,7 +79,7 @@ def device_for(model: Any) -> Any:
 
     if next(model.parameters()).device.type != "cpu" or not torch.cuda.is_available():
         return model.eval()
-    return model.to(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}").eval()
+    return model.to(f"cuda:{hf_training.local_device_index()}").eval()
 
 
 def torch_forward(model: Any) -> Callable[[dict[str, Any]], Any]:

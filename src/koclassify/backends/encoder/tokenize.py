@@ -65,7 +65,7 @@ class Template:
     def build(self, first: Sequence[int], second: Sequence[int] | None) -> tuple[list[int], list[int]]:
         """input ids and token type ids of one window: specials around ``first`` (and ``second``)."""
         if second is None:
-            (pre, post), seg_types = self.single, (self.single_type,)
+            (pre, post), seg_types = self.single, (self.single_type, self.single_type)
             segments: list[Sequence[int]] = [first]
             parts = [pre, post]
         else:

@@ -1,4 +1,4 @@
-"""The training run: Hugging Face ``Trainer`` with the seed's recipe and a window-aggregated loss.
+"""The training run: Hugging Face ``Trainer`` with the KoBERT lyrics recipe and a window-aggregated loss.
 
 ``Trainer`` rather than a hand-written loop: ``accelerate launch`` / ``torchrun`` (DDP, FSDP, DeepSpeed through
 an accelerate config) work with no code change, checkpoints carry optimizer, scheduler and RNG state for
@@ -13,20 +13,13 @@ that small data sets still log, checkpoint and pick a best epoch.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from dataclasses import dataclass
 from typing import Any
 
 from koclassify.backends.encoder.batch import WindowCollator
 from koclassify.backends.encoder.windows import window_loss
-from koclassify.backends.hf_training import (
-    checkpoint_progress,
-    finished_note,
-    resolve_resume,
-    sampling_args,
-    warmup_args,
-)
+from koclassify.backends.hf_training import common_args, resolve_resume, sampling_args, train_and_report, warmup_args
 
 
 @dataclass
@@ -38,7 +31,7 @@ class TrainConfig:
     lr: float = 2e-5
     warmup: float = 0.1
     grad_clip: float = 1.0
-    weight_decay: float = 0.01  # torch.optim.AdamW's default, which the seed used
+    weight_decay: float = 0.01  # torch.optim.AdamW's default, which the KoBERT lyrics recipe used
     grad_accum: int = 1
     log_steps: int = 500
     save_steps: int = 1000
@@ -67,7 +60,7 @@ def make_trainer_class() -> type:
             super().__init__(*args, **kwargs)
             self.multi_label, self.aggregate, self.pos_weight = multi_label, aggregate, pos_weight
 
-        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):  # type: ignore[no-untyped-def]
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             inputs = dict(inputs)
             labels, owner = inputs.pop("labels"), inputs.pop("owner")
             outputs = model(**inputs)
@@ -104,16 +97,10 @@ def run_training(
     keep_checkpoints = bool(dev_rows or config.checkpoint_dir)
     with tempfile.TemporaryDirectory(prefix="koclassify-encoder-") as scratch:
         args = TrainingArguments(
-            output_dir=config.checkpoint_dir or scratch,
-            num_train_epochs=config.epochs,
-            per_device_train_batch_size=config.batch_size,
-            per_device_eval_batch_size=config.batch_size,
-            gradient_accumulation_steps=config.grad_accum,
-            learning_rate=config.lr,
+            **common_args(config, config.checkpoint_dir or scratch, has_dev=bool(dev_rows)),
             weight_decay=config.weight_decay,
             lr_scheduler_type="linear",
             max_grad_norm=config.grad_clip,
-            bf16=config.bf16,
             **version_args(config),
             logging_strategy="steps",
             logging_steps=max(1, min(config.log_steps, steps_per_epoch)),
@@ -122,15 +109,6 @@ def run_training(
             save_total_limit=2,
             eval_strategy="steps" if dev_rows else "no",
             eval_steps=save_every,
-            load_best_model_at_end=bool(dev_rows),
-            metric_for_best_model="eval_loss" if dev_rows else None,
-            greater_is_better=False if dev_rows else None,
-            prediction_loss_only=True,
-            remove_unused_columns=False,
-            label_names=["labels"],
-            report_to="none",
-            seed=config.seed,
-            data_seed=config.seed,
             dataloader_pin_memory=torch.cuda.is_available(),
             ddp_find_unused_parameters=False,
             disable_tqdm=True,
@@ -147,31 +125,7 @@ def run_training(
             aggregate=config.aggregate,
             pos_weight=pos_weight,
         )
-        if torch.cuda.is_available():
-            torch.cuda.reset_peak_memory_stats()
-        start_step, planned = checkpoint_progress(resume_from)
-        result = trainer.train(resume_from_checkpoint=resume_from)
-        history = trainer.state.log_history
-        stats: dict[str, Any] = {
-            "rows": len(rows),
-            "steps": int(trainer.state.global_step),
-            "start_step": start_step,
-            "train_loss": float(result.training_loss),
-            "runtime_s": float(result.metrics.get("train_runtime", 0.0)),
-            "train_samples_per_s": float(result.metrics.get("train_samples_per_second", 0.0)),
-            "loss_history": [float(e["loss"]) for e in history if "loss" in e],
-            "resumed_from": resume_from,
-            "bf16": config.bf16,
-        }
-        note = finished_note(resume_from, start_step, planned, int(trainer.state.global_step))
-        if note:
-            stats["note"] = note
-        if dev_rows:
-            stats["eval_loss"] = [float(e["eval_loss"]) for e in history if "eval_loss" in e]
-            stats["best_checkpoint"] = trainer.state.best_model_checkpoint
-        if torch.cuda.is_available():
-            stats["peak_gpu_memory_gib"] = torch.cuda.max_memory_allocated() / 2**30
-            if trainer.is_world_process_zero():
-                print(f"koclassify encoder: peak GPU memory {stats['peak_gpu_memory_gib']:.2f} GiB", file=sys.stderr)
+        stats = train_and_report(trainer, rows, resume_from, "encoder")
+        stats["bf16"] = config.bf16
         trained = trainer.model
     return trained, stats

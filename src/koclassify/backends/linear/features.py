@@ -21,6 +21,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 
 from koclassify.backends.linear.morphs import distinct_pieces, morph_strings
+from koclassify.backends.linear.spec import BLOCKS as BLOCK_NAMES
 from koclassify.data.example import Example
 
 # block name -> TfidfVectorizer parameters (JSON-serialisable, so they can be saved and rebuilt)
@@ -32,7 +33,7 @@ BLOCKS: dict[str, dict[str, Any]] = {
     "context": {"analyzer": "char_wb", "ngram_range": (1, 4)},
 }
 COMMON = {"sublinear_tf": True, "dtype": np.float32}
-TARGET_BLOCKS = ("target", "context")
+assert tuple(BLOCKS) == BLOCK_NAMES  # the option check (spec.py) knows the names without importing scikit-learn
 
 
 def window(example: Example, width: int) -> str:

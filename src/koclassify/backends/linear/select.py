@@ -19,11 +19,12 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import average_precision_score, log_loss
 
+from koclassify.backends.linear.spec import HEADS, SCALES, check_head, parse_scales
 from koclassify.splits import kfold_indices
 
-SCALES = (0.25, 0.5, 1.0)  # 2 and 4 never won on KOTE or hate (docs/embed.md)
-HEADS = ("logistic", "mlp", "auto")
 NB_MODES = ("auto", "on", "off")
+__all__ = ["HEADS", "NB_MODES", "SCALES", "Choice", "candidates", "check_nb", "holdout", "parse_scales", "pick"]
+
 MIN_ROWS = 20  # fewer training rows than this: no split is worth making, take the first candidate
 
 
@@ -50,27 +51,10 @@ def check_nb(value: object) -> str:
     return str(value)
 
 
-def parse_scales(value: object) -> tuple[float, ...]:
-    """``"auto"`` -> the default grid; a number or a list of numbers -> those values."""
-    if value is None or value == "auto":
-        return SCALES
-    values = value if isinstance(value, (list, tuple)) else [value]
-    try:
-        scales = tuple(float(v) for v in values)
-    except (TypeError, ValueError):
-        raise ValueError(f"embed_scale must be 'auto', a number or a list of numbers, got {value!r}") from None
-    if not scales or any(s <= 0 for s in scales):
-        raise ValueError(f"embed_scale values must be > 0, got {value!r}")
-    return scales
-
-
 def candidates(head: str, scales: Sequence[float], *, sparse: bool, dense: bool, nb: str = "off") -> list[Choice]:
     """What to try. The MLP only applies to embeddings alone (a hidden layer over a sparse vocabulary is huge);
     NB weighting only to TF-IDF blocks (``nb="auto"`` tries each logistic candidate with and without it)."""
-    if head not in HEADS:
-        raise ValueError(f"head must be one of {HEADS}, got {head!r}")
-    if head == "mlp" and (sparse or not dense):
-        raise ValueError("head='mlp' needs features='embed' (embeddings only, no TF-IDF blocks)")
+    check_head(head, sparse=sparse, dense=dense)
     nb_values = {"on": (True,), "off": (False,), "auto": (False, True)}[check_nb(nb)] if sparse else (False,)
     if not dense:
         return [Choice("logistic", None, v) for v in nb_values]

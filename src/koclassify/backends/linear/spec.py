@@ -10,11 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from koclassify.backends.linear.features import BLOCKS, TARGET_BLOCKS
 from koclassify.data.example import Example
 from koclassify.errors import KoclassifyError
 
+BLOCKS = ("char", "word", "morph", "target", "context")  # TF-IDF blocks (their parameters: features.BLOCKS)
+TARGET_BLOCKS = ("target", "context")
+SCALES = (0.25, 0.5, 1.0)  # 2 and 4 never won on KOTE or hate (docs/embed.md)
+HEADS = ("logistic", "mlp", "auto")
 DENSE = "embed"
 TFIDF = ("tfidf", "auto")
 DEFAULT_BLOCKS = ("char", "morph")  # "word" measured no gain on top of these (docs/benchmarks.md)
@@ -54,3 +58,25 @@ def parse_features(spec: str) -> FeatureSpec:
         )
     blocks = tuple(dict.fromkeys(n for n in names if n in BLOCKS))
     return FeatureSpec(blocks=blocks, tfidf_default=any(n in TFIDF for n in names), dense=DENSE in names)
+
+
+def parse_scales(value: object) -> tuple[float, ...]:
+    """``"auto"`` -> the default grid; a number or a list of numbers -> those values."""
+    if value is None or value == "auto":
+        return SCALES
+    values: list[Any] = list(value) if isinstance(value, (list, tuple)) else [value]
+    try:
+        scales = tuple(float(v) for v in values)
+    except (TypeError, ValueError):
+        raise ValueError(f"embed_scale must be 'auto', a number or a list of numbers, got {value!r}") from None
+    if not scales or any(s <= 0 for s in scales):
+        raise ValueError(f"embed_scale values must be > 0, got {value!r}")
+    return scales
+
+
+def check_head(head: str, *, sparse: bool, dense: bool) -> None:
+    """The MLP only applies to embeddings alone (a hidden layer over a sparse vocabulary is huge)."""
+    if head not in HEADS:
+        raise ValueError(f"head must be one of {HEADS}, got {head!r}")
+    if head == "mlp" and (sparse or not dense):
+        raise ValueError("head='mlp' needs features='embed' (embeddings only, no TF-IDF blocks)")

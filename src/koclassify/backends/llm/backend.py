@@ -2,8 +2,8 @@
 
 The polyglot-ko recipe of the NIKL 2023 emotion task, generalised: any ``AutoModelForCausalLM``, any label
 space (one verbalizer word per label), any prompt over the row's columns. Probabilities come from one batched
-forward pass: the label words' probabilities at the answer position, either under the whole vocabulary (the
-seed's number, thresholds tuned on top) or renormalised over the label words. Options: :class:`LLMOptions`;
+forward pass: the label words' probabilities at the answer position, either under the whole vocabulary (the NIKL
+2023 recipe's number, thresholds tuned on top) or renormalised over the label words. Options: :class:`LLMOptions`;
 directory layout: :mod:`koclassify.backends.llm.persist`.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from koclassify.backends.base import Backend
+from koclassify.backends.base import Backend, DevData
 from koclassify.backends.llm.options import LLMOptions
 from koclassify.backends.llm.prompt import (
     LabelTokens,
@@ -36,19 +36,20 @@ class LLMBackend(Backend):
 
     name = "llm"
 
-    def __init__(self, model: str | None = None, **options: Any) -> None:
-        self.opts = LLMOptions.parse({"model": model, **options})
-        super().__init__(**self.opts.to_dict())
+    requires = ("torch", "transformers", "peft", "accelerate")
+    extra = "llm"
+    run_state_options = {"checkpoint_dir": None, "resume": False}
+    options_class = LLMOptions
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)  # checked by LLMOptions: a bad option fails before any data is read
+        self.opts: LLMOptions = self.params
         self.format = PromptFormat(self.opts.template, self.opts.answer_prefix, self.opts.no_target)
         self.model: Any = None
         self.tokenizer: Any = None
         self.label_tokens: LabelTokens | None = None
         self.train_stats_: dict[str, Any] = {}
         self._adapter_files: dict[str, bytes] = {}
-
-    def clone(self) -> LLMBackend:
-        """An unfitted twin that neither resumes nor shares checkpoints (cross-validation folds are separate runs)."""
-        return type(self)(**{**self.options, "checkpoint_dir": None, "resume": False})
 
     # ------------------------------------------------------------------ set-up
     def _probe_prompt(self) -> str:
@@ -97,16 +98,10 @@ class LLMBackend(Backend):
         )
 
     # ---------------------------------------------------------------- training
-    def fit(
-        self,
-        examples: Sequence[Example],
-        y: np.ndarray,
-        labels: LabelSpace,
-        dev: tuple[Sequence[Example], np.ndarray] | None = None,
-    ) -> LLMBackend:
+    def fit(self, examples: Sequence[Example], y: np.ndarray, labels: LabelSpace, dev: DevData = None) -> LLMBackend:
         from koclassify.backends.llm import deps
 
-        deps.require(self.opts.qlora)  # a missing extra is one line before any work
+        deps.require(self.opts.qlora)  # a missing extra (bitsandbytes with qlora) is one line before any work
         from transformers import set_seed
 
         from koclassify.backends.hf_training import resolve_bf16
@@ -171,7 +166,7 @@ class LLMBackend(Backend):
     # --------------------------------------------------------------- inference
     def predict_scores(self, examples: Sequence[Example]) -> dict[str, np.ndarray]:
         """All readings of the label scores, (n, L) each: ``logprob`` (log-probability of the word under the
-        vocabulary), ``vocab`` (its probability, the seed's number) and ``label_softmax`` (renormalised)."""
+        vocabulary), ``vocab`` (its probability, the NIKL 2023 recipe's number) and ``label_softmax`` (renormalised)."""
         from koclassify.backends.llm.scoring import label_logprobs, to_probabilities
 
         self.check_fitted()

@@ -1,7 +1,7 @@
 """Training rows for label-token fine-tuning: prompt ids + answer ids, with the loss only on the answer.
 
 The mask is positional: every position before ``len(prompt_ids)`` gets label -100, so nothing depends on
-which ids the prompt happens to contain (the seed searched for the ids of '감정' and ':' instead).
+which ids the prompt happens to contain (the NIKL 2023 recipe searched for the ids of '감정' and ':' instead).
 The collator also tells the model which positions to project onto the vocabulary (``logits_to_keep``), so a
 training step computes logits for the answer tokens only rather than for every prompt token.
 """
@@ -42,7 +42,7 @@ def expand_rows(
 ) -> list[dict[str, list[int]]]:
     """Training rows from prompts and an (n, L) gold matrix.
 
-    ``per_label`` (the seed's expansion): one row per true label, answer = that label's token(s).
+    ``per_label`` (the NIKL 2023 recipe's expansion): one row per true label, answer = that label's token(s).
     ``joint``: one row per example whose answer lists all its labels (``기쁨, 슬픔``), in a per-row shuffled
     order so that every true label is equally often the first answer token, the one scoring reads. Joint
     answers are tokenized in context and so need ``tokenizer``, ``prompts`` and ``fmt``.

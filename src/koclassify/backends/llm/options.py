@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import ClassVar
 
 from koclassify.backends.llm.prompt import DEFAULT_TEMPLATE, MULTI_TOKEN_MODES, NO_TARGET, template_fields
-from koclassify.errors import KoclassifyError, ModelError
+from koclassify.options import OptionError, Options, opt
 
 SCORES = ("auto", "label_softmax", "vocab")
 EXPANDS = ("per_label", "joint")
 
 
-class LLMOptionError(KoclassifyError, ValueError):
-    """A bad llm backend option: one line naming it (a ValueError too, as the other backends raise)."""
+LLMOptionError = OptionError  # the name earlier releases raised; every option error is an OptionError now
 
 
 @dataclass
-class LLMOptions:
+class LLMOptions(Options):
     """Every option of the ``llm`` backend (all JSON values; stored in the model's config.json).
 
     model: base model name or path for ``AutoModelForCausalLM`` / ``AutoTokenizer`` (required).
@@ -29,8 +26,8 @@ class LLMOptions:
     answer_prefix: text between the prompt and the word (``" "``: the word's leading-space token).
     no_target: what ``{target}`` says for rows without a target span.
     expand: ``per_label`` (one training row per true label) or ``joint`` (one row listing all labels).
-    epochs, batch_size, grad_accum, lr: training loop (seed: 4, 2, 1, 2e-4).
-    lora, lora_r, lora_alpha, lora_dropout, target_modules: LoRA (seed: r 16, alpha 32, dropout 0.01);
+    epochs, batch_size, grad_accum, lr: training loop (the NIKL 2023 recipe: 4, 2, 1, 2e-4).
+    lora, lora_r, lora_alpha, lora_dropout, target_modules: LoRA (the NIKL 2023 recipe: r 16, alpha 32, dropout 0.01);
         ``lora=False`` fine-tunes every weight (tiny models).
     qlora: 4-bit NF4 base with double quantisation and bf16 compute, paged 8-bit AdamW (needs bitsandbytes;
         on the process's GPU, else on the CPU: slow, for tests and small models).
@@ -48,78 +45,47 @@ class LLMOptions:
     trust_remote_code: passed to ``from_pretrained`` (architectures that ship their own code, e.g. EXAONE 3.x).
     """
 
-    model: str | None = None
-    template: str = DEFAULT_TEMPLATE
-    verbalizer: dict[str, str] | None = None
-    answer_prefix: str = " "
-    no_target: str = NO_TARGET
-    expand: str = "per_label"
-    epochs: float = 4
-    batch_size: int = 2
-    grad_accum: int = 1
-    lr: float = 2e-4
-    lora: bool = True
-    lora_r: int = 16
-    lora_alpha: int = 32
-    lora_dropout: float = 0.01
-    target_modules: list[str] | None = None
-    qlora: bool = False
-    bf16: bool | str = "auto"
-    gradient_checkpointing: bool | str = "auto"
-    group_by_length: bool = True
-    max_length: int = 512
-    score: str = "auto"
-    multi_token: str = "error"
-    merge_adapter: bool = False
-    seed: int = 0
-    checkpoint_dir: str | None = None
-    save_steps: int | None = None
-    resume: bool | str = False
-    eval_batch_size: int = 8
-    trust_remote_code: bool = False
+    owner: ClassVar[str] = "llm backend"
 
-    def __post_init__(self) -> None:
+    model: str | None = opt(None, help="causal LM name or path (required)")
+    template: str = opt(DEFAULT_TEMPLATE, check=template_fields)
+    verbalizer: dict[str, str] | None = opt(None)
+    answer_prefix: str = opt(" ")
+    no_target: str = opt(NO_TARGET)
+    expand: str = opt("per_label", choices=EXPANDS)
+    epochs: float = opt(4, min=0, min_exclusive=True)
+    batch_size: int = opt(2, min=1)
+    grad_accum: int = opt(1, min=1)
+    lr: float = opt(2e-4, min=0, min_exclusive=True)
+    lora: bool = opt(True)
+    lora_r: int = opt(16, min=1)
+    lora_alpha: int = opt(32, min=1)
+    lora_dropout: float = opt(0.01, min=0, max=1, max_exclusive=True)
+    target_modules: list[str] | None = opt(None)
+    qlora: bool = opt(False)
+    bf16: bool | str = opt("auto", choices=(True, False, "auto"))
+    gradient_checkpointing: bool | str = opt("auto", choices=(True, False, "auto"))
+    group_by_length: bool = opt(True)
+    max_length: int = opt(512, min=8)
+    score: str = opt("auto", choices=SCORES)
+    multi_token: str = opt("error", choices=MULTI_TOKEN_MODES)
+    merge_adapter: bool = opt(False)
+    seed: int = opt(0)
+    checkpoint_dir: str | None = opt(None)
+    save_steps: int | None = opt(None, min=1)
+    resume: bool | str = opt(False)
+    eval_batch_size: int = opt(8, min=1)
+    trust_remote_code: bool = opt(False)
+
+    def check(self) -> None:
         if not self.model:
-            raise ModelError(
-                "the llm backend needs model=NAME_OR_PATH of a causal LM (e.g. EleutherAI/polyglot-ko-1.3b)"
-            )
-        self.model = str(self.model)
-        _check_choice("expand", self.expand, EXPANDS)
-        _check_choice("score", self.score, SCORES)
-        _check_choice("multi_token", self.multi_token, MULTI_TOKEN_MODES)
-        template_fields(self.template)
-        if self.verbalizer is not None and not (
-            isinstance(self.verbalizer, dict)
-            and all(isinstance(k, str) and isinstance(v, str) for k, v in self.verbalizer.items())
-        ):
-            raise LLMOptionError("verbalizer must be a {label: word} dict of strings")
-        self.verbalizer = dict(self.verbalizer) if self.verbalizer else None
-        self.target_modules = list(self.target_modules) if self.target_modules else None
-        self.checkpoint_dir = str(self.checkpoint_dir) if self.checkpoint_dir else None
-        self.resume = self.resume if isinstance(self.resume, bool) else str(self.resume)
-        for name in ("bf16", "gradient_checkpointing"):
-            if getattr(self, name) != "auto" and not isinstance(getattr(self, name), bool):
-                raise LLMOptionError(f"{name} must be true, false or 'auto', got {getattr(self, name)!r}")
+            raise self.fail("model", "NAME_OR_PATH of a causal LM (e.g. EleutherAI/polyglot-ko-1.3b)")
+        self.target_modules = self.target_modules or None
+        self.verbalizer = self.verbalizer or None
         if self.qlora and not self.lora:
-            raise LLMOptionError("qlora=True trains LoRA adapters on a 4-bit base: it needs lora=True")
+            raise self.fail("qlora", "false unless lora=true (qlora trains LoRA adapters on a 4-bit base)")
         if self.merge_adapter and not self.lora:
-            raise LLMOptionError("merge_adapter=true merges a LoRA adapter: it needs lora=true")
-        if self.max_length < 8:
-            raise LLMOptionError(f"max_length must be at least 8, got {self.max_length}")
-        for name in ("batch_size", "grad_accum", "eval_batch_size", "lora_r"):
-            if int(getattr(self, name)) < 1:
-                raise LLMOptionError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
-        if float(self.epochs) <= 0:
-            raise LLMOptionError(f"epochs must be positive, got {self.epochs!r}")
-
-    @classmethod
-    def parse(cls, options: dict[str, Any]) -> LLMOptions:
-        """Build from keyword options; an unknown key fails with the list of known ones."""
-        known = [f.name for f in dataclasses.fields(cls)]
-        unknown = sorted(set(options) - set(known))
-        if unknown:
-            raise LLMOptionError(f"unknown llm backend option(s) {unknown}; known options: {known}")
-        return cls(**options)
+            raise self.fail("merge_adapter", "false unless lora=true (it merges a LoRA adapter)")
 
     @property
     def checkpointing(self) -> bool:
@@ -127,11 +93,3 @@ class LLMOptions:
         if self.gradient_checkpointing == "auto":
             return bool(self.qlora)
         return bool(self.gradient_checkpointing)
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-def _check_choice(name: str, value: str, choices: Sequence[str]) -> None:
-    if value not in choices:
-        raise LLMOptionError(f"{name} must be one of {list(choices)}, got {value!r}")

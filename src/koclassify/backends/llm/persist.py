@@ -47,7 +47,7 @@ def save_directory(
     directory.mkdir(parents=True, exist_ok=True)
     tokenizer.save_pretrained(directory / TOKENIZER_DIR)
     if isinstance(model, PeftModel):
-        model.save_pretrained(directory / ADAPTER_DIR)
+        model.save_pretrained(str(directory / ADAPTER_DIR))
         weights = "adapter"
     else:
         model.save_pretrained(directory / MODEL_DIR)

@@ -19,7 +19,7 @@ from koclassify.errors import DataError, ModelError
 DEFAULT_TEMPLATE = (
     "아래는 문장에서 대상에 대한 감정을 매우 정확하게 분류한다.\n### 문장: {text}\n### 대상: {target}\n### 감정:"
 )
-# The seed recipe's words: each is one polyglot-ko / llama-2-ko token after "### 감정:".
+# The NIKL 2023 recipe's words: each is one polyglot-ko / llama-2-ko token after "### 감정:".
 NIKL_WORDS: dict[str, str] = {
     "joy": "기쁨",
     "anticipation": "기대",

@@ -1,6 +1,6 @@
 """Batched label-token scoring: one forward pass per batch, logits only where the label word is predicted.
 
-The seed generated one token per example and then called ``compute_transition_scores`` once per label. Here a
+The NIKL 2023 recipe generated one token per example, then called ``compute_transition_scores`` per label. Here a
 batch of right-padded prompts goes through the model once; ``logits_to_keep`` (transformers 5) receives each
 row's last real position, so the (batch, vocab) projection happens for that position only, and the label ids are
 gathered from its log-softmax. Models whose ``logits_to_keep`` is only an int get left padding and
@@ -35,7 +35,7 @@ def label_logprobs(
 
 
 def to_probabilities(logprobs: np.ndarray) -> dict[str, np.ndarray]:
-    """Both readings of the scores: ``vocab`` (the seed's softmax over the whole vocabulary) and
+    """Both readings of the scores: ``vocab`` (the NIKL 2023 recipe's softmax over the whole vocabulary) and
     ``label_softmax`` (renormalised over the label words only, rows sum to 1)."""
     logprobs = np.asarray(logprobs, dtype=np.float64)
     shifted = logprobs - logprobs.max(axis=1, keepdims=True)

@@ -8,7 +8,6 @@ label positions only.
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 import warnings
@@ -16,19 +15,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from koclassify.backends import hf_training
 from koclassify.backends.hf_training import (
-    checkpoint_progress,
     checkpointing_args,
-    finished_note,
+    common_args,
     resolve_resume,
     sampling_args,
+    train_and_report,
 )
 from koclassify.backends.llm import deps
 from koclassify.backends.llm.data import LabelTokenCollator, label_token_loss
 from koclassify.backends.llm.scoring import accepts_logits_to_keep
 from koclassify.errors import ModelError
 
-# The seed's modules for polyglot-ko, and the attention + MLP projections of Llama-style models.
+# The NIKL 2023 recipe's modules for polyglot-ko, and the attention + MLP projections of Llama-style models.
 GPT_NEOX_MODULES = ["query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h"]
 LLAMA_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 TARGET_MODULES: dict[str, list[str]] = {
@@ -73,7 +73,7 @@ def quantized_device() -> int | str:
     import torch
 
     if torch.cuda.is_available():
-        return int(os.environ.get("LOCAL_RANK", 0))
+        return hf_training.local_device_index()
     deps.check_cpu_bitsandbytes()
     # paging moves optimizer states between GPU and CPU memory; on the CPU bitsandbytes skips it, and says so
     warnings.filterwarnings("ignore", message="Paged optimizers are not supported on CPU")
@@ -86,17 +86,7 @@ def quantized_device() -> int | str:
 
 def load_tokenizer(name_or_path: str, *, trust_remote_code: bool = False) -> Any:
     """``AutoTokenizer`` with a pad token (EOS when the tokenizer has none, as polyglot-ko)."""
-    from transformers import AutoTokenizer
-
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(name_or_path, trust_remote_code=trust_remote_code)
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"cannot load a tokenizer from {name_or_path!r}: {exc}") from None
-    if tokenizer.pad_token_id is None:
-        if tokenizer.eos_token_id is None:
-            raise ModelError(f"tokenizer {name_or_path!r} has neither a pad nor an EOS token to pad with")
-        tokenizer.pad_token = tokenizer.eos_token
-    return tokenizer
+    return hf_training.load_tokenizer(name_or_path, pad_with_eos=True, trust_remote_code=trust_remote_code)
 
 
 def load_causal_lm(
@@ -201,30 +191,15 @@ def run_training(
         else:
             save_strategy = "epoch" if config.checkpoint_dir else "no"
         args = TrainingArguments(
-            output_dir=output_dir,
-            num_train_epochs=config.epochs,
-            per_device_train_batch_size=config.batch_size,
-            per_device_eval_batch_size=config.batch_size,
-            gradient_accumulation_steps=config.grad_accum,
-            learning_rate=config.lr,
-            bf16=config.bf16,
+            **common_args(config, output_dir, has_dev=bool(dev_rows)),
             **checkpointing_args(config.gradient_checkpointing),
             **sampling_args(config.group_by_length),
             eval_strategy="epoch" if dev_rows else "no",
             save_strategy=save_strategy,
             save_steps=config.save_steps or 500,
             save_total_limit=2,
-            load_best_model_at_end=bool(dev_rows),
-            metric_for_best_model="eval_loss" if dev_rows else None,
-            greater_is_better=False if dev_rows else None,
             logging_strategy="steps",
             logging_steps=max(1, total_steps // 50),
-            prediction_loss_only=True,
-            remove_unused_columns=False,
-            label_names=["labels"],
-            report_to="none",
-            seed=config.seed,
-            data_seed=config.seed,
             optim=config.optim or "adamw_torch",
             dataloader_pin_memory=torch.cuda.is_available(),
             ddp_find_unused_parameters=False,  # every LoRA weight is used in every step
@@ -238,29 +213,8 @@ def run_training(
             processing_class=tokenizer,
             compute_loss_func=label_token_loss if keep_label_logits else None,
         )
-        if torch.cuda.is_available():
-            torch.cuda.reset_peak_memory_stats()
-        start_step, planned = checkpoint_progress(resume_from)
-        result = trainer.train(resume_from_checkpoint=resume_from)
-        stats: dict[str, Any] = {
-            "rows": len(rows),
-            "steps": int(trainer.state.global_step),
-            "train_loss": float(result.training_loss),
-            "runtime_s": float(result.metrics.get("train_runtime", 0.0)),
-            "loss_history": [float(e["loss"]) for e in trainer.state.log_history if "loss" in e],
-            "resumed_from": resume_from,
-            "label_logits_only": keep_label_logits,
-            "optimizer": optimizer_name(trainer.optimizer),
-        }
-        note = finished_note(resume_from, start_step, planned, int(trainer.state.global_step))
-        if note:
-            stats["note"] = note
-        if dev_rows:
-            stats["eval_loss"] = [float(e["eval_loss"]) for e in trainer.state.log_history if "eval_loss" in e]
-        if torch.cuda.is_available():
-            stats["peak_gpu_memory_gib"] = torch.cuda.max_memory_allocated() / 2**30
-            if trainer.is_world_process_zero():
-                print(f"koclassify llm: peak GPU memory {stats['peak_gpu_memory_gib']:.2f} GiB", file=sys.stderr)
+        stats = train_and_report(trainer, rows, resume_from, "llm")
+        stats.update(label_logits_only=keep_label_logits, optimizer=optimizer_name(trainer.optimizer))
         trained = trainer.model
     return trained, stats
 
