@@ -93,7 +93,9 @@ def test_every_registered_backend_is_covered() -> None:
     from koclassify.backends.base import _REGISTRY
 
     builtin = {name for name, target in _REGISTRY.items() if target.startswith("koclassify.")}
-    assert builtin == set(FAST)
+    # `ensemble` is not trained from examples: it composes fitted Classifiers (its fit refuses), so the
+    # fit -> save -> load checks are run on it in tests/ensemble instead
+    assert builtin - {"ensemble"} == set(FAST)
 
 
 def test_clone_is_unfitted_with_equal_parameters(options, fitted: Classifier) -> None:

@@ -107,8 +107,6 @@ def _from_models(
     trust_remote_code: bool = False,
 ) -> None:
     from koclassify.api import Classifier
-    from koclassify.cli.core import _layout_for
-    from koclassify.data.read import read_examples
     from koclassify.ensemble import Ensemble
 
     target = out.resolve()
@@ -128,7 +126,7 @@ def _from_models(
             console.print("  no --dev: multi-class, fixed weights, nothing to tune")
         else:
             with step("reading dev data"):
-                dataset = read_examples(dev, _layout_for(ens, dev, **layout))
+                dataset = ens.read(dev, **layout)
             tuning = "weights and thresholds" if weights == "tuned" else "thresholds"
             with step(f"scoring {len(dataset)} dev rows with every member, tuning {tuning} ({objective})"):
                 ens.calibrate(dataset.examples, objective=objective, grid=grid)

@@ -49,15 +49,17 @@ class Ensemble(Classifier):
         multi_label: bool | None = None,
         decision: str = "auto",
         max_labels: int | None = None,
+        **stored: Any,
     ) -> None:
+        """``stored``: more :class:`Classifier` options (``stack``; and what :meth:`Classifier.load` passes back)."""
         if isinstance(members, Backend):  # Classifier.load(...) building an Ensemble around a loaded backend
             if not isinstance(members, EnsembleBackend):
                 raise ModelError(f"this model's backend is {members.name!r}, not an ensemble: use Classifier.load")
-            super().__init__(members, multi_label=multi_label, decision=decision, max_labels=max_labels)
+            super().__init__(members, multi_label=multi_label, decision=decision, max_labels=max_labels, **stored)
             self.fit_: EnsembleFit | None = None
             return
         backend = EnsembleBackend.from_members(members, weights=weights)
-        super().__init__(backend, multi_label=multi_label, decision=decision, max_labels=max_labels)
+        super().__init__(backend, multi_label=multi_label, decision=decision, max_labels=max_labels, **stored)
         first = backend.members[0]
         space = backend.labels
         assert space is not None and first.decision_ is not None
@@ -68,7 +70,7 @@ class Ensemble(Classifier):
                 raise KoclassifyError("a multi-class ensemble decides by argmax; decision rules are for multi-label")
             self.decision_ = DecisionRule("argmax")
         elif decision == "auto":
-            self.decision_ = DecisionRule(first.decision_.rule, first.decision_.max_labels)
+            self.decision_ = first.decision_  # the first member's rule as it is (cap, fallback, evidence)
         else:
             try:
                 self.decision_ = DecisionRule(decision, max_labels)  # type: ignore[arg-type]
