@@ -99,4 +99,4 @@ def auto_rule(y: np.ndarray, min_share: float = AT_LEAST_ONE_SHARE) -> DecisionR
     where a real share of rows has no label (a ``none`` outcome left implicit) must keep plain thresholds."""
     share = float((np.asarray(y).sum(axis=1) > 0).mean()) if len(y) else 0.0
     rule = "at_least_one" if share >= min_share else "threshold"
-    return DecisionRule(rule, labelled_share=round(share, 6))  # type: ignore[arg-type]
+    return DecisionRule(rule, labelled_share=round(share, 6))

@@ -206,7 +206,7 @@ def merge(
     if (thresholds is None) == (ensemble is None):
         raise KoclassifyError("give exactly one of --thresholds FILE and --ensemble ENS.json")
     try:
-        rule = DecisionRule(decision)  # type: ignore[arg-type]
+        rule = DecisionRule(decision)
     except ValueError as exc:
         raise KoclassifyError(str(exc)) from None
     names, matrices = read_member_probs(probs, scale)

@@ -69,8 +69,8 @@ def ensemble(
     except ValueError as exc:
         raise KoclassifyError(f"--grid: {exc}") from None
     chosen = parse_weights(weights)
-    layout = dict(format=format, text_col=text_col, label_col=label_col, label_sep=label_sep, no_header=no_header,
-                  lenient=lenient)  # fmt: skip
+    layout: dict[str, Any] = dict(format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
+                                  no_header=no_header, lenient=lenient)  # fmt: skip
     if probs:
         if models or dev is not None:
             raise KoclassifyError("give either MODEL_DIR... --dev DEV or --probs FILE... --gold GOLD, not both")
@@ -149,7 +149,7 @@ def read_member_probs(paths: list[Path], scale: str) -> tuple[list[str], list[np
     from koclassify.ensemble.weights import label_order
 
     names: list[str] | None = None
-    matrices = []
+    matrices: list[np.ndarray] = []
     for path in paths:
         own, matrix = read_probs(path)
         try:

@@ -92,7 +92,7 @@ class EnsembleBackend(Backend):
         backend.set_weights(vector)
         return backend
 
-    def set_weights(self, weights: Sequence[float]) -> None:
+    def set_weights(self, weights: Sequence[float] | np.ndarray) -> None:
         """Store normalised weights (also in ``options``, which the model's config records)."""
         self.weights = normalise(weights, len(self.members))
         self.options["weights"] = [float(w) for w in self.weights]

@@ -73,7 +73,7 @@ class Ensemble(Classifier):
             self.decision_ = first.decision_  # the first member's rule as it is (cap, fallback, evidence)
         else:
             try:
-                self.decision_ = DecisionRule(decision, max_labels)  # type: ignore[arg-type]
+                self.decision_ = DecisionRule(decision, max_labels)
             except ValueError as exc:
                 raise KoclassifyError(str(exc)) from None
         self.data_options = dict(first.data_options)  # files are read with the first member's layout
@@ -82,12 +82,12 @@ class Ensemble(Classifier):
 
     @property
     def members(self) -> list[Classifier]:
-        return self.backend.members  # type: ignore[attr-defined,no-any-return]
+        return self.backend.members  # type: ignore[attr-defined]
 
     @property
     def weights_(self) -> np.ndarray:
         """Member weights (summing to 1), in member order."""
-        return self.backend.weights.copy()  # type: ignore[attr-defined,no-any-return]
+        return self.backend.weights.copy()  # type: ignore[attr-defined]
 
     def fit(self, *args: Any, **kwargs: Any) -> Ensemble:
         """Ensembles are not trained: fit the members, then :meth:`calibrate` the ensemble on dev data."""
@@ -96,7 +96,7 @@ class Ensemble(Classifier):
     def member_proba(self, X: TextsLike) -> list[np.ndarray]:
         """Each member's probabilities on ``X`` in the ensemble's label order (e.g. to calibrate several ways)."""
         self._check()
-        return self.backend.member_probs(as_examples(X))  # type: ignore[attr-defined,no-any-return]
+        return self.backend.member_probs(as_examples(X))  # type: ignore[attr-defined]
 
     def calibrate(
         self,
@@ -108,6 +108,7 @@ class Ensemble(Classifier):
         member_probs: Sequence[np.ndarray] | None = None,
         objective: str = "micro-f1",
         grid: float = 0.001,
+        stack: str | bool | None = None,
     ) -> dict[str, float]:
         """Tune member weights (when ``weights="tuned"``) and then per-label thresholds on held-out data.
 
@@ -118,7 +119,7 @@ class Ensemble(Classifier):
         """
         space = self._check()
         if probs is not None:
-            return super().calibrate(probs=probs, gold=gold, objective=objective, grid=grid)
+            return super().calibrate(probs=probs, gold=gold, objective=objective, grid=grid, stack=stack)
         examples = None
         if member_probs is None:
             if X is None:
@@ -145,7 +146,7 @@ class Ensemble(Classifier):
         combined = combine(member_probs, fit.weights)
         if self.prior_ is not None and examples is not None:
             combined = self.prior_.apply(combined, examples)
-        thresholds = super().calibrate(probs=combined, gold=gold, objective=objective, grid=grid)
+        thresholds = super().calibrate(probs=combined, gold=gold, objective=objective, grid=grid, stack=stack)
         self.calibration_["ensemble"] = fit.record()
         self.fit_ = fit
         return thresholds

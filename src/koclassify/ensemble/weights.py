@@ -40,7 +40,7 @@ def label_order(reference: Sequence[str], names: Sequence[str], *, what: str, re
     return np.array([index[n] for n in reference], dtype=np.int64)
 
 
-def normalise(weights: Sequence[float], n_members: int) -> np.ndarray:
+def normalise(weights: Sequence[float] | np.ndarray, n_members: int) -> np.ndarray:
     """Weights as a probability vector; wrong length, negative, non-finite or all-zero weights are errors."""
     w = np.asarray(list(weights), dtype=np.float64)
     if w.shape != (n_members,):
@@ -50,7 +50,7 @@ def normalise(weights: Sequence[float], n_members: int) -> np.ndarray:
     return w / w.sum()
 
 
-def combine(member_probs: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
+def combine(member_probs: Sequence[np.ndarray], weights: Sequence[float] | np.ndarray) -> np.ndarray:
     """The weighted mean of (n, L) member probability matrices (already in one label order)."""
     w = normalise(weights, len(member_probs))
     out = np.zeros_like(np.asarray(member_probs[0], dtype=np.float64))
