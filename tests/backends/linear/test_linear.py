@@ -170,7 +170,9 @@ def test_nb_auto_is_chosen_on_validation_and_recorded() -> None:
     assert set(clf.backend.selection) == {"logistic", "logistic+nb"}
     best = max(clf.backend.selection, key=clf.backend.selection.get)
     assert clf.backend.choice.name == best
-    assert clf.backend.clone().options["nb"] == ("on" if clf.backend.choice.nb else "off")
+    assert clf.backend.clone().options["nb"] == "auto"  # clone: the same parameters, unfitted
+    # the folds of cross-validated calibration reuse the choice made on the full training set
+    assert clf.backend.fold_clone().options["nb"] == ("on" if clf.backend.choice.nb else "off")
 
 
 def test_bad_nb_value_is_refused() -> None:
