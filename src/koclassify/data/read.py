@@ -11,6 +11,7 @@ import json
 import re
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,22 +115,28 @@ HEAD_BYTES = 1 << 16
 
 def read_head(path: str | Path) -> bytes:
     """The file's first bytes: at least one whole non-blank line (or all of a shorter file), for detection."""
+    with _readable(path), open(path, "rb") as fh:
+        head = fh.read(HEAD_BYTES)
+        while head.lstrip() and b"\n" not in head.lstrip() and len(head) < (64 << 20):
+            more = fh.read(HEAD_BYTES)
+            if not more:
+                break
+            head += more
+    return head
+
+
+@contextmanager
+def _readable(path: str | Path) -> Iterator[None]:
+    """OS errors of opening or reading ``path`` as one-line :class:`DataError` s naming the file."""
     where = str(path)
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(HEAD_BYTES)
-            while head.lstrip() and b"\n" not in head.lstrip() and len(head) < (64 << 20):
-                more = fh.read(HEAD_BYTES)
-                if not more:
-                    break
-                head += more
+        yield
     except FileNotFoundError:
         raise DataError("no such file", path=where) from None
     except IsADirectoryError:
         raise DataError("is a directory, expected a data file", path=where) from None
     except OSError as exc:
         raise DataError(f"cannot read: {exc.strerror}", path=where) from None
-    return head
 
 
 def sniff_format(path: str | Path, head: bytes | None = None) -> str:
@@ -161,14 +168,8 @@ def sniff_format(path: str | Path, head: bytes | None = None) -> str:
 def read_text(path: str | Path) -> str:
     """The whole file as text. Non-UTF-8 and empty files are errors that say where and what to do."""
     where = str(path)
-    try:
+    with _readable(path):
         raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise DataError("no such file", path=where) from None
-    except IsADirectoryError:
-        raise DataError("is a directory, expected a data file", path=where) from None
-    except OSError as exc:
-        raise DataError(f"cannot read: {exc.strerror}", path=where) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
