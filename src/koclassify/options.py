@@ -105,6 +105,18 @@ def opt(
     return field(default=default, metadata=meta)
 
 
+SWITCH = ("auto", "on", "off")
+
+
+def check_switch(name: str, value: object, error: type[Exception] = ValueError) -> str:
+    """An ``auto | on | off`` option (``True``/``False`` read as on/off: YAML reads a bare ``on`` as a boolean)."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if value not in SWITCH:
+        raise error(f"{name} must be one of {', '.join(SWITCH)}, got {value!r}")
+    return str(value)
+
+
 # ---------------------------------------------------------------------------------------------------- types
 def _type_name(hint: Any) -> str:
     origin = typing.get_origin(hint)

@@ -36,12 +36,10 @@ class StackOptionError(KoclassifyError, ValueError):
 
 
 def check_mode(value: object) -> str:
-    """``auto``, ``on`` or ``off`` (``True``/``False`` as on/off: YAML reads a bare ``on`` as a boolean)."""
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    if value not in STACK_MODES:
-        raise StackOptionError(f"stack must be one of {', '.join(STACK_MODES)}, got {value!r}")
-    return str(value)
+    """``auto``, ``on`` or ``off`` (``True``/``False`` as on/off)."""
+    from koclassify.options import check_switch
+
+    return check_switch("stack", value, StackOptionError)
 
 
 def log_odds(probs: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ from sklearn.metrics import average_precision_score, log_loss
 from koclassify.backends.linear.spec import HEADS, SCALES, check_head, parse_scales
 from koclassify.splits import kfold_indices
 
-NB_MODES = ("auto", "on", "off")
+NB_MODES = ("auto", "on", "off")  # koclassify.options.SWITCH
 __all__ = ["HEADS", "NB_MODES", "SCALES", "Choice", "candidates", "check_nb", "holdout", "parse_scales", "pick"]
 
 MIN_ROWS = 20  # fewer training rows than this: no split is worth making, take the first candidate
@@ -41,14 +41,11 @@ class Choice:
 
 
 def check_nb(value: object) -> str:
-    """``auto``, ``on`` or ``off`` (``True``/``False`` as on/off: YAML reads a bare ``on`` as a boolean)."""
+    """``auto``, ``on`` or ``off`` (``True``/``False`` as on/off)."""
     from koclassify.backends.linear.spec import FeatureSpecError
+    from koclassify.options import check_switch
 
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    if value not in NB_MODES:
-        raise FeatureSpecError(f"nb must be one of {', '.join(NB_MODES)}, got {value!r}")
-    return str(value)
+    return check_switch("nb", value, FeatureSpecError)
 
 
 def candidates(head: str, scales: Sequence[float], *, sparse: bool, dense: bool, nb: str = "off") -> list[Choice]:
