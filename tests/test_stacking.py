@@ -92,6 +92,7 @@ def test_auto_fits_the_second_stage_when_there_are_enough_rows() -> None:
     record = clf.calibration_["stack"]
     assert record["used"] and clf.stack_ is not None
     assert record["score_stacked"] > record["score_first_stage"]  # label 2 is learnt from labels 0 and 1
+    assert record["cv_score_stacked"] > record["cv_score_first_stage"]  # what auto decided on
     assert clf.calibration_["score"] == record["score_stacked"]
     clf.calibrate(probs=wide[:40], gold=gold_wide[:40])  # too few rows for auto
     assert "too few" in clf.calibration_["stack"]["note"] and clf.stack_ is None
@@ -113,3 +114,52 @@ def test_bad_stack_values_and_damaged_files_are_clear_errors(tmp_path) -> None:
     (tmp_path / "m" / "stack.npz").write_bytes(b"not an npz")
     with pytest.raises(KoclassifyError, match="stack.npz"):
         Classifier.load(tmp_path / "m")
+
+
+def _independent(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Labels with nothing to learn from each other: each first-stage probability already says all there is."""
+    rng = np.random.default_rng(seed)
+    gold = rng.random((n, 4)) < 0.4
+    probs = np.clip(np.where(gold, 0.65, 0.35) + rng.normal(0, 0.2, gold.shape), 0.01, 0.99)
+    return probs, gold
+
+
+def test_auto_keeps_the_second_stage_only_when_cross_validation_says_it_helps() -> None:
+    from koclassify.decision import DecisionRule
+    from koclassify.stacking import cross_validated_score
+
+    texts, labels = _multi_label_data()
+    clf = Classifier().fit(texts, labels)
+    probs, gold = _independent()
+    clf.decision_ = DecisionRule("threshold")
+    clf.calibrate(probs=probs, gold=gold)
+    record = clf.calibration_["stack"]
+    assert not record["used"] and clf.stack_ is None and "does not help" in record["note"]
+    assert record["cv_score_stacked"] <= record["cv_score_first_stage"]
+    # the record's scores are what cross_validated_score computes, thresholds tuned on other rows only
+    rule = clf.decision_
+    first = cross_validated_score(probs, gold, rule=rule, objective="micro-f1", grid=0.001)
+    assert record["cv_score_first_stage"] == round(first, 6)
+    assert first <= record["score_first_stage"]  # in-sample thresholds flatter the first stage
+    clf.calibrate(probs=probs, gold=gold, stack="on")  # asked for: kept regardless
+    assert clf.stack_ is not None and clf.calibration_["stack"]["used"]
+
+
+def test_the_second_stage_fit_uses_one_blas_thread() -> None:
+    import scipy.optimize
+    from threadpoolctl import threadpool_info
+
+    seen: list[int] = []  # BLAS threads while the optimiser runs (fit_stacker imports scipy's minimize itself)
+
+    original = scipy.optimize.minimize
+
+    def spy(*args, **kwargs):
+        seen.extend(int(pool["num_threads"]) for pool in threadpool_info() if pool["user_api"] == "blas")
+        return original(*args, **kwargs)
+
+    scipy.optimize.minimize = spy
+    try:
+        fit_stacker(*_correlated(n=100))
+    finally:
+        scipy.optimize.minimize = original
+    assert seen and set(seen) == {1}

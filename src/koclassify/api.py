@@ -421,7 +421,8 @@ class Classifier:
     def _try_stack(
         self, mode: str, probs: np.ndarray, gold: np.ndarray, plain: float, objective: str, grid: float
     ) -> dict[str, Any]:
-        """Fit the second stage when asked (``on``: from 10 rows; ``auto``: from ``stacking.MIN_ROWS``)."""
+        """Fit the second stage when asked (``on``: from 10 rows; ``auto``: from ``stacking.MIN_ROWS`` held-out rows,
+        kept when cross-validated thresholds score better with it than without)."""
         from koclassify import stacking
         from koclassify.calibration import find_thresholds
 
@@ -434,6 +435,15 @@ class Classifier:
         oof = stacking.out_of_fold(probs, gold)
         result = find_thresholds(oof, gold, objective=objective, grid=grid, rule=self.decision_)
         record.update(score_first_stage=round(float(plain), 6), score_stacked=round(float(result.score), 6))
+        if mode == "auto":  # keep it only when thresholds tuned on other rows score better with it
+            rule = self.decision_
+            assert rule is not None
+            first = stacking.cross_validated_score(probs, gold, rule=rule, objective=objective, grid=grid)
+            second = stacking.cross_validated_score(oof, gold, rule=rule, objective=objective, grid=grid)
+            record.update(cv_score_first_stage=round(first, 6), cv_score_stacked=round(second, 6))
+            if second <= first:
+                record["note"] = "cross-validation: the second stage does not help"
+                return record
         self.stack_ = stacking.fit_stacker(probs, gold)
         record.update(used=True, result=result)
         return record

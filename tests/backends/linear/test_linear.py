@@ -141,8 +141,9 @@ def test_nb_ratios_are_saved_as_arrays_and_predictions_survive_the_round_trip(tm
     clf = Classifier(nb="on").fit(texts, labels)
     head = clf.backend.head
     assert head.nb is not None and head.nb.shape == head.coef.shape
-    col = clf.backend.features.vectorizers["char"].vocabulary_["최악"]
-    assert head.nb[clf.labels_.names.index("pos"), col] < 0  # a negative word: scaled down for "pos"
+    vocab, pos = clf.backend.features.vectorizers["char"].vocabulary_, clf.labels_.names.index("pos")
+    # a word of one class is amplified, a word of both ("영화": 최고의 영화, 최악의 영화) damped
+    assert head.nb[pos, vocab["최악"]] > 1 > head.nb[pos, vocab["영화"]]
     clf.save(tmp_path / "m")
     with np.load(tmp_path / "m" / "backend" / "arrays.npz", allow_pickle=False) as npz:
         np.testing.assert_array_equal(npz["nb"], head.nb)
@@ -164,19 +165,37 @@ def test_nb_for_many_classes_and_multi_label() -> None:
     assert multi.backend.head.kind == "ovr" and multi.backend.head.nb.shape[0] == 4
 
 
+def test_nb_strength_interpolates_between_plain_and_nb_features(tmp_path) -> None:
+    texts, labels = _sentiment()
+    full, half = Classifier(nb="on").fit(texts, labels), Classifier(nb=0.5).fit(texts, labels)
+    assert half.backend.choice.nb == 0.5 and half.backend.choice.name == "logistic+nb0.5"
+    np.testing.assert_allclose(half.backend.head.nb, 0.5 + 0.5 * full.backend.head.nb, rtol=1e-6)
+    half.save(tmp_path / "m")
+    loaded = Classifier.load(tmp_path / "m")
+    assert loaded.backend.choice.nb == 0.5
+    np.testing.assert_allclose(loaded.predict_proba(texts), half.predict_proba(texts), rtol=1e-6)
+    assert Classifier(nb=0).backend.options["nb"] == "off" and Classifier(nb="1").backend.options["nb"] == "on"
+    assert Classifier(nb="0.25").backend.options["nb"] == 0.25  # -O nb=0.25 from the CLI arrives as text
+
+
 def test_nb_auto_is_chosen_on_validation_and_recorded() -> None:
+    from koclassify.backends.linear.select import nb_option
+
     texts, labels = _sentiment()
     clf = Classifier(nb="auto").fit(texts, labels)
-    assert set(clf.backend.selection) == {"logistic", "logistic+nb"}
+    assert set(clf.backend.selection) == {"logistic", "logistic+nb0.5", "logistic+nb"}
     best = max(clf.backend.selection, key=clf.backend.selection.get)
     assert clf.backend.choice.name == best
     assert clf.backend.clone().options["nb"] == "auto"  # clone: the same parameters, unfitted
     # the folds of cross-validated calibration reuse the choice made on the full training set
-    assert clf.backend.fold_clone().options["nb"] == ("on" if clf.backend.choice.nb else "off")
+    assert clf.backend.fold_clone().options["nb"] == nb_option(clf.backend.choice.nb)
 
 
 def test_bad_nb_value_is_refused() -> None:
     from koclassify.errors import KoclassifyError
 
-    with pytest.raises(KoclassifyError, match="nb must be one of"):
-        Classifier(nb="maybe")
+    for bad in ("maybe", 1.5, -0.1, "nan"):
+        with pytest.raises(KoclassifyError, match="nb must be auto, on, off or a number in"):
+            Classifier(nb=bad)
+    with pytest.raises(KoclassifyError, match="nb=NaN"):  # the option layer refuses a NaN of any option
+        Classifier(nb=float("nan"))

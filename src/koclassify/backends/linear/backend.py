@@ -19,11 +19,11 @@ import scipy.sparse as sp
 from koclassify.backends.base import Backend, DevData
 from koclassify.backends.linear import morphs
 from koclassify.backends.linear.dense import DenseBlock
-from koclassify.backends.linear.features import FeatureUnion, nb_ratios
+from koclassify.backends.linear.features import FeatureUnion, nb_ratios, nb_scale
 from koclassify.backends.linear.head import LinearHead, fit_head
 from koclassify.backends.linear.mlp import MLPHead, fit_mlp_head
 from koclassify.backends.linear.options import LinearOptions
-from koclassify.backends.linear.select import Choice, candidates, holdout, parse_scales, pick
+from koclassify.backends.linear.select import Choice, candidates, holdout, nb_option, parse_scales, pick
 from koclassify.backends.linear.spec import DEFAULT_BLOCKS, parse_features
 from koclassify.data.example import Example
 from koclassify.data.labels import LabelSpace
@@ -37,6 +37,15 @@ ARRAYS_FILE = "arrays.npz"
 MORPHS_FILE = "morphs.tsv.gz"  # Kiwi analyses of the training pieces: seeds the cache on load
 
 Head = LinearHead | MLPHead  # both expose predict_proba(X) and kind
+
+
+def nb_strength(value: object) -> float:
+    """The NB strength a saved model records (``true``/``false`` in models saved before strengths)."""
+    if value is None or isinstance(value, bool):
+        return float(bool(value))
+    if not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ValueError(f"NB strength {value!r} is not a number in [0, 1]")
+    return float(value)
 
 
 class LinearBackend(Backend):
@@ -59,8 +68,9 @@ class LinearBackend(Backend):
             number, or a list of numbers to choose from.
         head: ``"logistic"``, ``"mlp"`` (embeddings only) or ``"auto"`` (choose on validation).
         nb: NB-weighted TF-IDF features (Wang & Manning's NB-LR; one-vs-rest for more than two classes):
-            ``"on"``, ``"off"``, or ``"auto"`` (fitted with and without, kept when it scores better on ``dev`` or a
-            20% holdout; costs two extra fits).
+            ``"on"``, ``"off"``, a strength in [0, 1] (features scaled by ``(1 - s) + s * |r|``), or ``"auto"``
+            (strengths 0, 0.5 and 1 fitted on 80% of the rows, the best on ``dev`` or the other 20% kept; costs
+            three extra fits).
     """
 
     name = "linear"
@@ -95,9 +105,9 @@ class LinearBackend(Backend):
             return fit_mlp_head(X, y, multi_label=labels.multi_label)
         opts = self.options
         nb = None
-        if choice.nb:  # ratios of the sparse columns; the dense block, if any, is left as it is (ratio 1)
+        if choice.nb:  # factors of the sparse columns; the dense block, if any, is left as it is (factor 1)
             nb = np.ones((y.shape[1], X.shape[1]), dtype=np.float32)
-            nb[:, :n_sparse] = nb_ratios(X[:, :n_sparse].tocsr(), y)
+            nb[:, :n_sparse] = nb_scale(nb_ratios(X[:, :n_sparse].tocsr(), y), choice.nb)
         return fit_head(
             X,
             y,
@@ -187,7 +197,7 @@ class LinearBackend(Backend):
         opts = dict(self.options)
         if self.choice is not None and self.selection:
             opts["head"] = self.choice.head
-            opts["nb"] = "on" if self.choice.nb else "off"
+            opts["nb"] = nb_option(self.choice.nb)
             if self.choice.scale is not None:
                 opts["embed_scale"] = self.choice.scale
         return type(self)(**opts)
@@ -235,7 +245,7 @@ class LinearBackend(Backend):
             backend = cls(**options)
             head_meta = meta["head"]
             backend.choice = Choice(
-                head_meta.get("type", "logistic"), head_meta.get("embed_scale"), bool(head_meta.get("nb", False))
+                head_meta.get("type", "logistic"), head_meta.get("embed_scale"), nb_strength(head_meta.get("nb"))
             )
             backend.selection = head_meta.get("selection", {})
             if meta.get("features"):

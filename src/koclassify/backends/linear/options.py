@@ -29,8 +29,9 @@ class LinearOptions(Options):
     embed_cache: str | None = opt(None, help="vector cache directory ('none': memory only)")
     embed_scale: float | str | list[float] = opt("auto", help="weight of the embedding block: auto, a number, a list")
     head: str = opt("logistic", choices=HEADS, help="logistic | mlp (embeddings only) | auto (chosen on validation)")
-    nb: str | bool = opt("off", check=check_nb,
-                         help="NB-weighted TF-IDF (NB-LR): off | on | auto (chosen on held-out rows)")  # fmt: skip
+    nb: str | bool | float = opt("off", check=check_nb,
+                                 help="NB-weighted TF-IDF (NB-LR): off | on | a strength in [0, 1] | auto "
+                                      "(chosen on held-out rows)")  # fmt: skip
 
     def check(self) -> None:
         if isinstance(self.embed_scale, str) and self.embed_scale != "auto":
@@ -39,7 +40,7 @@ class LinearOptions(Options):
             parse_scales(self.embed_scale)
         except ValueError:
             raise self.fail("embed_scale", "'auto', a number > 0 or a list of numbers > 0") from None
-        self.nb = check_nb(self.nb)  # true/false (a bare YAML on/off) read as on/off
+        self.nb = check_nb(self.nb)  # true/false (a bare YAML on/off) read as on/off; 0 / 1 as off / on
         spec = parse_features(self.features)
         try:
             check_head(self.head, sparse=bool(spec.blocks) or spec.tfidf_default, dense=spec.dense)

@@ -1,7 +1,7 @@
 """Choosing the embedding block's scale and the head on held-out rows, instead of guessing them.
 
-NB weighting of the sparse blocks (``nb="auto"``) is chosen the same way: each candidate is tried with and
-without it.
+NB weighting of the sparse blocks (``nb="auto"``) is chosen the same way: each candidate is tried with each
+NB strength of ``NB_AUTO``.
 
 In the hybrid, the dense block's weight against the sparse blocks decides how much the regulariser lets each
 side speak; with the dense block alone the same factor acts as the regularisation strength. A few values are
@@ -22,8 +22,10 @@ from sklearn.metrics import average_precision_score, log_loss
 from koclassify.backends.linear.spec import HEADS, SCALES, check_head, parse_scales
 from koclassify.splits import kfold_indices
 
-NB_MODES = ("auto", "on", "off")  # koclassify.options.SWITCH
-__all__ = ["HEADS", "NB_MODES", "SCALES", "Choice", "candidates", "check_nb", "holdout", "parse_scales", "pick"]
+NB_MODES = ("auto", "on", "off")  # koclassify.options.SWITCH; a number in [0, 1] is a strength (on = 1, off = 0)
+NB_AUTO = (0.0, 0.5, 1.0)  # the strengths nb="auto" tries
+__all__ = ["HEADS", "NB_AUTO", "NB_MODES", "SCALES", "Choice", "candidates", "check_nb", "holdout", "nb_option",
+           "parse_scales", "pick"]  # fmt: skip
 
 MIN_ROWS = 20  # fewer training rows than this: no split is worth making, take the first candidate
 
@@ -32,27 +34,56 @@ MIN_ROWS = 20  # fewer training rows than this: no split is worth making, take t
 class Choice:
     head: str  # "logistic" or "mlp"
     scale: float | None  # dense-block factor for logistic heads; None for the MLP (it reads z-scores)
-    nb: bool = False  # NB-weighted sparse features (logistic heads over TF-IDF blocks only)
+    nb: float = 0.0  # NB strength of the sparse features (logistic heads over TF-IDF blocks only): 0 = none
 
     @property
     def name(self) -> str:
         name = self.head if self.scale is None else f"{self.head}@{self.scale:g}"
-        return f"{name}+nb" if self.nb else name
+        if not self.nb:
+            return name
+        return f"{name}+nb" if self.nb == 1 else f"{name}+nb{self.nb:g}"
 
 
-def check_nb(value: object) -> str:
-    """``auto``, ``on`` or ``off`` (``True``/``False`` as on/off)."""
+def check_nb(value: object) -> str | float:
+    """``auto``, ``on``, ``off`` (``True``/``False`` as on/off), or a strength in [0, 1] (0 = off, 1 = on)."""
     from koclassify.backends.linear.spec import FeatureSpecError
     from koclassify.options import check_switch
 
-    return check_switch("nb", value, FeatureSpecError)
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(value, str) and value not in NB_MODES:
+        try:
+            value, number = float(value), True
+        except ValueError:
+            pass
+    if number:
+        strength = float(value)  # type: ignore[arg-type]
+        if not 0 <= strength <= 1:  # also refuses nan
+            raise FeatureSpecError(f"nb must be auto, on, off or a number in [0, 1], got {value!r}")
+        return nb_option(strength)
+    try:
+        return check_switch("nb", value, FeatureSpecError)
+    except FeatureSpecError:
+        raise FeatureSpecError(f"nb must be auto, on, off or a number in [0, 1], got {value!r}") from None
 
 
-def candidates(head: str, scales: Sequence[float], *, sparse: bool, dense: bool, nb: str = "off") -> list[Choice]:
+def nb_option(strength: float) -> str | float:
+    """The option value that asks for this strength: ``off`` for 0, ``on`` for 1, else the number."""
+    return "off" if strength == 0 else "on" if strength == 1 else strength
+
+
+def nb_strengths(nb: object) -> tuple[float, ...]:
+    """The strengths to try for an ``nb`` option value."""
+    value = check_nb(nb)
+    if value == "auto":
+        return NB_AUTO
+    return ({"on": 1.0, "off": 0.0}[value],) if isinstance(value, str) else (float(value),)
+
+
+def candidates(head: str, scales: Sequence[float], *, sparse: bool, dense: bool, nb: object = "off") -> list[Choice]:
     """What to try. The MLP only applies to embeddings alone (a hidden layer over a sparse vocabulary is huge);
-    NB weighting only to TF-IDF blocks (``nb="auto"`` tries each logistic candidate with and without it)."""
+    NB weighting only to TF-IDF blocks (``nb="auto"`` tries each logistic candidate at each of ``NB_AUTO``)."""
     check_head(head, sparse=sparse, dense=dense)
-    nb_values = {"on": (True,), "off": (False,), "auto": (False, True)}[check_nb(nb)] if sparse else (False,)
+    nb_values = nb_strengths(nb) if sparse else (0.0,)
     if not dense:
         return [Choice("logistic", None, v) for v in nb_values]
     logistic = [Choice("logistic", s, v) for v in nb_values for s in scales]
