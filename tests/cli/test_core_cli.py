@@ -128,6 +128,20 @@ def test_train_prints_the_rule_and_saves_nb_and_second_stage(tmp_path: Path) -> 
     assert invoke("evaluate", out, sample_path("nikl_dev.jsonl")).exit_code == 0
 
 
+def test_train_prints_what_stack_auto_decided_on(tmp_path: Path) -> None:
+    out = tmp_path / "m"
+    result = invoke("train", sample_path("nikl_train.jsonl"), "--out", out, "--cv", "3", "-O", "nb=0.5")
+    assert result.exit_code == 0, result.output
+    stack = json.loads((out / "config.json").read_text())["calibration"]["stack"]
+    assert stack["mode"] == "auto" and {"cv_score_first_stage", "cv_score_stacked"} <= set(stack)
+    printed = " ".join(result.output.split())
+    used = "used" if stack["used"] else "not used"
+    expected = f"second stage {used} ({stack['cv_score_first_stage']:.4f} -> {stack['cv_score_stacked']:.4f} cross-validated)"
+    assert expected in printed
+    assert (out / "stack.npz").exists() == stack["used"]
+    assert json.loads((out / "backend" / "linear.json").read_text())["head"]["nb"] == 0.5
+
+
 @pytest.mark.parametrize("option", ["nb=maybe", "stack=sometimes"])
 def test_bad_nb_or_stack_option_exits_2_without_traceback(tmp_path: Path, option: str, capsys) -> None:
     from koclassify.cli import main

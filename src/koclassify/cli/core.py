@@ -380,7 +380,9 @@ def describe_calibration(clf: Any) -> str:
     stack = clf.calibration_.get("stack") or {}
     if stack.get("mode", "off") != "off":
         scores = ""
-        if "score_stacked" in stack:
+        if "cv_score_stacked" in stack:  # what auto decided on: thresholds tuned on other folds
+            scores = f" ({stack['cv_score_first_stage']:.4f} -> {stack['cv_score_stacked']:.4f} cross-validated)"
+        elif "score_stacked" in stack:
             scores = f" ({stack['score_first_stage']:.4f} -> {stack['score_stacked']:.4f} out of fold)"
         text += f"; second stage {'used' if stack.get('used') else 'not used'}{scores}"
         if stack.get("note"):

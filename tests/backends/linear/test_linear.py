@@ -178,15 +178,27 @@ def test_nb_strength_interpolates_between_plain_and_nb_features(tmp_path) -> Non
     assert Classifier(nb="0.25").backend.options["nb"] == 0.25  # -O nb=0.25 from the CLI arrives as text
 
 
-def test_nb_auto_is_chosen_on_validation_and_recorded() -> None:
+def test_nb_auto_by_default_half_strength_for_multi_label_and_two_classes_none_for_more() -> None:
+    texts, labels = _sentiment()
+    assert Classifier().backend.options["nb"] == "auto"
+    binary = Classifier().fit(texts, labels)
+    assert binary.backend.choice.nb == 0.5 and binary.backend.selection == {}  # no fits spent on choosing
+    many = ["기뻐요 좋아요", "슬퍼요 눈물", "화나요 짜증"] * 10
+    three = Classifier().fit(many, ["기쁨", "슬픔", "분노"] * 10)
+    assert three.backend.choice.nb == 0.0 and three.backend.head.nb is None
+    tags = [["기쁨", "강함"] if i % 3 == 0 else ["기쁨"] if i % 3 == 1 else ["슬픔"] for i in range(30)]
+    assert Classifier().fit(many, tags).backend.choice.nb == 0.5
+
+
+def test_nb_select_is_chosen_on_validation_and_recorded() -> None:
     from koclassify.backends.linear.select import nb_option
 
     texts, labels = _sentiment()
-    clf = Classifier(nb="auto").fit(texts, labels)
+    clf = Classifier(nb="select").fit(texts, labels)
     assert set(clf.backend.selection) == {"logistic", "logistic+nb0.5", "logistic+nb"}
     best = max(clf.backend.selection, key=clf.backend.selection.get)
     assert clf.backend.choice.name == best
-    assert clf.backend.clone().options["nb"] == "auto"  # clone: the same parameters, unfitted
+    assert clf.backend.clone().options["nb"] == "select"  # clone: the same parameters, unfitted
     # the folds of cross-validated calibration reuse the choice made on the full training set
     assert clf.backend.fold_clone().options["nb"] == nb_option(clf.backend.choice.nb)
 
@@ -195,7 +207,7 @@ def test_bad_nb_value_is_refused() -> None:
     from koclassify.errors import KoclassifyError
 
     for bad in ("maybe", 1.5, -0.1, "nan"):
-        with pytest.raises(KoclassifyError, match="nb must be auto, on, off or a number in"):
+        with pytest.raises(KoclassifyError, match="nb must be auto, select, on, off or a number in"):
             Classifier(nb=bad)
     with pytest.raises(KoclassifyError, match="nb=NaN"):  # the option layer refuses a NaN of any option
         Classifier(nb=float("nan"))

@@ -171,7 +171,7 @@ def test_cross_validation_clones_reuse_the_chosen_scale() -> None:
 def test_dev_set_is_used_for_selection() -> None:
     dev = (["좋아요 좋아", "싫어요 싫어"] * 5, ["p", "n"] * 5)
     clf = Classifier(features="tfidf+embed", embed_scale=[1.0, 3.0], **OPTS).fit(TEXTS, LABELS, dev=dev)
-    assert set(clf.backend.selection) == {"logistic@1", "logistic@3"}
+    assert set(clf.backend.selection) == {"logistic@1+nb0.5", "logistic@3+nb0.5"}  # nb=auto: 0.5 for two classes
 
 
 def _span(text: str, form: str) -> Span:

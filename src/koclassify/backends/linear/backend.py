@@ -68,7 +68,8 @@ class LinearBackend(Backend):
             number, or a list of numbers to choose from.
         head: ``"logistic"``, ``"mlp"`` (embeddings only) or ``"auto"`` (choose on validation).
         nb: NB-weighted TF-IDF features (Wang & Manning's NB-LR; one-vs-rest for more than two classes):
-            ``"on"``, ``"off"``, a strength in [0, 1] (features scaled by ``(1 - s) + s * |r|``), or ``"auto"``
+            ``"auto"`` (the default: strength 0.5 for multi-label and two-class models, none for more classes),
+            ``"on"``, ``"off"``, a strength in [0, 1] (features scaled by ``(1 - s) + s * |r|``), or ``"select"``
             (strengths 0, 0.5 and 1 fitted on 80% of the rows, the best on ``dev`` or the other 20% kept; costs
             three extra fits).
     """
@@ -142,6 +143,8 @@ class LinearBackend(Backend):
             sparse=Xs is not None,
             dense=Xd is not None,
             nb=opts.get("nb", "off"),
+            multi_label=labels.multi_label,
+            n_classes=len(labels),
         )
         self.choice, self.selection = options[0], {}
         if len(options) > 1:

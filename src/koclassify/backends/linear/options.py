@@ -29,9 +29,10 @@ class LinearOptions(Options):
     embed_cache: str | None = opt(None, help="vector cache directory ('none': memory only)")
     embed_scale: float | str | list[float] = opt("auto", help="weight of the embedding block: auto, a number, a list")
     head: str = opt("logistic", choices=HEADS, help="logistic | mlp (embeddings only) | auto (chosen on validation)")
-    nb: str | bool | float = opt("off", check=check_nb,
-                                 help="NB-weighted TF-IDF (NB-LR): off | on | a strength in [0, 1] | auto "
-                                      "(chosen on held-out rows)")  # fmt: skip
+    nb: str | bool | float = opt("auto", check=check_nb,
+                                 help="NB-weighted TF-IDF (NB-LR): auto (0.5 for multi-label and two classes, "
+                                      "else off) | on | off | a strength in [0, 1] | select (chosen on held-out "
+                                      "rows)")  # fmt: skip
 
     def check(self) -> None:
         if isinstance(self.embed_scale, str) and self.embed_scale != "auto":

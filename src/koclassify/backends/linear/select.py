@@ -1,7 +1,8 @@
 """Choosing the embedding block's scale and the head on held-out rows, instead of guessing them.
 
-NB weighting of the sparse blocks (``nb="auto"``) is chosen the same way: each candidate is tried with each
-NB strength of ``NB_AUTO``.
+NB weighting of the sparse blocks can be chosen the same way (``nb="select"``: each candidate is tried at each NB
+strength of ``NB_SELECT``). The default, ``nb="auto"``, does not spend fits on it: it takes the strength the
+benchmarks chose for the kind of task (``auto_strength``).
 
 In the hybrid, the dense block's weight against the sparse blocks decides how much the regulariser lets each
 side speak; with the dense block alone the same factor acts as the regularisation strength. A few values are
@@ -22,10 +23,14 @@ from sklearn.metrics import average_precision_score, log_loss
 from koclassify.backends.linear.spec import HEADS, SCALES, check_head, parse_scales
 from koclassify.splits import kfold_indices
 
-NB_MODES = ("auto", "on", "off")  # koclassify.options.SWITCH; a number in [0, 1] is a strength (on = 1, off = 0)
-NB_AUTO = (0.0, 0.5, 1.0)  # the strengths nb="auto" tries
-__all__ = ["HEADS", "NB_AUTO", "NB_MODES", "SCALES", "Choice", "candidates", "check_nb", "holdout", "nb_option",
-           "parse_scales", "pick"]  # fmt: skip
+NB_MODES = ("auto", "select", "on", "off")  # or a number in [0, 1]: a strength (on = 1, off = 0)
+NB_SELECT = (0.0, 0.5, 1.0)  # the strengths nb="select" tries on held-out rows
+# nb="auto": the strength for multi-label and two-class models; models with more classes get none. Measured with
+# bench/quality.py (docs/benchmarks.md): 0.5 gains on KOTE (44 labels) and nsmc (2 classes) and loses on the
+# 3-class hate-speech set (-0.85 accuracy points; 1.0 loses 4.9), where a 20% holdout still picked 0.5.
+NB_AUTO_STRENGTH = 0.5
+__all__ = ["HEADS", "NB_MODES", "NB_SELECT", "SCALES", "Choice", "auto_strength", "candidates", "check_nb", "holdout",
+           "nb_option", "parse_scales", "pick"]  # fmt: skip
 
 MIN_ROWS = 20  # fewer training rows than this: no split is worth making, take the first candidate
 
@@ -45,7 +50,7 @@ class Choice:
 
 
 def check_nb(value: object) -> str | float:
-    """``auto``, ``on``, ``off`` (``True``/``False`` as on/off), or a strength in [0, 1] (0 = off, 1 = on)."""
+    """``auto``, ``select``, ``on``, ``off`` (``True``/``False``: on/off), or a strength in [0, 1] (0 off, 1 on)."""
     from koclassify.backends.linear.spec import FeatureSpecError
     from koclassify.options import check_switch
 
@@ -58,12 +63,14 @@ def check_nb(value: object) -> str | float:
     if number:
         strength = float(value)  # type: ignore[arg-type]
         if not 0 <= strength <= 1:  # also refuses nan
-            raise FeatureSpecError(f"nb must be auto, on, off or a number in [0, 1], got {value!r}")
+            raise FeatureSpecError(f"nb must be auto, select, on, off or a number in [0, 1], got {value!r}")
         return nb_option(strength)
+    if value == "select":
+        return "select"
     try:
         return check_switch("nb", value, FeatureSpecError)
     except FeatureSpecError:
-        raise FeatureSpecError(f"nb must be auto, on, off or a number in [0, 1], got {value!r}") from None
+        raise FeatureSpecError(f"nb must be auto, select, on, off or a number in [0, 1], got {value!r}") from None
 
 
 def nb_option(strength: float) -> str | float:
@@ -71,19 +78,35 @@ def nb_option(strength: float) -> str | float:
     return "off" if strength == 0 else "on" if strength == 1 else strength
 
 
-def nb_strengths(nb: object) -> tuple[float, ...]:
+def auto_strength(*, multi_label: bool, n_classes: int) -> float:
+    """What ``nb="auto"`` uses: ``NB_AUTO_STRENGTH`` for multi-label and two-class models, else 0."""
+    return NB_AUTO_STRENGTH if multi_label or n_classes <= 2 else 0.0
+
+
+def nb_strengths(nb: object, *, multi_label: bool, n_classes: int) -> tuple[float, ...]:
     """The strengths to try for an ``nb`` option value."""
     value = check_nb(nb)
+    if value == "select":
+        return NB_SELECT
     if value == "auto":
-        return NB_AUTO
+        return (auto_strength(multi_label=multi_label, n_classes=n_classes),)
     return ({"on": 1.0, "off": 0.0}[value],) if isinstance(value, str) else (float(value),)
 
 
-def candidates(head: str, scales: Sequence[float], *, sparse: bool, dense: bool, nb: object = "off") -> list[Choice]:
+def candidates(
+    head: str,
+    scales: Sequence[float],
+    *,
+    sparse: bool,
+    dense: bool,
+    nb: object = "off",
+    multi_label: bool = False,
+    n_classes: int = 2,
+) -> list[Choice]:
     """What to try. The MLP only applies to embeddings alone (a hidden layer over a sparse vocabulary is huge);
-    NB weighting only to TF-IDF blocks (``nb="auto"`` tries each logistic candidate at each of ``NB_AUTO``)."""
+    NB weighting only to TF-IDF blocks (``nb="select"`` tries each logistic candidate at each of ``NB_SELECT``)."""
     check_head(head, sparse=sparse, dense=dense)
-    nb_values = nb_strengths(nb) if sparse else (0.0,)
+    nb_values = nb_strengths(nb, multi_label=multi_label, n_classes=n_classes) if sparse else (0.0,)
     if not dense:
         return [Choice("logistic", None, v) for v in nb_values]
     logistic = [Choice("logistic", s, v) for v in nb_values for s in scales]
