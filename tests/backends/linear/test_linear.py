@@ -190,6 +190,12 @@ def test_nb_auto_by_default_half_strength_for_multi_label_and_two_classes_none_f
     assert Classifier().fit(many, tags).backend.choice.nb == 0.5
 
 
+def test_nb_training_is_reproducible() -> None:
+    texts, labels = _sentiment()
+    first, second = (Classifier(nb=0.5).fit(texts, labels).predict_proba(texts) for _ in range(2))
+    np.testing.assert_array_equal(first, second)
+
+
 def test_nb_select_is_chosen_on_validation_and_recorded() -> None:
     from koclassify.backends.linear.select import nb_option
 

@@ -142,5 +142,8 @@ def _binary(X: sp.csr_matrix, y: np.ndarray, C: float, class_weight: str | None,
     13x the time for the same accuracy), and with more features than rows the dual is the cheaper problem."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=ConvergenceWarning)
-        lr = LogisticRegression(C=C, solver="liblinear", dual=True, class_weight=class_weight, max_iter=max_iter)
+        # liblinear's dual solver visits rows in a random order: a fixed seed makes two trainings on the same data
+        # give the same weights (a CSV and a Parquet copy of one file must predict alike)
+        lr = LogisticRegression(C=C, solver="liblinear", dual=True, class_weight=class_weight, max_iter=max_iter,
+                                random_state=0)  # fmt: skip
         return lr.fit(X, y)
