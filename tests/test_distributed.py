@@ -182,7 +182,7 @@ def test_bad_inputs_and_outputs_fail_before_any_work(linear_model, tmp_path) -> 
         (("--engine", "ray", "--out", tmp_path / "full"), "not empty and has no manifest.json"),
         (("--engine", "ray", "--out", other), "holds parquet predictions of /elsewhere"),
         (("--engine", "ray", "--workers", 0, "--out", tmp_path / "o"), "--workers and --batch-size must be"),
-        (("--engine", "ray", "--to", "tsv", "--out", tmp_path / "o"), "invalid option --to=\"tsv\": allowed:"),
+        (("--engine", "ray", "--to", "tsv", "--out", tmp_path / "o"), 'invalid option --to="tsv": allowed:'),
     ]
     for args, message in cases:
         result = invoke("predict", linear_model, shards[0], *args)

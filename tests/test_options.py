@@ -76,7 +76,7 @@ def test_classifier_checks_every_option_at_construction() -> None:
 
 def test_fit_checks_calibration_options_before_training() -> None:
     clf = Classifier()
-    for kwargs, text in [({"calibrate": "dev"}, "calibrate=\"dev\""), ({"cv": 1}, "cv=1"), ({"grid": 0}, "grid=0")]:
+    for kwargs, text in [({"calibrate": "dev"}, 'calibrate="dev"'), ({"cv": 1}, "cv=1"), ({"grid": 0}, "grid=0")]:
         with pytest.raises(OptionError, match=text):
             clf.fit(TEXTS, MULTI, **kwargs)
         assert clf.labels_ is None  # nothing was trained

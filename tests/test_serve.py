@@ -120,10 +120,17 @@ BAD_REQUESTS: list[tuple[str, dict]] = [
     ("fields a list", {"json": {"items": [{"text": "a", "fields": ["artist"]}]}}),
     ("too many rows", {"json": {"texts": ["좋아요"] * 1025}}),
     ("oversize body", {"json": {"texts": ["좋아요" * 400_000]}}),
-    ("oversize chunked", {"content": iter([b'{"texts": ["' + b"a" * 1_500_000, b"a" * 1_500_000 + b'"]}']),
-                          "headers": {"content-type": "application/json"}}),  # fmt: skip
-    ("bad content-length", {"content": b"{}", "headers": {"content-type": "application/json",
-                                                          "content-length": "abc"}}),  # fmt: skip
+    (
+        "oversize chunked",
+        {
+            "content": iter([b'{"texts": ["' + b"a" * 1_500_000, b"a" * 1_500_000 + b'"]}']),
+            "headers": {"content-type": "application/json"},
+        },
+    ),  # fmt: skip
+    (
+        "bad content-length",
+        {"content": b"{}", "headers": {"content-type": "application/json", "content-length": "abc"}},
+    ),  # fmt: skip
 ]
 
 

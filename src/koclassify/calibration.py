@@ -223,9 +223,7 @@ def rule_counts(
 
         def wins(index: np.ndarray) -> np.ndarray:
             """Whether j wins the fallback at these grid indices, computed as ``DecisionRule.apply`` does."""
-            mine = (
-                pj if rule.fallback == "prob" else pj / np.maximum(grid[np.clip(index, 0, size - 1)], MIN_THRESHOLD)
-            )
+            mine = pj if rule.fallback == "prob" else pj / np.maximum(grid[np.clip(index, 0, size - 1)], MIN_THRESHOLD)
             return (mine > best) | ((mine == best) & first)
 
         b = np.searchsorted(grid, pj + EPS, side="right")  # from here j no longer passes
@@ -374,9 +372,7 @@ def to_unit_scale(probs: np.ndarray, scale: str = "auto") -> np.ndarray:
     if decide_scale(probs, scale) == "percent":
         probs = probs / 100.0
     if probs.size and (probs.min() < -SCALE_TOLERANCE or probs.max() > 1.0 + SCALE_TOLERANCE):
-        raise ValueError(
-            f"probabilities must lie in [0, 1] (or [0, 100] as percent); got {probs.min()}..{probs.max()}"
-        )
+        raise ValueError(f"probabilities must lie in [0, 1] (or [0, 100] as percent); got {probs.min()}..{probs.max()}")
     return np.clip(probs, 0.0, 1.0)
 
 

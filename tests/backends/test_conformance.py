@@ -123,7 +123,7 @@ def test_a_bad_option_fails_before_any_work(options) -> None:
         cls(**opts, bogus_option=1)
     numeric = [row[0] for row in get_options_class(name).describe() if row[1].startswith(("an integer", "a number"))]
     assert numeric, "every backend has a numeric option"
-    with pytest.raises(OptionError, match=f"{numeric[0]}=\"abc\""):
+    with pytest.raises(OptionError, match=f'{numeric[0]}="abc"'):
         cls(**{**opts, numeric[0]: "abc"})
     with pytest.raises(OptionError):
         Classifier(name, **opts).fit(*task(), cv=1)  # fit-time options are checked before training

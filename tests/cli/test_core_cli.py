@@ -136,7 +136,9 @@ def test_train_prints_what_stack_auto_decided_on(tmp_path: Path) -> None:
     assert stack["mode"] == "auto" and {"cv_score_first_stage", "cv_score_stacked"} <= set(stack)
     printed = " ".join(result.output.split())
     used = "used" if stack["used"] else "not used"
-    expected = f"second stage {used} ({stack['cv_score_first_stage']:.4f} -> {stack['cv_score_stacked']:.4f} cross-validated)"
+    expected = (
+        f"second stage {used} ({stack['cv_score_first_stage']:.4f} -> {stack['cv_score_stacked']:.4f} cross-validated)"
+    )
     assert expected in printed
     assert (out / "stack.npz").exists() == stack["used"]
     assert json.loads((out / "backend" / "linear.json").read_text())["head"]["nb"] == 0.5

@@ -33,7 +33,7 @@ TRAIN_CASES = [
     (["--decision", "bogus"], 'decision="bogus" (training): allowed: "auto", "threshold"'),
     (["--objective", "bogus"], 'objective="bogus" (calibration): allowed: "micro-f1"'),
     (["--calibrate", "bogus"], 'calibrate="bogus" (calibration): allowed:'),
-    (["--calibrate", "dev"], "--calibrate=\"dev\": allowed: auto, cv or none without --dev FILE"),
+    (["--calibrate", "dev"], '--calibrate="dev": allowed: auto, cv or none without --dev FILE'),
     (["-O", "C=abc"], 'C="abc" (linear backend): allowed: a number'),
     (["-O", "C=0"], "C=0.0 (linear backend): allowed: > 0"),
     (["-O", "bogus=1"], "unknown option 'bogus' for the linear backend (known: C, class_weight"),
@@ -64,7 +64,7 @@ def test_config_file_keys_and_values_are_checked(capsys, monkeypatch, tmp_path: 
     cases = {
         "typo.json": ({"objectiv": "accuracy"}, "unknown option 'objectiv' for the config"),
         "backend.json": ({"backend_options": {"C": "x"}}, 'C="x" (linear backend)'),
-        "cv.toml": ('cv = 1\n', "cv=1 (calibration)"),
+        "cv.toml": ("cv = 1\n", "cv=1 (calibration)"),
         "decision.toml": ('decision = "max_labels"\n', "max_labels=null"),
         "list.json": ([1, 2], "holds one object of options"),
         "layout.json": ({"format": "xlsx"}, "unknown format 'xlsx'"),

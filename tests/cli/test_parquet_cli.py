@@ -74,8 +74,10 @@ def test_streaming_predict_matches_whatever_the_chunk_size(nikl_model: Path, tmp
     assert invoke("predict", nikl_model, src, "--out", whole, "--to", "auto").exit_code == 0
     result = invoke("predict", nikl_model, src, "--out", chunked, "--batch-size", 7)
     assert result.exit_code == 0, result.output
-    assert whole.read_bytes() == chunked.read_bytes() if suffix != ".parquet" else (
-        pq.read_table(whole).equals(pq.read_table(chunked))
+    assert (
+        whole.read_bytes() == chunked.read_bytes()
+        if suffix != ".parquet"
+        else (pq.read_table(whole).equals(pq.read_table(chunked)))
     )
     assert not list(tmp_path.glob(".*"))  # no temp file left behind
 

@@ -29,7 +29,7 @@ def merge(thresholds: str, fragment: str, probs: str = PROBS) -> dict:
 
 CASES: list[dict] = [
     # ---- reading data
-    convert({CSV: "id,label,text\n0,joy,first\n1,joy,\"second\n2,joy,third\n3,joy,fourth\n"}, CSV, "never closed"),
+    convert({CSV: 'id,label,text\n0,joy,first\n1,joy,"second\n2,joy,third\n3,joy,fourth\n'}, CSV, "never closed"),
     convert({CSV: "id,label,text\n0,joy,a\n0,joy,b\n"}, CSV, "duplicate id"),
     convert({CSV: "id,label,text\na b,joy,a\na b,joy,b\n"}, CSV, "duplicate id"),
     convert({CSV: ""}, CSV, "empty"),
@@ -43,8 +43,9 @@ CASES: list[dict] = [
     convert({CSV: "id,label,text\n,joy,a\n"}, CSV, "empty id"),
     convert({CSV: "label,text\n5,a\n", "names.txt": "x\ny\n"}, CSV, "out of range", "--label-names", "names.txt"),
     convert({CSV: "label,text\n0,a\n"}, CSV, "no such file", "--label-names", "missing.txt"),
-    convert({CSV: "label,text\n0,a\n", "names.txt": "x\nx\n"}, CSV, "duplicate label name", "--label-names",
-            "names.txt"),  # fmt: skip
+    convert(
+        {CSV: "label,text\n0,a\n", "names.txt": "x\nx\n"}, CSV, "duplicate label name", "--label-names", "names.txt"
+    ),  # fmt: skip
     convert({CSV: "label,text\njoy,a\n"}, CSV, "no text column 'body'", "--text-col", "body"),
     convert({CSV: "text,a,b\nx,1,2\n"}, CSV, "expected 0/1", "--label-cols", "a,b", "--format", "csv")
     | {"files": {CSV: "text,a,b\nx,1,maybe\n"}},
@@ -62,32 +63,81 @@ CASES: list[dict] = [
     convert({JL: '{"text": "a", "label": "x", "id": [1]}\n'}, JL, "id must be"),
     convert({JL: '{"text": "a", "label": "x", "labels": ["y"]}\n'}, JL, "not both"),
     convert({JL: '{"text": "a", "label": {"x": 1}}\n'}, JL, "labels must be strings"),
-    convert({JL: '{"text": "abc", "label": "x", "target": {"form": "zz", "begin": 0, "end": 2}}\n'}, JL,
-            "target form"),  # fmt: skip
-    convert({JL: '{"text": "abc", "label": "x", "target": {"form": "a", "begin": 1e400, "end": 2}}\n'}, JL,
-            "offset must be an integer"),  # fmt: skip
+    convert(
+        {JL: '{"text": "abc", "label": "x", "target": {"form": "zz", "begin": 0, "end": 2}}\n'}, JL, "target form"
+    ),  # fmt: skip
+    convert(
+        {JL: '{"text": "abc", "label": "x", "target": {"form": "a", "begin": 1e400, "end": 2}}\n'},
+        JL,
+        "offset must be an integer",
+    ),  # fmt: skip
     convert({JL: '{"text": "a", "label": "x"}\n{"text": "b", "label": "y", "id": 0}\n'}, JL, "duplicate id"),
     convert({JL: '{"body": "a"}\n'}, JL, "expected 'text'"),
     convert({}, "missing.jsonl", "no such file"),
     convert({"sub/x.jsonl": GOOD_JL}, "sub", "is a directory"),
     convert({"d.txt": "just words\n"}, "d.txt", "cannot tell the format"),
     # ---- outputs never replace what they should not
-    case("predict --out a directory", {JL: GOOD_JL, "outdir/keep.txt": "x"}, ["predict", "{model}", JL, "--out",
-         "outdir"], 2, "is a directory", keep=["outdir/keep.txt"]),  # fmt: skip
-    case("train --out a folder of notes", {"notes/important.txt": "x"}, ["train", "{train}", "--out", "notes"], 2,
-         "not a koclassify model", keep=["notes/important.txt"]),  # fmt: skip
-    case("train --out a file", {"f.txt": "x"}, ["train", "{train}", "--out", "f.txt"], 2, "not a model directory",
-         keep=["f.txt"]),  # fmt: skip
-    case("train --out .", {"keep.txt": "x"}, ["train", "{train}", "--out", "."], 2, "current directory",
-         keep=["keep.txt"]),  # fmt: skip
-    case("train --out the data's folder", {"data/t.csv": "id,label,text\n0,a,x\n1,b,y\n"},
-         ["train", "data/t.csv", "--out", "data", "--overwrite"], 2, "holds the input file", keep=["data/t.csv"]),
-    case("predict with no model", {JL: GOOD_JL}, ["predict", "nomodel", JL, "--out", "o.jsonl"], 2,
-         "not a koclassify model directory"),  # fmt: skip
-    case("predict a data file as the model", {JL: GOOD_JL}, ["predict", JL, JL, "--out", "o.jsonl"], 2,
-         "not a koclassify model directory"),  # fmt: skip
-    case("evaluate an unknown label", {JL: '{"text": "좋아요", "label": "meh"}\n'}, ["evaluate", "{model}", JL], 2,
-         "not in the label space"),  # fmt: skip
+    case(
+        "predict --out a directory",
+        {JL: GOOD_JL, "outdir/keep.txt": "x"},
+        ["predict", "{model}", JL, "--out", "outdir"],
+        2,
+        "is a directory",
+        keep=["outdir/keep.txt"],
+    ),  # fmt: skip
+    case(
+        "train --out a folder of notes",
+        {"notes/important.txt": "x"},
+        ["train", "{train}", "--out", "notes"],
+        2,
+        "not a koclassify model",
+        keep=["notes/important.txt"],
+    ),  # fmt: skip
+    case(
+        "train --out a file",
+        {"f.txt": "x"},
+        ["train", "{train}", "--out", "f.txt"],
+        2,
+        "not a model directory",
+        keep=["f.txt"],
+    ),  # fmt: skip
+    case(
+        "train --out .",
+        {"keep.txt": "x"},
+        ["train", "{train}", "--out", "."],
+        2,
+        "current directory",
+        keep=["keep.txt"],
+    ),  # fmt: skip
+    case(
+        "train --out the data's folder",
+        {"data/t.csv": "id,label,text\n0,a,x\n1,b,y\n"},
+        ["train", "data/t.csv", "--out", "data", "--overwrite"],
+        2,
+        "holds the input file",
+        keep=["data/t.csv"],
+    ),
+    case(
+        "predict with no model",
+        {JL: GOOD_JL},
+        ["predict", "nomodel", JL, "--out", "o.jsonl"],
+        2,
+        "not a koclassify model directory",
+    ),  # fmt: skip
+    case(
+        "predict a data file as the model",
+        {JL: GOOD_JL},
+        ["predict", JL, JL, "--out", "o.jsonl"],
+        2,
+        "not a koclassify model directory",
+    ),  # fmt: skip
+    case(
+        "evaluate an unknown label",
+        {JL: '{"text": "좋아요", "label": "meh"}\n'},
+        ["evaluate", "{model}", JL],
+        2,
+        "not in the label space",
+    ),  # fmt: skip
     case("evaluate without labels", {JL: GOOD_JL}, ["evaluate", "{model}", JL], 2, "no gold labels"),
     # ---- probabilities and thresholds made elsewhere
     merge('{"pos": "high", "neg": 0.5}', "threshold must be a number"),

@@ -125,17 +125,26 @@ HOSTILE: list[tuple[str, Callable[[Path], None], str]] = [
     ("unknown backend option", _edit("config.json", lambda c: c["backend_options"].update(bogus=1)), ERROR),
     ("decision rule unknown", _edit("config.json", lambda c: c.update(decision={"rule": "bogus"})), ERROR),
     ("decision a list", _edit("config.json", lambda c: c.update(decision=[])), ERROR),
-    ("decision max_labels text", _edit("config.json", lambda c: c.update(decision={"rule": "max_labels",
-                                                                                     "max_labels": "x"})), ERROR),
+    (
+        "decision max_labels text",
+        _edit("config.json", lambda c: c.update(decision={"rule": "max_labels", "max_labels": "x"})),
+        ERROR,
+    ),
     ("metadata text_fields a list", _edit("config.json", lambda c: c.update(metadata={"text_fields": ["a"]})), ERROR),
     ("metadata multi_value bogus", _edit("config.json", lambda c: c.update(metadata={"multi_value": "x"})), ERROR),
     ("data_options a string", _edit("config.json", lambda c: c.update(data_options="x")), ERROR),
     ("data_options label_sep a number", _edit("config.json", lambda c: c["data_options"].update(label_sep=5)), ERROR),
-    ("data_options label_cols a string", _edit("config.json", lambda c: c["data_options"].update(label_cols="ab")),
-     ERROR),  # fmt: skip
+    (
+        "data_options label_cols a string",
+        _edit("config.json", lambda c: c["data_options"].update(label_cols="ab")),
+        ERROR,
+    ),  # fmt: skip
     ("data_options bad format", _edit("config.json", lambda c: c["data_options"].update(format="exe")), ERROR),
-    ("label_names path traversal", _edit("config.json", lambda c: c["data_options"].update(
-        label_names="../../../../etc/passwd")), ERROR),  # fmt: skip
+    (
+        "label_names path traversal",
+        _edit("config.json", lambda c: c["data_options"].update(label_names="../../../../etc/passwd")),
+        ERROR,
+    ),  # fmt: skip
     ("config nested 100k deep", _text("config.json", _deep(100_000)), ERROR),
     ("config huge integer", _text("config.json", '{"backend": ' + "1" * 5000 + "}"), ERROR),
     ("config not UTF-8", _text("config.json", b'{"backend": "\xff\xfe"}'), ERROR),
@@ -167,14 +176,18 @@ HOSTILE: list[tuple[str, Callable[[Path], None], str]] = [
     ("backend dir missing", lambda m: shutil.rmtree(m / "backend"), ERROR),
     ("prior a list", _text("prior.json", "[1]"), ERROR),
     ("prior empty object", _text("prior.json", "{}"), ERROR),
-    ("embed_cache outside the model", _edit("config.json", lambda c: c["backend_options"].update(
-        embed_cache="../../outside-cache")), WORKS),  # fmt: skip
-    ("trust_remote_code in the files", _edit("config.json", lambda c: c["backend_options"].update(
-        trust_remote_code=True)), WORKS),  # fmt: skip
+    (
+        "embed_cache outside the model",
+        _edit("config.json", lambda c: c["backend_options"].update(embed_cache="../../outside-cache")),
+        WORKS,
+    ),  # fmt: skip
+    (
+        "trust_remote_code in the files",
+        _edit("config.json", lambda c: c["backend_options"].update(trust_remote_code=True)),
+        WORKS,
+    ),  # fmt: skip
     ("python file beside the weights", _text_new("backend/evil.py", "import os; os.system('touch PWNED')"), WORKS),
 ]
-
-
 
 
 @pytest.fixture

@@ -116,9 +116,37 @@ def _read_any(raw: bytes, suffix: str, fmt: str | None) -> None:
 # bytes shaped like our formats get further into the parsers than uniform noise
 structured = st.lists(
     st.one_of(
-        st.sampled_from(['{"text": ', '"', "{", "}", "[", "]", ",", ":", "\\ud800", "\\u", "1e400", "-", "\n", "\r",
-                         "\t", "id", "label", "text", "input", "form", "target", "output", '"True"', "null", " ",
-                         "9" * 20, "NaN"]),  # fmt: skip
+        st.sampled_from(
+            [
+                '{"text": ',
+                '"',
+                "{",
+                "}",
+                "[",
+                "]",
+                ",",
+                ":",
+                "\\ud800",
+                "\\u",
+                "1e400",
+                "-",
+                "\n",
+                "\r",
+                "\t",
+                "id",
+                "label",
+                "text",
+                "input",
+                "form",
+                "target",
+                "output",
+                '"True"',
+                "null",
+                " ",
+                "9" * 20,
+                "NaN",
+            ]
+        ),  # fmt: skip
         st.text(chars, max_size=5),
     ),
     max_size=40,
@@ -135,7 +163,7 @@ def test_any_bytes_give_rows_or_a_clean_error(raw: bytes, where: tuple[str, str 
 
 @pytest.mark.parametrize(
     "raw",
-    [b'{"text": "a\\ud800", "label": "x"}\n', b"id,label,text\n1,a,\"b\n", b"\xef\xbb\xbf", b"\x00" * 10, b"\r\r\r"],
+    [b'{"text": "a\\ud800", "label": "x"}\n', b'id,label,text\n1,a,"b\n', b"\xef\xbb\xbf", b"\x00" * 10, b"\r\r\r"],
 )
 def test_known_hostile_bytes(raw: bytes) -> None:
     for where in ((".csv", None), (".jsonl", None), (".txt", "nikl")):

@@ -165,8 +165,10 @@ def get_backend_class(name: str) -> type[Backend]:
         from koclassify.options import OptionError, suggest
 
         raise OptionError(
-            "backend", name, message=f"unknown backend {name!r}{suggest(name, _REGISTRY)} (available: "
-            f"{', '.join(available_backends())})"
+            "backend",
+            name,
+            message=f"unknown backend {name!r}{suggest(name, _REGISTRY)} (available: "
+            f"{', '.join(available_backends())})",
         ) from None
     module_name, _, attr = target.partition(":")
     cls = getattr(importlib.import_module(module_name), attr)

@@ -176,7 +176,7 @@ def _print_result(result: Any, names: list[str], destination: str) -> None:
 def merge(
     probs: Annotated[
         list[Path],
-        typer.Option("--probs", help="test probabilities: JSON list or jsonl of {label: p}; repeated: averaged")
+        typer.Option("--probs", help="test probabilities: JSON list or jsonl of {label: p}; repeated: averaged"),
     ],
     data: Annotated[Path, typer.Option("--data", help="the file the probabilities belong to (row-aligned)")],
     out: Annotated[Path, typer.Option("--out", "-o", help="output: NIKL submission for NIKL data, else jsonl")],

@@ -17,9 +17,7 @@ from koclassify.data.options import ReadOptions
 console = Console(stderr=True, soft_wrap=True)
 stdout = Console(soft_wrap=True)
 
-FormatOpt = Annotated[
-    str | None, typer.Option("--format", help="nikl | csv | tsv | jsonl | parquet (default: detect)")
-]
+FormatOpt = Annotated[str | None, typer.Option("--format", help="nikl | csv | tsv | jsonl | parquet (default: detect)")]
 TextColOpt = Annotated[str | None, typer.Option("--text-col", help="table: the text column")]
 LabelColOpt = Annotated[str | None, typer.Option("--label-col", help="table: the label column")]
 LabelSepOpt = Annotated[str | None, typer.Option("--label-sep", help="separator of several labels in one cell")]

@@ -164,6 +164,7 @@ def _table_batches(
             first_line = fh.readline()
             fh.seek(0)
             delimiter = "\t" if options.format == "tsv" else csv_delimiter(first_line)
+
             def end_check(first: int, last: int) -> None:  # an unclosed quote swallowing the rest of the file
                 with open(path, encoding="utf-8-sig", newline="") as again:
                     check_closed_quotes(again, where, delimiter, first, last)

@@ -180,6 +180,7 @@ def csv_delimiter(text: str) -> str:
 
 def _rows(text: str, where: str, delimiter: str, no_header: bool) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and (first line number, cells) of every non-blank record; ragged rows are errors."""
+
     def end_check(first: int, last: int) -> None:
         check_closed_quotes(io.StringIO(text, newline=""), where, delimiter, first, last)
 

@@ -186,8 +186,12 @@ class EncoderBackend(Backend):
             shutil.copyfile(self.onnx_path, directory / ONNX_FILE)
         write_json(
             directory / META_FILE,
-            {"format_version": FORMAT_VERSION, "base_model": self.options["model"], "window": list(self.window_ or ()),
-             "train_stats": self.train_stats_},  # fmt: skip
+            {
+                "format_version": FORMAT_VERSION,
+                "base_model": self.options["model"],
+                "window": list(self.window_ or ()),
+                "train_stats": self.train_stats_,
+            },  # fmt: skip
         )
 
     @classmethod

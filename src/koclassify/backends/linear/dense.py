@@ -120,8 +120,11 @@ class DenseBlock:
             mean=arrays["embed_mean"],
             std=arrays["embed_std"],
         )
-        if block.mean is None or block.std is None or block.mean.shape != (block.width,) or block.std.shape != (
-            block.width,
+        if (
+            block.mean is None
+            or block.std is None
+            or block.mean.shape != (block.width,)
+            or block.std.shape != (block.width,)
         ):
             raise ModelError("the embedding statistics do not match the recorded embedder's width")
         return block
