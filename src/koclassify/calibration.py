@@ -167,7 +167,12 @@ def rule_score(
     probs: np.ndarray, gold: np.ndarray, thresholds: np.ndarray, rule: DecisionRule, objective: str
 ) -> tuple[float, np.ndarray]:
     """The objective (and per-label scores) of the decisions ``rule`` makes at ``thresholds``."""
-    pred = rule.apply(probs, thresholds)
+    return decision_score(rule.apply(probs, thresholds), gold, objective)
+
+
+def decision_score(pred: np.ndarray, gold: np.ndarray, objective: str) -> tuple[float, np.ndarray]:
+    """The objective (and per-label scores) of (n, L) 0/1 decisions against gold."""
+    pred, gold = np.asarray(pred, dtype=bool), np.asarray(gold, dtype=bool)
     tp, fp, fn = (pred & gold).sum(0), (pred & ~gold).sum(0), (~pred & gold).sum(0)
     if objective == "accuracy":
         per_label = (len(gold) - fp - fn).astype(np.float64)

@@ -149,7 +149,7 @@ def cross_validated_score(
 
     Used to compare the first stage with the second stage's out-of-fold output on equal terms. ``seed`` differs from
     :func:`out_of_fold`'s so the threshold folds are not the stacker's folds."""
-    from koclassify.calibration import find_thresholds, rule_score
+    from koclassify.calibration import decision_score, find_thresholds
     from koclassify.splits import kfold_indices
 
     gold = np.asarray(gold, dtype=bool)
@@ -157,6 +157,4 @@ def cross_validated_score(
     for train_idx, test_idx in kfold_indices(gold.astype(float), folds=folds, seed=seed, multi_label=True):
         found = find_thresholds(probs[train_idx], gold[train_idx], objective=objective, grid=grid, rule=rule)
         pred[test_idx] = rule.apply(probs[test_idx], found.thresholds)
-    # score the pooled decisions: 0/1 "probabilities" at thresholds of 0.5 under plain thresholding decide as `pred`
-    halves = np.full(gold.shape[1], 0.5)
-    return rule_score(pred.astype(np.float64), gold, halves, DecisionRule("threshold"), objective)[0]
+    return decision_score(pred, gold, objective)[0]

@@ -217,3 +217,23 @@ def test_bad_nb_value_is_refused() -> None:
             Classifier(nb=bad)
     with pytest.raises(KoclassifyError, match="nb=NaN"):  # the option layer refuses a NaN of any option
         Classifier(nb=float("nan"))
+
+
+def test_saved_nb_strength_is_read_back_old_booleans_too_and_a_bad_one_is_a_model_error(tmp_path) -> None:
+    import json
+
+    from koclassify.errors import ModelError
+
+    texts, labels = _sentiment()
+    Classifier(nb="on").fit(texts, labels).save(tmp_path / "m")
+    meta_path = tmp_path / "m" / "backend" / "linear.json"
+    meta = json.loads(meta_path.read_text())
+    assert meta["head"]["nb"] == 1.0
+    meta["head"]["nb"] = True  # models saved before strengths recorded a boolean
+    meta_path.write_text(json.dumps(meta))
+    assert Classifier.load(tmp_path / "m").backend.choice.nb == 1.0
+    for bad in (7, "auto", "maybe"):
+        meta["head"]["nb"] = bad
+        meta_path.write_text(json.dumps(meta))
+        with pytest.raises(ModelError, match="linear weights"):
+            Classifier.load(tmp_path / "m")

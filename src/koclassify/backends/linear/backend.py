@@ -23,7 +23,15 @@ from koclassify.backends.linear.features import FeatureUnion, nb_ratios, nb_scal
 from koclassify.backends.linear.head import LinearHead, fit_head
 from koclassify.backends.linear.mlp import MLPHead, fit_mlp_head
 from koclassify.backends.linear.options import LinearOptions
-from koclassify.backends.linear.select import Choice, candidates, holdout, nb_option, parse_scales, pick
+from koclassify.backends.linear.select import (
+    Choice,
+    candidates,
+    holdout,
+    nb_option,
+    parse_scales,
+    pick,
+    saved_strength,
+)
 from koclassify.backends.linear.spec import DEFAULT_BLOCKS, parse_features
 from koclassify.data.example import Example
 from koclassify.data.labels import LabelSpace
@@ -37,15 +45,6 @@ ARRAYS_FILE = "arrays.npz"
 MORPHS_FILE = "morphs.tsv.gz"  # Kiwi analyses of the training pieces: seeds the cache on load
 
 Head = LinearHead | MLPHead  # both expose predict_proba(X) and kind
-
-
-def nb_strength(value: object) -> float:
-    """The NB strength a saved model records (``true``/``false`` in models saved before strengths)."""
-    if value is None or isinstance(value, bool):
-        return float(bool(value))
-    if not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise ValueError(f"NB strength {value!r} is not a number in [0, 1]")
-    return float(value)
 
 
 class LinearBackend(Backend):
@@ -248,7 +247,7 @@ class LinearBackend(Backend):
             backend = cls(**options)
             head_meta = meta["head"]
             backend.choice = Choice(
-                head_meta.get("type", "logistic"), head_meta.get("embed_scale"), nb_strength(head_meta.get("nb"))
+                head_meta.get("type", "logistic"), head_meta.get("embed_scale"), saved_strength(head_meta.get("nb"))
             )
             backend.selection = head_meta.get("selection", {})
             if meta.get("features"):

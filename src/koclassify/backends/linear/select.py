@@ -29,8 +29,8 @@ NB_SELECT = (0.0, 0.5, 1.0)  # the strengths nb="select" tries on held-out rows
 # bench/quality.py (docs/benchmarks.md): 0.5 gains on KOTE (44 labels) and nsmc (2 classes) and loses on the
 # 3-class hate-speech set (-0.85 accuracy points; 1.0 loses 4.9), where a 20% holdout still picked 0.5.
 NB_AUTO_STRENGTH = 0.5
-__all__ = ["HEADS", "NB_MODES", "NB_SELECT", "SCALES", "Choice", "auto_strength", "candidates", "check_nb", "holdout",
-           "nb_option", "parse_scales", "pick"]  # fmt: skip
+__all__ = ["HEADS", "NB_MODES", "NB_SELECT", "SCALES", "Choice", "auto_strength", "candidates", "check_nb",
+           "fixed_strength", "holdout", "nb_option", "parse_scales", "pick", "saved_strength"]  # fmt: skip
 
 MIN_ROWS = 20  # fewer training rows than this: no split is worth making, take the first candidate
 
@@ -52,25 +52,18 @@ class Choice:
 def check_nb(value: object) -> str | float:
     """``auto``, ``select``, ``on``, ``off`` (``True``/``False``: on/off), or a strength in [0, 1] (0 off, 1 on)."""
     from koclassify.backends.linear.spec import FeatureSpecError
-    from koclassify.options import check_switch
 
-    number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if isinstance(value, str) and value not in NB_MODES:
-        try:
-            value, number = float(value), True
-        except ValueError:
-            pass
-    if number:
-        strength = float(value)  # type: ignore[arg-type]
-        if not 0 <= strength <= 1:  # also refuses nan
-            raise FeatureSpecError(f"nb must be auto, select, on, off or a number in [0, 1], got {value!r}")
-        return nb_option(strength)
-    if value == "select":
-        return "select"
+    if isinstance(value, str) and value in NB_MODES:
+        return value
+    if isinstance(value, bool):  # YAML reads a bare on/off as a boolean
+        return "on" if value else "off"
     try:
-        return check_switch("nb", value, FeatureSpecError)
-    except FeatureSpecError:
-        raise FeatureSpecError(f"nb must be auto, select, on, off or a number in [0, 1], got {value!r}") from None
+        strength = float(value)  # type: ignore[arg-type]  # anything else is refused below
+    except (TypeError, ValueError):
+        strength = float("nan")
+    if not 0 <= strength <= 1:  # also refuses nan
+        raise FeatureSpecError(f"nb must be auto, select, on, off or a number in [0, 1], got {value!r}")
+    return nb_option(strength)
 
 
 def nb_option(strength: float) -> str | float:
@@ -90,7 +83,19 @@ def nb_strengths(nb: object, *, multi_label: bool, n_classes: int) -> tuple[floa
         return NB_SELECT
     if value == "auto":
         return (auto_strength(multi_label=multi_label, n_classes=n_classes),)
-    return ({"on": 1.0, "off": 0.0}[value],) if isinstance(value, str) else (float(value),)
+    return (fixed_strength(value),)
+
+
+def fixed_strength(value: str | float) -> float:
+    """The strength of a checked ``on``, ``off`` or number (``auto`` and ``select`` depend on the data)."""
+    if value in ("auto", "select"):
+        raise ValueError(f"nb={value!r} is not a fixed strength")
+    return {"on": 1.0, "off": 0.0}[value] if isinstance(value, str) else float(value)
+
+
+def saved_strength(value: object) -> float:
+    """The NB strength a saved model records (``true``/``false`` in models saved before strengths, none before NB)."""
+    return 0.0 if value is None else fixed_strength(check_nb(value))
 
 
 def candidates(
