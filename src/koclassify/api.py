@@ -442,7 +442,7 @@ class Classifier:
             second = stacking.cross_validated_score(oof, gold, rule=rule, objective=objective, grid=grid)
             record.update(cv_score_first_stage=round(first, 6), cv_score_stacked=round(second, 6))
             if second <= first:
-                record["note"] = "cross-validation: the second stage does not help"
+                record["note"] = "it does not help"
                 return record
         self.stack_ = stacking.fit_stacker(probs, gold)
         record.update(used=True, result=result)
