@@ -41,8 +41,12 @@ def test_save_load_round_trip(sentiment: Classifier, tmp_path) -> None:
 def test_save_replaces_directory_atomically(sentiment: Classifier, tmp_path) -> None:
     target = tmp_path / "model"
     sentiment.save(target)
-    (target / "stale.txt").write_text("old")
     sentiment.save(target)  # an earlier model directory is replaced whole
+    (target / "stale.txt").write_text("old")
+    with pytest.raises(KoclassifyError, match="stale.txt"):  # a file koclassify did not write is never deleted
+        sentiment.save(target)
+    assert (target / "stale.txt").read_text() == "old"
+    sentiment.save(target, overwrite=True)  # unless the person says so
     assert not (target / "stale.txt").exists()
     assert (target / "config.json").is_file()
     assert [p.name for p in tmp_path.iterdir()] == ["model"], "no temp directories are left behind"

@@ -28,7 +28,7 @@ from koclassify.fields import (
     text_field_tags,
     with_text_fields,
 )
-from koclassify.io import atomic_directory, read_json, resolve_directory, write_json
+from koclassify.io import atomic_directory, discard, read_json, resolve_directory, update_directory, write_json
 from koclassify.options import FitOptions, OptionError, TrainOptions
 
 CONFIG_FILE = "config.json"
@@ -502,17 +502,18 @@ class Classifier:
         config["decision"] = rule.to_json()
         config["calibration"] = self.calibration_
         config["stack"] = self.stack
-        self._write_stack(directory)
-        write_json(directory / THRESHOLDS_FILE, self.thresholds_dict())
-        write_json(config_path, config)
+        with update_directory(directory) as tmp:  # rule and thresholds change together or not at all
+            self._write_stack(tmp)
+            write_json(tmp / THRESHOLDS_FILE, self.thresholds_dict())
+            write_json(tmp / CONFIG_FILE, config)
 
     def _write_stack(self, directory: Path) -> None:
         from koclassify.stacking import STACK_FILE
 
         if self.stack_ is not None:
             self.stack_.save(directory / STACK_FILE)
-        elif (directory / STACK_FILE).is_file():
-            (directory / STACK_FILE).unlink()
+        else:
+            discard(directory / STACK_FILE)
 
     def save(self, directory: str | Path, *, overwrite: bool = False) -> Path:
         """Write the model directory atomically: config, labels, thresholds, the backend's own files.

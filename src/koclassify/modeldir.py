@@ -120,27 +120,20 @@ def is_model_directory(path: Path) -> bool:
     return isinstance(config, dict) and "koclassify_version" in config
 
 
-def check_replaceable(out: Path, *, overwrite: bool = False, inputs: tuple[Path, ...] = ()) -> None:
-    """Refuse to let a model save replace what is not a model: only a koclassify model directory, an empty
-    directory or a new path may be replaced (anything else needs ``overwrite``). The current directory, a
-    directory holding it, or one holding an input file is never replaced."""
-    from koclassify.errors import KoclassifyError
+# what a model directory holds at its top level (a name outside this set is the person's, never replaced)
+MODEL_ENTRIES = frozenset(
+    {"config.json", "thresholds.json", "prior.json", "stack.npz", "backend", "manifest.json", "README.md"}
+)
 
-    resolved = out.resolve()
-    cwd = Path.cwd().resolve()
-    if resolved == cwd or resolved in cwd.parents or resolved.parent == resolved:
-        raise KoclassifyError(f"--out {out}: is the current directory or holds it; choose a new directory")
-    for inp in inputs:
-        if resolved in inp.resolve().parents:
-            raise KoclassifyError(f"--out {out}: holds the input file {inp}; choose a new directory")
-    if not out.exists() and not out.is_symlink():
-        return
-    if overwrite:
-        return
-    if not out.is_dir() or out.is_symlink():
-        raise KoclassifyError(f"--out {out}: exists and is not a model directory; remove it or pass --overwrite")
-    if any(out.iterdir()) and not is_model_directory(out):
-        raise KoclassifyError(
-            f"--out {out}: a non-empty directory that is not a koclassify model; choose a new or empty "
-            "directory, or pass --overwrite to replace it"
+
+def check_replaceable(out: Path, *, overwrite: bool = False, inputs: tuple[Path, ...] = ()) -> None:
+    """Refuse to let a model save replace what is not a model (the write gate's rule for kind ``model``): only
+    a koclassify model directory holding nothing else, an empty directory or a new path may be replaced
+    (anything else needs ``overwrite``). The current directory, a directory holding it, or one holding an input
+    file is never replaced."""
+    from koclassify.io import check_replaceable_directory, command_inputs
+
+    with command_inputs(*inputs):
+        check_replaceable_directory(
+            out, kind="model", entries=MODEL_ENTRIES, legacy=is_model_directory, overwrite=overwrite
         )

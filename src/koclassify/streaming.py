@@ -18,7 +18,7 @@ from koclassify.data.options import ReadOptions
 from koclassify.data.read import sniff_format
 from koclassify.data.stream import CHUNK_ROWS, iter_chunks
 from koclassify.data.writers import PredictionWriter, prediction_kind
-from koclassify.io import atomic_open
+from koclassify.io import atomic_open, discard
 
 PREVIEW_ROWS = 5
 
@@ -79,7 +79,7 @@ def write_errors(errors: list[dict[str, Any]], path: str | Path) -> None:
 
     path = Path(path)
     if not errors:
-        path.unlink(missing_ok=True)
+        discard(path)
         return
     with atomic_open(path) as fh:
         for reason in errors:

@@ -84,7 +84,8 @@ def test_multi_label_report(multi_label_clf: Classifier, tmp_path: Path) -> None
     families = list(matplotlib.rcParams["font.family"])
     earlier = tmp_path / "rep"  # an earlier report is replaced whole
     earlier.mkdir()
-    (earlier / "report.json").write_text("{}")
+    earlier_summary = {"title": "old", "task": "multi-label", "metrics": {}, "labels": []}  # before the marker
+    (earlier / "report.json").write_text(json.dumps(earlier_summary))
     (earlier / "stale.png").write_bytes(b"old")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a Hangul font was found: no font or glyph warning may escape

@@ -244,5 +244,11 @@ def test_hostile_directory_through_the_cli(model_dir: Path, tmp_path: Path) -> N
 
 def test_a_model_path_mid_swap_loads_the_previous_version(model_dir: Path, tmp_path: Path) -> None:
     """Between the two renames of a save the path is missing; a reader gets the parked previous version."""
-    shutil.copytree(model_dir, tmp_path / ".model.old")
+    import json
+    import os
+
+    parked = tmp_path / f".model.{os.getpid()}.abcd.tmp"  # what the write gate's swap parks, with its marker
+    shutil.copytree(model_dir, parked / "previous")
+    marker = {"written_by": "koclassify", "kind": "parked", "target": "model", "pid": os.getpid()}
+    (parked / ".koclassify").write_text(json.dumps(marker))
     assert Classifier.load(tmp_path / "model").predict(["정말 좋아요"]) in (["pos"], ["neg"])

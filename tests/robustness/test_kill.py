@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from koclassify import Classifier
+from koclassify.io import old_path
 
 from .conftest import run_cli
 
@@ -94,13 +95,13 @@ def test_train_killed_inside_the_save_and_between_the_renames(model_dir: Path, t
         real = os.replace
         def replace(src, dst):
             real(src, dst)
-            if str(dst).endswith(".model.old"):
+            if str(dst).endswith("/previous"):  # the old version was just parked
                 die()
         os.replace = replace
         with atomic_directory("model") as tmp:
             (tmp / "config.json").write_text("{")
     """, tmp_path)  # fmt: skip
-    assert not out.exists() and (tmp_path / ".model.old").is_dir()
+    assert not out.exists() and old_path(out).is_dir() and old_path(out).name == "previous"
     assert Classifier.load(out).predict(["정말 좋아요"]) == ["pos"], "no moment without a loadable model"
     # 3. the next train restores, cleans and replaces
     done = run_cli("train", train_file, "--out", out, "--calibrate", "none")

@@ -11,15 +11,18 @@ from typer.core import TyperArgument
 
 
 class _App(typer.Typer):
-    """A Typer whose command list shows each command's whole first paragraph (click cuts it at 45 characters)."""
+    """A Typer whose command list shows each command's whole first paragraph (click cuts it at 45 characters), and
+    whose commands declare their input paths to the write gate (:mod:`koclassify.cli.inputs`)."""
 
     def command(self, name: str | None = None, **kwargs: Any) -> Callable[[Any], Any]:
+        from koclassify.cli.inputs import declares_inputs  # every command tells the write gate its inputs
+
         if "short_help" in kwargs:
-            return super().command(name, **kwargs)
+            return lambda f: typer.Typer.command(self, name, **kwargs)(declares_inputs(f))
 
         def register(f: Callable[..., Any]) -> Callable[..., Any]:
             first = (inspect.getdoc(f) or "").split("\n\n")[0].replace("\n", " ")
-            return typer.Typer.command(self, name, short_help=first or None, **kwargs)(f)
+            return typer.Typer.command(self, name, short_help=first or None, **kwargs)(declares_inputs(f))
 
         return register
 

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from koclassify.io import discard
+
 log = logging.getLogger("koclassify.embed")
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL, crc INTEGER NOT NULL)"
@@ -79,7 +81,7 @@ class EmbedCache:
                 return None
             log.warning("embedding cache %s is corrupted (%s): starting a new one", self.path, exc)
             try:
-                self.path.unlink()
+                discard(self.path)
                 return self._connect()
             except (OSError, sqlite3.Error) as again:
                 log.warning("cannot replace %s (%s): vectors kept in memory only", self.path, again)

@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from koclassify.data.example import Example
-from koclassify.errors import KoclassifyError
-from koclassify.io import atomic_directory, atomic_open, write_json
+from koclassify.io import atomic_directory, atomic_open, check_replaceable_directory, write_json
 
 INDEX = "index.html"
-SUMMARY = "report.json"  # also marks a directory as ours, so rewriting it may replace it whole
+SUMMARY = "report.json"
 
 __all__ = ["INDEX", "SUMMARY", "FontWarning", "write_report"]
 
@@ -56,8 +55,7 @@ def write_report(
     if not font.found:
         warnings.warn(font.describe(), FontWarning, stacklevel=2)
         notes.append(f"Plots: {font.describe()}.")
-    with atomic_directory(out_dir) as tmp:
-        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a report is meant to be shared
+    with atomic_directory(out_dir, kind="report") as tmp:
         drawn, missing = plots.draw_all(data, tmp, font)
         if missing and font.found:
             message = f"the plot font {font.family} cannot draw {''.join(missing)!r}: those characters show as boxes"
@@ -70,22 +68,26 @@ def write_report(
     return out_dir / INDEX
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _report_entry(name: str) -> bool:
+    """What a report directory holds; a directory holding anything else is the person's and never replaced."""
+    return name in (INDEX, SUMMARY) or name.endswith(".png")
 
 
 def _check_replaceable(out_dir: Path) -> None:
-    """Refuse to swap away a directory that holds anything but an earlier report (e.g. ``--out .``)."""
-    if not out_dir.exists():
-        return
-    if not out_dir.is_dir():
-        raise KoclassifyError(f"{out_dir}: exists and is not a directory")
-    if any(out_dir.iterdir()) and not (out_dir / SUMMARY).is_file():
-        raise KoclassifyError(
-            f"{out_dir}: a non-empty directory that is not a koclassify report; choose a new or empty --out"
-        )
+    """Refuse to swap away a directory that is not an earlier report holding only report files (e.g. ``--out .``
+    or a project folder that happens to hold a report.json)."""
+    check_replaceable_directory(out_dir, kind="report", entries=_report_entry, legacy=_legacy_report)
+
+
+def _legacy_report(path: Path) -> bool:
+    """A report written before the gate's marker: its report.json has the summary's keys."""
+    from koclassify.io import read_json
+
+    try:
+        summary = read_json(path / SUMMARY)
+    except (OSError, ValueError):
+        return False
+    return isinstance(summary, dict) and {"title", "task", "metrics", "labels"} <= set(summary)
 
 
 def _summary(data: Any, drawn: list[Any], notes: list[str], font: str) -> dict[str, Any]:

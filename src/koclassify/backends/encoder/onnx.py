@@ -40,9 +40,9 @@ def input_names(token_types: bool) -> list[str]:
 
 def export_onnx(model: Any, path: Path, *, token_types: bool, int8: bool = False, opset: int = 18) -> Path:
     """Write ``model`` (an ``AutoModelForSequenceClassification``) to ``path`` as ONNX; returns ``path``."""
-    import tempfile
-
     import torch
+
+    from koclassify.io import atomic_path
 
     try:
         import onnx  # noqa: F401
@@ -71,23 +71,19 @@ def export_onnx(model: Any, path: Path, *, token_types: bool, int8: bool = False
     mask[1, 5:] = 0
     args = (ids, mask, torch.zeros((2, 8), dtype=torch.long))[: len(names)]
     windows, tokens = Dim("windows"), Dim("tokens", max=int(getattr(model.config, "max_position_embeddings", 512)))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:  # build beside the target, move in when complete
-        fp32 = Path(tmp) / "fp32.onnx"
+    with atomic_path(path) as built:  # built beside the target by the write gate, renamed in when complete
+        fp32 = built.with_name("fp32.onnx") if int8 else built
         with torch.inference_mode(False), torch.no_grad():
             torch.onnx.export(
                 Logits(model), args, str(fp32), input_names=names, output_names=["logits"], opset_version=opset,
                 dynamo=True, external_data=False, dynamic_shapes={n: {0: windows, 1: tokens} for n in names},
             )  # fmt: skip
-        final = fp32
         if int8:
             try:
                 from onnxruntime.quantization import QuantType, quantize_dynamic
             except ImportError:
                 raise OnnxMissing("int8 quantisation") from None
-            final = Path(tmp) / "int8.onnx"
-            quantize_dynamic(str(fp32), str(final), weight_type=QuantType.QInt8)
-        final.replace(path)
+            quantize_dynamic(str(fp32), str(built), weight_type=QuantType.QInt8)
     return path
 
 

@@ -13,15 +13,13 @@ The base model is referenced (``model`` option and the adapter's ``base_model_na
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from koclassify.backends.llm.options import LLMOptions
 from koclassify.backends.llm.prompt import LabelTokens
 from koclassify.errors import ModelError
-from koclassify.io import read_json, write_json
+from koclassify.io import read_json, scratch_directory, write_json
 
 META_FILE = "llm.json"
 TOKENIZER_DIR = "tokenizer"
@@ -130,20 +128,14 @@ def merge_into_dequantized(opts: LLMOptions, bf16: bool, files: dict[str, bytes]
 
     base = load_causal_lm(str(opts.model), qlora=True, bf16=bf16, trust_remote_code=opts.trust_remote_code)
     base = base.dequantize()
-    tmp = Path(tempfile.mkdtemp(prefix="koclassify-adapter-"))
-    try:
+    with scratch_directory("koclassify-adapter-") as tmp:
         for name, data in files.items():
             (tmp / name).write_bytes(data)
         return PeftModel.from_pretrained(base, str(tmp)).merge_and_unload()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def adapter_files(model: Any) -> dict[str, bytes]:
     """The PEFT adapter's files, kept before merging so the merged model can still be saved with them."""
-    tmp = Path(tempfile.mkdtemp(prefix="koclassify-adapter-"))
-    try:
+    with scratch_directory("koclassify-adapter-") as tmp:
         model.save_pretrained(tmp)
         return {p.name: p.read_bytes() for p in tmp.iterdir() if p.is_file()}
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
