@@ -486,12 +486,3 @@ def scratch_directory(prefix: str = "koclassify-") -> Iterator[Path]:
     """A private temp directory removed when the block ends (in the system temp folder, never beside outputs)."""
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         yield Path(tmp)
-
-
-def move_into(source: str | os.PathLike, target: str | os.PathLike) -> Path:
-    """Rename a file built in a scratch or temp directory of ours onto ``target`` (same file system)."""
-    target = Path(target)
-    check_output(target)
-    with write_errors_named(target):
-        os.replace(source, target)
-    return target

@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -213,3 +214,24 @@ def test_calibration_changes_rule_and_thresholds_together(workdir: Path, monkeyp
     saved = json.loads((workdir / "m" / "thresholds.json").read_text())
     assert set(saved.values()) == {0.123}
     assert Classifier.load(workdir / "m").thresholds_dict() == saved
+
+
+# modules allowed to delete or rename on their own: the gate, and the Ray driver until its stale-shard sweep
+# calls io.clean_stale_under (distributed.py is being reworked on another branch)
+DELETERS = {"io.py", "distributed.py"}
+DELETE_OR_RENAME = re.compile(r"shutil\.rmtree|shutil\.move|os\.(remove|unlink|replace|rename)\(|\.unlink\(|\.rename\(")
+OPEN_FOR_WRITING = re.compile(r"\bopen\([^)]*[\"'][wax]b?\+?[\"']")
+
+
+def test_only_the_gate_deletes_renames_or_opens_files_for_writing() -> None:
+    import koclassify
+
+    root = Path(koclassify.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path.name in DELETERS and path.parent in (root,):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if DELETE_OR_RENAME.search(line) or OPEN_FOR_WRITING.search(line):
+                found.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    assert not found, "write through koclassify.io instead:\n" + "\n".join(found)
