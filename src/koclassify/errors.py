@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+MAX_MESSAGE = 1000  # characters of an error line: a 100,000-character option value must not print 500 KB
+
 
 class KoclassifyError(Exception):
-    """Base for errors caused by input or configuration, not by a bug."""
+    """Base for errors caused by input or configuration, not by a bug. Its message is one line of at most
+    :data:`MAX_MESSAGE` characters (the middle of a longer one is cut, saying how much)."""
+
+    def __str__(self) -> str:
+        return shorten(super().__str__())
+
+
+def shorten(message: str, limit: int = MAX_MESSAGE) -> str:
+    """``message`` whole, or its start and end around a note of how many characters were cut."""
+    if len(message) <= limit:
+        return message
+    keep = (limit - 40) // 2
+    return f"{message[:keep]} ... [{len(message) - 2 * keep} characters cut] ... {message[-keep:]}"
 
 
 class DataError(KoclassifyError):

@@ -106,6 +106,7 @@ def opt(
 
 
 SWITCH = ("auto", "on", "off")
+MAX_INT = 2**53  # an integer option given as a float (1e300) must be one a float holds exactly
 
 
 def check_switch(name: str, value: object, error: type[Exception] = ValueError) -> str:
@@ -165,7 +166,7 @@ def _coerce(value: Any, hint: Any) -> Any:
             raise _TypeMismatch
         if isinstance(value, int):
             return value
-        if isinstance(value, float) and value.is_integer():
+        if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_INT:
             return int(value)
         raise _TypeMismatch
     if hint is float:
@@ -303,7 +304,12 @@ PRIOR_MODES = ("learned", "multiplier")
 OBJECTIVES = ("micro-f1", "macro-f1", "label-f1", "accuracy")
 
 
+MIN_GRID = 1e-5  # 100,000 candidate thresholds per label; a finer step only costs time (1e-300 never ends)
+
+
 def check_grid(grid: float) -> None:
+    if grid < MIN_GRID:
+        raise ValueError(f"a step of at least {MIN_GRID:g} that divides 1 evenly (0.001, 0.01, 0.05 ...)")
     steps = round(1 / grid)
     if not math.isclose(steps * grid, 1.0, rel_tol=1e-9):
         raise ValueError("a step in (0, 0.5] that divides 1 evenly (0.001, 0.01, 0.05 ...)")
@@ -374,7 +380,7 @@ class FitOptions(Options):
 
     calibrate: str | None = opt(None, choices=(None, *CALIBRATE_MODES),
                                 help="auto (dev when given, else cv for linear), dev, cv, none")  # fmt: skip
-    cv: int = opt(5, min=2, help="folds for calibrate cv")
+    cv: int = opt(5, min=2, max=100, help="folds for calibrate cv")
     objective: str = opt("micro-f1", choices=OBJECTIVES, help="what the thresholds maximise")
     grid: float = opt(0.001, min=0, max=0.5, min_exclusive=True, check=check_grid, help="threshold step")
 

@@ -33,16 +33,29 @@ class LabelSpace:
     def from_examples(
         cls, examples: Iterable[Example], multi_label: bool | None = None, names: Sequence[str] | None = None
     ) -> LabelSpace:
-        """Collect labels in first-seen order (or use ``names``); infer multi-label if any row has != 1 label."""
+        """Collect labels in first-seen order (or use ``names``); infer multi-label if any row has several labels.
+
+        The task kind is decided from all rows: a row without a label never makes a task multi-label on its own
+        (an empty cell or ``null`` is far more often a mistake); in a task that is otherwise multi-class it is an
+        error naming the row, unless ``multi_label`` is given.
+        """
         seen: dict[str, None] = {}
         inferred_multi = False
+        unlabelled: Example | None = None
         for ex in examples:
             if ex.labels is None:
                 continue
-            if len(ex.labels) != 1:
+            if len(ex.labels) > 1:
                 inferred_multi = True
+            elif not ex.labels and unlabelled is None:
+                unlabelled = ex
             for lab in ex.labels:
                 seen.setdefault(lab, None)
+        if multi_label is None and not inferred_multi and unlabelled is not None:
+            raise DataError(
+                f"row id={unlabelled.id!r} has no label, and no row has more than one: the task is multi-class. "
+                "Give the row a label, or pass --multi-label (multi_label=True) if rows may have none"
+            )
         label_names = tuple(names) if names is not None else tuple(seen)
         return cls(label_names, inferred_multi if multi_label is None else multi_label)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -386,10 +387,26 @@ def _cell_labels(
     cell = cell.strip()
     if cell in NO_LABEL:
         return ()
-    parts = [p for p in (split_multi(cell, sep) if sep else [cell]) if p not in NO_LABEL]
+    listed = _json_labels(cell)
+    parts = (
+        listed if listed is not None else [p for p in (split_multi(cell, sep) if sep else [cell]) if p not in NO_LABEL]
+    )
     if label_names is not None:
         parts = [_label_name(p, label_names, where, lineno, col) for p in parts]
     return tuple(dict.fromkeys(parts))
+
+
+def _json_labels(cell: str) -> list[str] | None:
+    """A cell written as a JSON list of strings (how the writers keep a label holding the separator whole)."""
+    if not (cell.startswith('["') and cell.endswith("]")):
+        return None
+    try:
+        value = json.loads(cell)
+    except ValueError:
+        return None
+    if isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value):
+        return [v.strip() for v in value]
+    return None
 
 
 def _label_name(part: str, names: Sequence[str], where: str, lineno: int, col: str) -> str:

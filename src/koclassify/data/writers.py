@@ -85,7 +85,7 @@ def write_csv(
         writerow = _table_writer(fh, delimiter)
         writerow(["id", "labels", *label_names])
         for row_id, labels, row in zip(ids, labels_per_row, probs, strict=True):
-            writerow([row_id, label_sep.join(labels), *(repr(float(p)) for p in row)])
+            writerow([row_id, labels_cell(labels, label_sep), *(repr(float(p)) for p in row)])
     return Path(path)
 
 
@@ -187,7 +187,7 @@ class PredictionWriter:
                 self._parquet.write_table(prediction_table(ids, rows, probs, self.label_names, self._schema))
             elif self.kind == "csv":
                 for row_id, labels, row in zip(ids, rows, probs, strict=True):
-                    self._writerow([row_id, ", ".join(labels), *(repr(float(p)) for p in row)])
+                    self._writerow([row_id, labels_cell(labels), *(repr(float(p)) for p in row)])
             else:
                 for row_id, labels, row in zip(ids, rows, probs, strict=True):
                     obj = {"id": row_id, "labels": list(labels),
@@ -269,10 +269,19 @@ def write_examples_table(
             if has_target:
                 row.append((ex.target.form or "") if ex.target is not None else "")
             if has_labels:
-                row.append(label_sep.join(ex.labels or ()))
+                row.append(labels_cell(ex.labels or (), label_sep))
             row += [_cell(fields.get(name, "")) for name in field_names]
             writerow(row)
     return Path(path)
+
+
+def labels_cell(labels: Sequence[str], label_sep: str = ", ") -> str:
+    """The labels of one row as one table cell: joined by ``label_sep``, or a JSON list when a label holds the
+    separator or starts like one (``"good, bad"`` must come back as one label, not two)."""
+    sep = label_sep.strip() or label_sep
+    if any(sep in label or label.lstrip().startswith("[") for label in labels):
+        return json.dumps(list(labels), ensure_ascii=False)
+    return label_sep.join(labels)
 
 
 def _table_writer(fh: Any, delimiter: str) -> Any:

@@ -1,0 +1,76 @@
+"""Issue 20 section 5, data means what it says: each reproduction exits 0 with a changed meaning (or a traceback, or
+a 500 KB line) on the code before the fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import TRAIN_ROWS, run_cli
+
+
+def _jsonl(path: Path, rows: list[dict]) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+def test_a_label_holding_the_separator_survives_a_csv_round_trip(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    rows = [{"id": "1", "text": "좋아요", "labels": ["good, bad"]}, {"id": "2", "text": "별로", "labels": ["ok"]},
+            {"id": "3", "text": "음", "labels": ["ok", "good, bad"]}]  # fmt: skip
+    _jsonl(tmp_path / "a.jsonl", rows)
+    for args in (["convert", "a.jsonl", "a.csv"], ["convert", "a.csv", "b.jsonl"]):
+        outcome = run_cli(*args)
+        assert outcome.code == 0, outcome
+    back = [json.loads(line)["labels"] for line in (tmp_path / "b.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert back == [r["labels"] for r in rows]
+
+
+def test_one_empty_label_does_not_turn_the_task_multi_label(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    lines = [f"{i},{lab},{t}" for i, (t, lab) in enumerate(TRAIN_ROWS)] + ["99,,그냥 그래요"]
+    Path("t.csv").write_text("id,label,text\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    outcome = run_cli("train", "t.csv", "--out", "m", "--calibrate", "none")
+    assert outcome.traceback is None, outcome.traceback
+    assert outcome.code == 2 and "'99'" in outcome.message and "no label" in outcome.message, outcome
+    assert not Path("m").exists()
+    null = [{"id": str(i), "text": t, "label": lab} for i, (t, lab) in enumerate(TRAIN_ROWS)]
+    _jsonl(Path("t.jsonl"), [*null, {"id": "x", "text": "음", "labels": []}])
+    outcome = run_cli("train", "t.jsonl", "--out", "m", "--calibrate", "none")
+    assert outcome.code == 2 and "'x'" in outcome.message, outcome
+    multi = run_cli("train", "t.jsonl", "--out", "m", "--calibrate", "none", "--multi-label")
+    assert multi.code == 0 and "multi-label" in multi.message, multi  # said explicitly, the empty row is fine
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-O", "C=" + "9" * 100_000],
+        ["-O", "x" * 100_000 + "=1"],
+        ["--objective", "y" * 100_000],
+    ],
+    ids=["long value", "long key", "long objective"],
+)
+def test_error_lines_are_capped(tmp_path: Path, train_file: Path, args: list[str]) -> None:
+    outcome = run_cli("train", train_file, "--out", tmp_path / "m", "--calibrate", "none", *args)
+    assert outcome.traceback is None, outcome.traceback
+    assert outcome.code == 2
+    assert len(outcome.message) < 2000, f"a {len(outcome.message)}-character error line"
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--grid", "1e-300"], "grid="),
+        (["--cv", "100000"], "cv="),
+        (["-O", "max_iter=1e300"], "max_iter"),
+    ],
+    ids=["grid", "cv", "max_iter"],
+)
+def test_numeric_options_are_bounded(tmp_path: Path, train_file: Path, args: list[str], fragment: str) -> None:
+    outcome = run_cli("train", train_file, "--out", tmp_path / "m", *args)
+    assert outcome.traceback is None, outcome.traceback
+    assert outcome.code == 2 and fragment in outcome.message, outcome
+    assert len(outcome.message.splitlines()) == 1
