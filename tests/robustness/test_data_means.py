@@ -74,3 +74,49 @@ def test_numeric_options_are_bounded(tmp_path: Path, train_file: Path, args: lis
     assert outcome.traceback is None, outcome.traceback
     assert outcome.code == 2 and fragment in outcome.message, outcome
     assert len(outcome.message.splitlines()) == 1
+
+
+def test_label_names_with_jsonl_is_refused_before_the_model_is_replaced(
+    tmp_path: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(model_dir, "m")
+    before = Path("m/config.json").read_bytes()
+    _jsonl(Path("t.jsonl"), [{"id": str(i), "text": t, "label": str(i % 2)} for i, (t, _) in enumerate(TRAIN_ROWS)])
+    Path("names.txt").write_text("pos\nneg\n", encoding="utf-8")
+    outcome = run_cli("train", "t.jsonl", "--label-names", "names.txt", "--out", "m", "--calibrate", "none")
+    assert outcome.traceback is None, outcome.traceback
+    assert outcome.code == 2 and "--label-names" in outcome.message, outcome
+    assert Path("m/config.json").read_bytes() == before
+
+
+def test_an_id_key_in_a_probabilities_file_is_not_a_label(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _jsonl(Path("p.jsonl"), [{"id": 1, "pos": 0.9, "neg": 0.1}, {"id": 2, "pos": 0.2, "neg": 0.8}])
+    Path("t.json").write_text(json.dumps({"pos": 0.5, "neg": 0.5}))
+    _jsonl(Path("d.jsonl"), [{"id": "1", "text": "x"}, {"id": "2", "text": "y"}])
+    outcome = run_cli("merge", "--probs", "p.jsonl", "--thresholds", "t.json", "--data", "d.jsonl", "--out", "o.jsonl")
+    assert outcome.code == 0, outcome
+    rows = [json.loads(line) for line in Path("o.jsonl").read_text().splitlines()]
+    assert [r["labels"] for r in rows] == [["pos"], ["neg"]]
+    assert "unit" in outcome.message, "the id values (1, 2) were read as probabilities in percent"
+
+
+@pytest.mark.parametrize("kind", ["binary", "int", "list", "struct"])
+def test_a_parquet_text_column_must_hold_strings(tmp_path: Path, kind: str) -> None:
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    texts = {
+        "binary": pa.array(["좋아요".encode(), "별로".encode()], type=pa.binary()),
+        "int": pa.array([1, 2]),
+        "list": pa.array([["a"], ["b"]]),
+        "struct": pa.array([{"x": "a"}, {"x": "b"}]),
+    }[kind]
+    path = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"id": ["1", "2"], "text": texts, "label": ["pos", "neg"]}), path)
+    outcome = run_cli("convert", path, tmp_path / "o.jsonl")
+    assert outcome.traceback is None, outcome.traceback
+    assert outcome.code == 2 and "'text'" in outcome.message and "not strings" in outcome.message, outcome

@@ -56,7 +56,8 @@ def iter_parquet_batches(path: str | Path, batch_rows: int) -> Iterator[tuple[li
     try:
         for batch in handle.iter_batches(batch_size=batch_rows):
             columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-            cells = [[_cell(col[i]) for col in columns] for i in range(batch.num_rows)]
+            types = [_not_text(batch.schema.field(i).type) for i in range(batch.num_columns)]
+            cells = [[_typed(_cell(col[i]), t) for col, t in zip(columns, types)] for i in range(batch.num_rows)]
             yield header, [(row + i + 1, c) for i, c in enumerate(cells)]
             row += batch.num_rows
     except (OSError, pa.ArrowException) as exc:
@@ -104,6 +105,28 @@ def parse_parquet(path: str | Path, options: ReadOptions, *, need_labels: bool =
     if names is not None:  # remember the names themselves, as for CSV
         dataset.options = dataset.options.merged(label_names=list(names))
     return dataset
+
+
+class TypedCell(str):
+    """A cell of a column that does not hold strings: the text column refuses it (``arrow_type`` names the type),
+    other columns (ids, label indices, fields) read it as its string form."""
+
+    arrow_type: str
+
+
+def _not_text(arrow_type: Any) -> str | None:
+    pa = pyarrow()
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type) or pa.types.is_null(arrow_type):
+        return None
+    return str(arrow_type)
+
+
+def _typed(cell: str, arrow_type: str | None) -> str:
+    if arrow_type is None:
+        return cell
+    typed = TypedCell(cell)
+    typed.arrow_type = arrow_type
+    return typed
 
 
 def _cell(value: Any) -> str:

@@ -17,6 +17,8 @@ import numpy as np
 from koclassify.data.read import iter_json_lines, read_text
 from koclassify.errors import DataError
 
+ROW_KEYS = frozenset({"id"})  # keys of a flat probabilities row that name the row, never a label
+
 
 def read_probs(path: str | Path) -> tuple[list[str], np.ndarray]:
     """(label names, (n, L) float matrix in the file's own scale) from a probabilities file."""
@@ -46,6 +48,8 @@ def read_probs(path: str | Path) -> tuple[list[str], np.ndarray]:
         where_row = f"{where} ({unit} {number})" if unit == "item" else where
         line = number if unit == "line" else None
         probs = row.get("probs", row) if isinstance(row, dict) else None
+        if probs is row and isinstance(row, dict) and ROW_KEYS & set(row):  # a flat row's id is not a label
+            probs = {k: v for k, v in row.items() if k not in ROW_KEYS}
         if not isinstance(probs, dict) or not probs:
             raise DataError("expected an object of {label: probability}", path=where_row, line=line)
         if names is None:

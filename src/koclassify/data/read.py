@@ -81,6 +81,12 @@ def read_examples(path: str | Path, options: ReadOptions | None = None, *, need_
     if fmt not in FORMATS:  # options validate themselves; this guards hand-built ones
         raise DataError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", path=where)
     resolved = options.merged(format=fmt)
+    if fmt in ("nikl", "jsonl") and options.label_names is not None:
+        raise DataError(
+            f"--label-names maps label indices in CSV/TSV/Parquet cells; a {fmt} file names its labels itself "
+            "(leave --label-names out)",
+            path=where,
+        )
     if fmt == "nikl":
         from koclassify.data.nikl import parse_nikl
 

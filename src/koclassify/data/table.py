@@ -117,6 +117,12 @@ def parse_table_rows(
     examples, lines, repairs = [], [], 0
     for index, (lineno, cells) in zip(indices if indices is not None else range(len(rows)), rows):
         row = dict(zip(header, cells, strict=True))
+        arrow_type = getattr(row[layout.text], "arrow_type", None)  # a Parquet column of another type
+        if arrow_type is not None:
+            raise DataError(
+                f"the text column holds {arrow_type} values, not strings; convert it to a string column",
+                path=where, line=lineno, field=layout.text,
+            )  # fmt: skip
         sentence, repaired = check_text(row[layout.text], where, lineno, layout.text, lenient=options.lenient)
         repairs += repaired
         if layout.label_cols:
