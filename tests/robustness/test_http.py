@@ -40,3 +40,51 @@ def test_crafted_request_gets_an_answer(client: TestClient, body: bytes) -> None
     assert response.status_code < 500, response.text[:300]
     if response.status_code == 200:
         assert "predictions" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (b'{"items": [{"id": "1", "text": "a"}, {"id": "1", "text": "b"}]}', "duplicate id"),
+        (b'{"items": [{"text": "a", "fields": {"year": NaN}}]}', "fields"),
+        (b'{"items": [{"text": "a", "fields": {"year": Infinity}}]}', "fields"),
+        (b'{"items": [{"text": "a", "fields": {"year": 2e308}}]}', "fields"),
+    ],
+    ids=["duplicate ids", "NaN field", "Infinity field", "2e308 field"],
+)
+def test_ambiguous_requests_are_422(client: TestClient, body: bytes, fragment: str) -> None:
+    """Duplicate ids in one request (whose answer would be ambiguous) and non-finite field values are refused."""
+    response = client.post("/predict", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text[:300]
+    assert fragment in response.text
+
+
+def test_idle_and_slow_connections_are_closed(model_dir: Path) -> None:
+    """A connection that sends nothing, or never finishes its headers, is closed by the server (slowloris)."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    from koclassify.serve import create_app, server_options
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(create_app(model_dir), host="127.0.0.1", port=port, log_level="error",
+                            **server_options(idle_timeout=1.0))  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(600):
+            if server.started:
+                break
+            threading.Event().wait(0.05)
+        for opening in (b"", b"GET /health HTTP/1.1\r\nHost: x\r\n"):  # nothing; headers never finished
+            with socket.create_connection(("127.0.0.1", port), timeout=60) as conn:
+                conn.sendall(opening)
+                assert conn.recv(1024) == b"", "the server kept an idle connection open"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

@@ -39,6 +39,8 @@ def serve(
 
     try:
         import uvicorn
+
+        from koclassify.serve import server_options
     except ImportError:
         raise MissingDependencyError("uvicorn", "serve") from None
     options = {
@@ -51,7 +53,7 @@ def serve(
     if workers == 1:
         application = create_app(model_dir, **options)
         print(application.state.startup_line, file=sys.stderr, flush=True)
-        uvicorn.run(application, host=host, port=port)
+        uvicorn.run(application, host=host, port=port, **server_options())
         return
     if not (model_dir / "config.json").is_file():  # each worker loads the model; fail here, once, on a bad path
         raise ModelError(f"{model_dir}: not a koclassify model directory (no config.json)")
@@ -60,7 +62,8 @@ def serve(
     patience: dict[str, Any] = {}
     if "timeout_worker_healthcheck" in _config_options(uvicorn):
         patience["timeout_worker_healthcheck"] = 600
-    uvicorn.run("koclassify.serve:app_from_env", factory=True, host=host, port=port, workers=workers, **patience)
+    uvicorn.run("koclassify.serve:app_from_env", factory=True, host=host, port=port, workers=workers, **patience,
+                **server_options())  # fmt: skip
 
 
 def _config_options(uvicorn: object) -> set[str]:

@@ -38,6 +38,14 @@ def app_from_env() -> Any:
     return create_app(config["model_dir"], **config.get("options", {}))
 
 
+def server_options(idle_timeout: float | None = None) -> dict[str, Any]:
+    """uvicorn keyword arguments that close idle connections and slow headers (see :mod:`.server`)."""
+    from koclassify.serve.server import IDLE_TIMEOUT
+    from koclassify.serve.server import server_options as build
+
+    return build(IDLE_TIMEOUT if idle_timeout is None else idle_timeout)
+
+
 def ray_deployment(model_dir: str | Path, **options: Any) -> Any:
     """The app as a bound Ray Serve application (``num_replicas=``, ``num_cpus=``; see :mod:`.ray_serve`)."""
     from koclassify.serve.ray_serve import deployment
@@ -45,4 +53,4 @@ def ray_deployment(model_dir: str | Path, **options: Any) -> Any:
     return deployment(model_dir, **options)
 
 
-__all__ = ["ENV_CONFIG", "app_from_env", "create_app", "ray_deployment"]
+__all__ = ["ENV_CONFIG", "app_from_env", "create_app", "ray_deployment", "server_options"]

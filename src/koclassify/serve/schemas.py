@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-FieldValue = str | int | float | list[str] | None
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]  # NaN or 2e308 in a field is a 422, not a NaN prior
+FieldValue = str | int | FiniteFloat | list[str] | None
 
 
 def _not_blank(text: str) -> str:
@@ -88,6 +89,12 @@ class PredictRequest(BaseModel):
             raise ValueError("send exactly one of 'texts' or 'items'")
         if not (self.texts or self.items):
             raise ValueError("no texts: send at least one")
+        seen: set[str] = set()
+        for item in self.items or []:
+            if item.id is not None:
+                if item.id in seen:
+                    raise ValueError(f"duplicate id {item.id[:60]!r} in items: the answers would be ambiguous")
+                seen.add(item.id)
         return self
 
     @property
