@@ -120,3 +120,23 @@ def test_a_parquet_text_column_must_hold_strings(tmp_path: Path, kind: str) -> N
     outcome = run_cli("convert", path, tmp_path / "o.jsonl")
     assert outcome.traceback is None, outcome.traceback
     assert outcome.code == 2 and "'text'" in outcome.message and "not strings" in outcome.message, outcome
+
+
+def test_a_row_with_100000_labels_is_one_clean_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    rows = [{"id": str(i), "text": t, "label": lab} for i, (t, lab) in enumerate(TRAIN_ROWS)]
+    _jsonl(Path("t.jsonl"), [*rows, {"id": "big", "text": "음", "labels": [f"l{i}" for i in range(100_000)]}])
+    outcome = run_cli("train", "t.jsonl", "--out", "m", "--calibrate", "none")
+    assert outcome.traceback is None, outcome.traceback
+    assert outcome.code == 2 and "distinct labels" in outcome.message, outcome
+
+
+def test_huge_ensemble_weights_mean_what_they_say(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _jsonl(Path("g.jsonl"), [{"id": str(i), "text": t, "labels": [lab]} for i, (t, lab) in enumerate(TRAIN_ROWS[:4])])
+    for name, shift in (("p1.jsonl", 0.0), ("p2.jsonl", 0.1)):
+        _jsonl(Path(name), [{"pos": 0.8 - shift, "neg": 0.2 + shift}] * 4)
+    outcome = run_cli("ensemble", "--probs", "p1.jsonl", "--probs", "p2.jsonl", "--gold", "g.jsonl",
+                      "--weights", "1.7e308,1.7e308", "--out", "e.json")  # fmt: skip
+    assert outcome.code == 0, outcome
+    assert json.loads(Path("e.json").read_text())["weights"] == [0.5, 0.5]

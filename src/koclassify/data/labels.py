@@ -10,6 +10,8 @@ import numpy as np
 from koclassify.data.example import Example
 from koclassify.errors import DataError
 
+MAX_LABELS = 10_000  # distinct labels of one model (KOTE has 44): 100,000 made training hang, not fail
+
 
 @dataclass(frozen=True)
 class LabelSpace:
@@ -51,6 +53,11 @@ class LabelSpace:
                 unlabelled = ex
             for lab in ex.labels:
                 seen.setdefault(lab, None)
+        if len(seen) > MAX_LABELS:
+            raise DataError(
+                f"{len(seen)} distinct labels, more than the {MAX_LABELS} a model can hold; is the label column "
+                "(or --label-sep) right?"
+            )
         if multi_label is None and not inferred_multi and unlabelled is not None:
             raise DataError(
                 f"row id={unlabelled.id!r} has no label, and no row has more than one: the task is multi-class. "

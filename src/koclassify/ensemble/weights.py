@@ -45,8 +45,9 @@ def normalise(weights: Sequence[float] | np.ndarray, n_members: int) -> np.ndarr
     w = np.asarray(list(weights), dtype=np.float64)
     if w.shape != (n_members,):
         raise KoclassifyError(f"{len(w)} weights for {n_members} ensemble members")
-    if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+    if not np.isfinite(w).all() or (w < 0).any() or w.max(initial=0.0) <= 0:
         raise KoclassifyError(f"ensemble weights must be finite, >= 0 and not all 0, got {w.tolist()}")
+    w = w / w.max()  # first to at most 1: weights near 1.7e308 would sum to infinity and divide to 0
     return w / w.sum()
 
 
