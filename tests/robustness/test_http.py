@@ -59,14 +59,18 @@ def test_ambiguous_requests_are_422(client: TestClient, body: bytes, fragment: s
     assert fragment in response.text
 
 
-def test_idle_and_slow_connections_are_closed(model_dir: Path) -> None:
-    """A connection that sends nothing, or never finishes its headers, is closed by the server (slowloris)."""
+def test_idle_and_slow_connections_are_closed(model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A connection that sends nothing, or never finishes its headers, is closed by the server (slowloris); a
+    body that stops coming is a 408."""
     import socket
     import threading
 
     import uvicorn
 
+    from koclassify.serve import app as serve_app
     from koclassify.serve import create_app, server_options
+
+    monkeypatch.setattr(serve_app, "BODY_TIMEOUT", 1.0)
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -85,6 +89,11 @@ def test_idle_and_slow_connections_are_closed(model_dir: Path) -> None:
             with socket.create_connection(("127.0.0.1", port), timeout=60) as conn:
                 conn.sendall(opening)
                 assert conn.recv(1024) == b"", "the server kept an idle connection open"
+        body_start = (b"POST /predict HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
+                      b"content-length: 100\r\n\r\n{\"texts\"")  # fmt: skip
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as conn:
+            conn.sendall(body_start)  # the rest of the body never comes
+            assert conn.recv(1024).startswith(b"HTTP/1.1 408"), "a trickled body held the connection"
     finally:
         server.should_exit = True
         thread.join(timeout=30)

@@ -225,11 +225,16 @@ def _media_type(scope: Scope) -> str | None:
     return None
 
 
+BODY_TIMEOUT = 30.0  # seconds between two pieces of a request body: a body trickled slower is a 408
+
+
 class BodyGuard:
     """ASGI middleware: counts every request for the metrics, and checks a POST body before FastAPI parses it.
 
     A body must be JSON (``content-type: application/json``, else 415) and at most ``max_body_bytes`` (else 413,
-    checked on the declared length and again on the bytes actually read, so a chunked body cannot slip past).
+    checked on the declared length and again on the bytes actually read, so a chunked body cannot slip past),
+    and each piece of it must arrive within :data:`BODY_TIMEOUT` seconds (else 408), so a slow body cannot hold a
+    connection and its memory for ever.
     """
 
     def __init__(self, app: Callable[..., Awaitable[None]], metrics: ServeMetrics, max_body_bytes: int) -> None:
@@ -253,7 +258,10 @@ class BodyGuard:
         try:
             if scope["method"] == "POST":
                 problem = self._header_problem(scope)
-                body = None if problem else await self._read(receive)
+                try:
+                    body = None if problem else await self._read(receive)
+                except asyncio.TimeoutError:  # (the builtin TimeoutError only from Python 3.11)
+                    body, problem = b"", (408, f"the body did not arrive: nothing for {BODY_TIMEOUT:g} s")
                 if body is None and problem is None:
                     problem = (413, f"the body is over {self.max_body_bytes} bytes")
                 if problem is not None:
@@ -284,7 +292,7 @@ class BodyGuard:
         """The whole body, or ``None`` when it grows past the limit."""
         chunks, size = [], 0
         while True:
-            message = await receive()
+            message = await asyncio.wait_for(receive(), BODY_TIMEOUT)
             if message["type"] == "http.disconnect":
                 return b""
             chunk = message.get("body", b"")
