@@ -235,3 +235,31 @@ def test_only_the_gate_deletes_renames_or_opens_files_for_writing() -> None:
             if DELETE_OR_RENAME.search(line) or OPEN_FOR_WRITING.search(line):
                 found.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
     assert not found, "write through koclassify.io instead:\n" + "\n".join(found)
+
+
+def test_a_directory_of_outputs_is_swept_of_its_own_dead_temp_entries_only(tmp_path: Path) -> None:
+    """``io.clean_stale_under`` (the Ray driver's sweep of a killed run's shards) and ``io.atomic_path``."""
+    import numpy as np
+
+    from koclassify.io import atomic_path, clean_stale_under
+
+    dead = tmp_path / ".part-a.parquet.99997.abcd.tmp"
+    dead.mkdir()
+    marker = {"written_by": "koclassify", "kind": "file", "target": "part-a.parquet", "pid": 99997}
+    (dead / ".koclassify").write_text(json.dumps(marker))
+    (tmp_path / ".part-x.tmp").write_text("theirs")
+    (tmp_path / ".part-b.parquet.99997.efgh.tmp").mkdir()  # no marker: not provably ours
+    assert not _pid_alive(99997)
+    assert clean_stale_under(tmp_path) == [dead]
+    assert (tmp_path / ".part-x.tmp").read_text() == "theirs"
+    assert (tmp_path / ".part-b.parquet.99997.efgh.tmp").is_dir()
+    with atomic_path(tmp_path / "arrays.npz") as built:  # for libraries that write to a file name
+        np.savez(built, x=np.arange(3))
+        assert not (tmp_path / "arrays.npz").exists()
+    assert np.load(tmp_path / "arrays.npz")["x"].tolist() == [0, 1, 2]
+    with pytest.raises(RuntimeError), atomic_path(tmp_path / "arrays.npz") as built:
+        built.write_bytes(b"half")
+        raise RuntimeError("killed")
+    assert np.load(tmp_path / "arrays.npz")["x"].tolist() == [0, 1, 2]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".part-b.parquet.99997.efgh.tmp", ".part-x.tmp",
+                                                          "arrays.npz"]  # fmt: skip
