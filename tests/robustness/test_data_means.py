@@ -40,6 +40,8 @@ def test_one_empty_label_does_not_turn_the_task_multi_label(tmp_path: Path, monk
     _jsonl(Path("t.jsonl"), [*null, {"id": "x", "text": "음", "labels": []}])
     outcome = run_cli("train", "t.jsonl", "--out", "m", "--calibrate", "none")
     assert outcome.code == 2 and "'x'" in outcome.message, outcome
+    lenient = run_cli("train", "t.jsonl", "--out", "m", "--calibrate", "none", "--lenient")
+    assert lenient.code == 0 and "set aside 1 row" in lenient.message and "multi-class" in lenient.message, lenient
     multi = run_cli("train", "t.jsonl", "--out", "m", "--calibrate", "none", "--multi-label")
     assert multi.code == 0 and "multi-label" in multi.message, multi  # said explicitly, the empty row is fine
 

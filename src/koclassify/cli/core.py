@@ -148,6 +148,13 @@ def train(
         with step("reading data"):
             train_set = read_examples(data, layout)
             dev_set = read_examples(dev, train_set.options) if dev is not None else None
+        if layout.lenient and clf.multi_label is None:  # rows without a label: set aside, not a task change
+            from koclassify.data.labels import set_aside_unlabelled
+
+            train_set.examples, aside = set_aside_unlabelled(train_set.examples)
+            if aside:
+                shown = ", ".join(repr(ex.id) for ex in aside[:5]) + (" ..." if len(aside) > 5 else "")
+                console.print(f"  --lenient: set aside {len(aside)} row(s) without a label: ids {shown}")
         what = f"training {backend_name} on {len(train_set)} rows"
         if fit.calibrate is not None and (dev_set is not None or fit.calibrate == "cv" or backend_name == "linear"):
             what += f", calibrating ({fit.objective})"

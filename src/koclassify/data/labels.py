@@ -13,6 +13,16 @@ from koclassify.errors import DataError
 MAX_LABELS = 10_000  # distinct labels of one model (KOTE has 44): 100,000 made training hang, not fail
 
 
+def set_aside_unlabelled(examples: Sequence[Example]) -> tuple[list[Example], list[Example]]:
+    """``--lenient`` for a multi-class file (no row with several labels): ``(kept, set aside)``, the rows whose
+    label is empty, blank or null set aside instead of failing. A multi-label file keeps them all."""
+    if any(ex.labels is not None and len(ex.labels) > 1 for ex in examples):
+        return list(examples), []
+    kept = [ex for ex in examples if ex.labels is None or ex.labels]
+    aside = [ex for ex in examples if ex.labels is not None and not ex.labels]
+    return kept, aside
+
+
 @dataclass(frozen=True)
 class LabelSpace:
     names: tuple[str, ...]
