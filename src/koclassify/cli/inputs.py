@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-OUTPUTS = frozenset({"out", "dst", "out_dir"})
+OUTPUTS = frozenset({"out", "dst", "out_dir"})  # a new command names its output parameter so, or adds it here
 
 
 def declares_inputs(command: Callable[..., Any]) -> Callable[..., Any]:
