@@ -51,3 +51,56 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory, train_file: Path) -> Pat
     outcome = run_cli("train", train_file, "--out", out, "--calibrate", "none")
     assert outcome.code == 0 and outcome.traceback is None, outcome
     return out
+
+
+# tiny Hugging Face models saved by koclassify (issue 20: trust and manifest reproductions), built once a session
+HF_TEXTS = ["학교 정말 좋다", "학교 정말 싫다", "영화 정말 좋다", "영화 정말 싫다"] * 2
+
+
+def _tests_on_path() -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for tiny_models / tiny_encoder
+
+
+@pytest.fixture(scope="session")
+def llm_full(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fully fine-tuned tiny causal LM (its weights in backend/model/, as merged ones are)."""
+    pytest.importorskip("torch")
+    pytest.importorskip("peft")
+    _tests_on_path()
+    from koclassify import Classifier
+    from tiny_models import build_model
+
+    root = tmp_path_factory.mktemp("llm_full")
+    base = build_model(root / "base", "gpt_neox")
+    clf = Classifier("llm", model=str(base), epochs=1, batch_size=8, lora=False)
+    return clf.fit(HF_TEXTS, ["joy", "disgust"] * 4).save(root / "m")
+
+
+@pytest.fixture(scope="session")
+def llm_adapter(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny causal LM with a LoRA adapter (r 4) in backend/adapter/."""
+    pytest.importorskip("torch")
+    pytest.importorskip("peft")
+    _tests_on_path()
+    from koclassify import Classifier
+    from tiny_models import build_model
+
+    root = tmp_path_factory.mktemp("llm_adapter")
+    base = build_model(root / "base", "gpt_neox")
+    clf = Classifier("llm", model=str(base), epochs=1, batch_size=8, lora_r=4, lora_alpha=8)
+    return clf.fit(HF_TEXTS, ["joy", "disgust"] * 4).save(root / "m")
+
+
+@pytest.fixture(scope="session")
+def encoder_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("torch")
+    _tests_on_path()
+    from koclassify import Classifier
+    from tiny_encoder import build_encoder
+
+    root = tmp_path_factory.mktemp("encoder")
+    base = build_encoder(root / "base", texts=HF_TEXTS, initializer_range=0.2)
+    clf = Classifier("encoder", model=str(base), epochs=1, batch_size=8, lr=1e-2)
+    return clf.fit(HF_TEXTS, ["pos", "neg"] * 4).save(root / "m")

@@ -19,7 +19,6 @@ from koclassify import Classifier
 from koclassify.errors import ModelError
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "koclassify"
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for tiny_models / tiny_encoder
 
 # what loads a model, tokenizer, config or adapter (and can import code shipped with it)
 HF_LOADERS = {"from_pretrained", "from_config", "pipeline"}
@@ -87,31 +86,6 @@ def resign(model: Path) -> None:
     from koclassify.manifest import write_manifest
 
     write_manifest(model)
-
-
-@pytest.fixture(scope="module")
-def llm_full(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pytest.importorskip("torch")
-    pytest.importorskip("peft")
-    from tiny_models import build_model
-
-    root = tmp_path_factory.mktemp("llm")
-    base = build_model(root / "base", "gpt_neox")
-    texts, labels = ["학교 정말 좋다", "학교 정말 싫다"] * 4, ["joy", "disgust"] * 4
-    clf = Classifier("llm", model=str(base), epochs=1, batch_size=8, lora=False).fit(texts, labels)
-    return clf.save(root / "m")
-
-
-@pytest.fixture(scope="module")
-def encoder_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pytest.importorskip("torch")
-    from tiny_encoder import build_encoder
-
-    root = tmp_path_factory.mktemp("encoder")
-    texts, labels = ["학교 정말 좋다", "학교 정말 싫다"] * 4, ["pos", "neg"] * 4
-    base = build_encoder(root / "base", texts=texts, initializer_range=0.2)
-    clf = Classifier("encoder", model=str(base), epochs=1, batch_size=8, lr=1e-2).fit(texts, labels)
-    return clf.save(root / "m")
 
 
 def _copy(model: Path, tmp_path: Path) -> Path:

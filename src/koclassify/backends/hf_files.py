@@ -42,3 +42,100 @@ def one_line(exc: BaseException, limit: int = 400) -> str:
     """An exception's message on one line, capped (transformers' messages run over several lines)."""
     text = " ".join(str(exc).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# switches a stored config must not flip: how weights are loaded is koclassify's (and the person's) choice
+REFUSED_KEYS = {
+    "quantization_config": "asks for quantised loading",
+    "attn_implementation": "chooses the attention implementation",
+    "_attn_implementation": "chooses the attention implementation",
+}
+# sizes no real checkpoint exceeds: a bigger value would make transformers build a model before reading a weight
+SIZE_LIMITS = {
+    "num_hidden_layers": 1024, "num_layers": 1024, "n_layer": 1024,
+    "hidden_size": 65536, "n_embd": 65536, "d_model": 65536,
+    "intermediate_size": 1 << 20, "n_inner": 1 << 20,
+    "num_attention_heads": 1024, "n_head": 1024, "num_key_value_heads": 1024,
+    "vocab_size": 4_000_000, "max_position_embeddings": 1 << 24, "n_positions": 1 << 24, "type_vocab_size": 1024,
+}  # fmt: skip
+MAX_HEADER = 100 * 2**20  # a safetensors JSON header of more than this is not a real one
+_DTYPE_BYTES = {"F64": 8, "I64": 8, "U64": 8, "F32": 4, "I32": 4, "U32": 4, "F16": 2, "BF16": 2, "I16": 2,
+                "U16": 2, "I8": 1, "U8": 1, "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1}  # fmt: skip
+
+
+def check_stored_model(directory: Path, *, trust_remote_code: bool = False) -> dict:
+    """A stored Hugging Face model (``config.json`` + safetensors) before transformers builds anything from it:
+    no ``auto_map`` unless the person trusts it (:func:`refuse_custom_code`), no loading switches, sizes
+    within :data:`SIZE_LIMITS` and no larger than the stored weights can fill, and each safetensors file whole.
+    Returns the config."""
+    from koclassify.io import read_json
+
+    refuse_custom_code(directory, trust_remote_code)
+    path = directory / "config.json"
+    try:
+        config = read_json(path)
+    except FileNotFoundError:
+        raise ModelError(f"{path}: missing; the model directory is incomplete") from None
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{path}: unreadable: {one_line(exc)}") from None
+    if not isinstance(config, dict):
+        raise ModelError(f"{path}: expected a JSON object, got {type(config).__name__}")
+    for key, what in REFUSED_KEYS.items():
+        if config.get(key) is not None:
+            raise ModelError(f"{path}: '{key}' {what}; a stored model is loaded as it was saved: refused")
+    for key, limit in SIZE_LIMITS.items():
+        value = config.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
+            raise ModelError(f"{path}: '{key}' must be an integer in [0, {limit}], got {str(value)[:40]}")
+    stored = sum(safetensors_elements(p) for p in sorted(directory.glob("*.safetensors")))
+    layers = _first(config, "num_hidden_layers", "num_layers", "n_layer")
+    hidden = _first(config, "hidden_size", "n_embd", "d_model")
+    needed = layers * hidden * hidden  # every layer holds at least one hidden x hidden matrix
+    if stored and needed > 2 * stored:
+        raise ModelError(
+            f"{path}: describes {layers} layers of width {hidden} (at least {needed:,} weights) but the stored "
+            f"weights hold {stored:,}: refused before building it"
+        )
+    return config
+
+
+def _first(config: dict, *keys: str) -> int:
+    return next((int(config[k]) for k in keys if isinstance(config.get(k), int)), 0)
+
+
+def safetensors_elements(path: Path) -> int:
+    """Elements stored in a safetensors file, after checking that its header describes exactly the bytes that
+    follow it (a truncated or padded file is a :class:`ModelError`, not a ``SafetensorError`` traceback)."""
+    import json
+    import math
+    import struct
+
+    size = path.stat().st_size
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+            if len(head) < 8:
+                raise ValueError("shorter than its 8-byte header length")
+            (length,) = struct.unpack("<Q", head)
+            if length > min(MAX_HEADER, size - 8):
+                raise ValueError(f"header of {length} bytes in a file of {size}")
+            header = json.loads(fh.read(length).decode("utf-8"))
+        if not isinstance(header, dict):
+            raise ValueError("header is not a JSON object")
+        total, end = 0, 0
+        for name, info in header.items():
+            if name == "__metadata__":
+                continue
+            shape, (start, stop) = info["shape"], info["data_offsets"]
+            need = math.prod(shape) * _DTYPE_BYTES.get(info["dtype"], 1)
+            if info["dtype"] in _DTYPE_BYTES and stop - start != need:
+                raise ValueError(f"tensor {name!r}: shape {shape} needs {need} bytes, its offsets give {stop - start}")
+            total += math.prod(shape)
+            end = max(end, stop)
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise ModelError(f"{path}: not a whole safetensors file: {one_line(exc)}") from None
+    if 8 + length + end != size:
+        raise ModelError(f"{path}: truncated or padded: its header describes {8 + length + end} bytes, it has {size}")
+    return total

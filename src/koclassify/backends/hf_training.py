@@ -22,6 +22,10 @@ def load_tokenizer(name_or_path: str | Path, *, pad_with_eos: bool = False, trus
         tokenizer = AutoTokenizer.from_pretrained(str(name_or_path), trust_remote_code=bool(trust_remote_code))
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot load a tokenizer from {str(name_or_path)!r}: {one_line(exc)}") from None
+    except Exception as exc:  # the Rust tokenizers library raises a bare Exception for a malformed tokenizer.json
+        if type(exc) is not Exception:
+            raise
+        raise ModelError(f"cannot load a tokenizer from {str(name_or_path)!r}: {one_line(exc)}") from None
     if tokenizer.pad_token_id is None:
         if not pad_with_eos:
             raise ModelError(f"tokenizer {str(name_or_path)!r} has no pad token: is it an encoder's tokenizer?")

@@ -57,7 +57,7 @@ def load_trained(directory: Path, n_labels: int) -> Any:
     """A fine-tuned model saved by the backend; its head must match the label space."""
     from transformers import AutoModelForSequenceClassification
 
-    hf_files.refuse_custom_code(directory, False)
+    hf_files.check_stored_model(directory)  # no code, no loading switches, sizes the weights can fill
     try:
         model = AutoModelForSequenceClassification.from_pretrained(str(directory), trust_remote_code=False)
     except (OSError, ValueError) as exc:

@@ -88,7 +88,7 @@ def check_label_tokens(directory: Path, meta: dict[str, Any], tokens: LabelToken
 
 def load_weights(directory: Path, meta: dict[str, Any], opts: LLMOptions) -> tuple[Any, dict[str, bytes]]:
     """The model for inference and, for merged models, the kept adapter files (re-saved with the model)."""
-    from koclassify.backends.hf_files import one_line
+    from koclassify.backends.hf_files import check_stored_model, one_line
     from koclassify.backends.hf_training import resolve_bf16
     from koclassify.backends.llm.train import load_causal_lm
 
@@ -103,6 +103,7 @@ def load_weights(directory: Path, meta: dict[str, Any], opts: LLMOptions) -> tup
         except (OSError, ValueError, RuntimeError) as exc:  # RuntimeError: weights of another shape (r, modules)
             raise ModelError(f"{adapter}: cannot load the LoRA adapter: {one_line(exc)}") from None
         return for_inference(model, opts.qlora), {}
+    check_stored_model(directory / MODEL_DIR, trust_remote_code=opts.trust_remote_code)
     model = load_causal_lm(directory / MODEL_DIR, bf16=bf16, trust_remote_code=opts.trust_remote_code)
     files = {p.name: p.read_bytes() for p in adapter.iterdir() if p.is_file()} if adapter.is_dir() else {}
     return for_inference(model, False), files
