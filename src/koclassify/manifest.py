@@ -168,7 +168,11 @@ def verify(root: Path) -> dict[str, Any] | None:
             raise ModelError(f"{root / relative}: not in {MANIFEST_FILE} (a file added after the model was saved)")
     missing = sorted(set(listed) - set(present))
     if missing:
-        raise ModelError(f"{root / missing[0]}: missing ({MANIFEST_FILE} lists it); the model directory is incomplete")
+        gone = root / missing[0]
+        while gone.parent != root and not gone.parent.exists():  # name the folder when a whole one is gone
+            gone = gone.parent
+        lists = "it" if gone == root / missing[0] else "files in it"
+        raise ModelError(f"{gone}: missing ({MANIFEST_FILE} lists {lists}); the model directory is incomplete")
     for relative in present:  # sizes first: a truncated file is found without hashing gigabytes
         size = (root / relative).stat().st_size
         if size != listed[relative]["size"]:

@@ -141,3 +141,23 @@ def test_a_tokenizer_naming_its_code_is_refused(encoder_model: Path, tmp_path: P
     resign(model)
     with pytest.raises(ModelError, match="tokenizer_config.json: names code shipped with the model"):
         Classifier.load(model)
+
+
+def test_an_adapter_whose_base_names_its_code_is_refused(llm_adapter: Path, tmp_path: Path) -> None:
+    """``backend_options.model`` naming a base directory that ships code: the same one line, nothing run."""
+    import shutil
+
+    model, marker = _copy(llm_adapter, tmp_path), tmp_path / "PWNED"
+    base = tmp_path / "base"
+    shutil.copytree(llm_adapter.parent / "base", base)
+    (base / "evil.py").write_text(EVIL.format(marker=str(marker), config="GPTNeoXConfig", model="GPTNeoXForCausalLM"))
+    config = json.loads((base / "config.json").read_text())
+    config.update(model_type="evilnet", auto_map={"AutoModelForCausalLM": "evil.EvilModel"})
+    (base / "config.json").write_text(json.dumps(config))
+    saved = json.loads((model / "config.json").read_text())
+    saved["backend_options"]["model"] = str(base)
+    (model / "config.json").write_text(json.dumps(saved))
+    resign(model)
+    with pytest.raises(ModelError, match="base/config.json: names code shipped with the model") as caught:
+        Classifier.load(model)
+    assert "\n" not in str(caught.value) and not marker.exists()

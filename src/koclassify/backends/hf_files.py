@@ -105,9 +105,10 @@ def _first(config: dict, *keys: str) -> int:
     return next((int(config[k]) for k in keys if isinstance(config.get(k), int)), 0)
 
 
-def safetensors_elements(path: Path) -> int:
-    """Elements stored in a safetensors file, after checking that its header describes exactly the bytes that
-    follow it (a truncated or padded file is a :class:`ModelError`, not a ``SafetensorError`` traceback)."""
+def safetensors_header(path: Path) -> dict:
+    """The tensors a safetensors file holds (name -> dtype, shape, offsets), after checking that its header
+    describes exactly the bytes that follow it (a truncated or padded file is a :class:`ModelError`, not a
+    ``SafetensorError`` traceback)."""
     import json
     import math
     import struct
@@ -124,18 +125,46 @@ def safetensors_elements(path: Path) -> int:
             header = json.loads(fh.read(length).decode("utf-8"))
         if not isinstance(header, dict):
             raise ValueError("header is not a JSON object")
-        total, end = 0, 0
+        header.pop("__metadata__", None)
+        end = 0
         for name, info in header.items():
-            if name == "__metadata__":
-                continue
             shape, (start, stop) = info["shape"], info["data_offsets"]
             need = math.prod(shape) * _DTYPE_BYTES.get(info["dtype"], 1)
             if info["dtype"] in _DTYPE_BYTES and stop - start != need:
                 raise ValueError(f"tensor {name!r}: shape {shape} needs {need} bytes, its offsets give {stop - start}")
-            total += math.prod(shape)
             end = max(end, stop)
     except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise ModelError(f"{path}: not a whole safetensors file: {one_line(exc)}") from None
     if 8 + length + end != size:
         raise ModelError(f"{path}: truncated or padded: its header describes {8 + length + end} bytes, it has {size}")
-    return total
+    return header
+
+
+def safetensors_elements(path: Path) -> int:
+    """Elements stored in a (checked) safetensors file."""
+    import math
+
+    return sum(math.prod(info["shape"]) for info in safetensors_header(path).values())
+
+
+def check_adapter(directory: Path) -> None:
+    """A stored LoRA adapter before PEFT builds it: ``r`` an integer that its weights have (PEFT would build
+    matrices of any rank, then fail to copy the stored ones in with a ``RuntimeError``), the weights whole."""
+    from koclassify.io import read_json
+
+    path = directory / "adapter_config.json"
+    try:
+        config = read_json(path)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{path}: unreadable: {one_line(exc)}") from None
+    if not isinstance(config, dict):
+        raise ModelError(f"{path}: expected a JSON object, got {type(config).__name__}")
+    rank = config.get("r")
+    if isinstance(rank, bool) or not isinstance(rank, int) or not 1 <= rank <= 65536:
+        raise ModelError(f"{path}: 'r' must be an integer in [1, 65536], got {str(rank)[:40]}")
+    ranks = set()
+    for weights in sorted(directory.glob("*.safetensors")):
+        header = safetensors_header(weights)
+        ranks |= {info["shape"][0] for name, info in header.items() if ".lora_A." in name and info["shape"]}
+    if ranks and not config.get("rank_pattern") and ranks != {rank}:
+        raise ModelError(f"{path}: r {rank} but the stored adapter weights have rank {sorted(ranks)}")

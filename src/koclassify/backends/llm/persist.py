@@ -88,7 +88,7 @@ def check_label_tokens(directory: Path, meta: dict[str, Any], tokens: LabelToken
 
 def load_weights(directory: Path, meta: dict[str, Any], opts: LLMOptions) -> tuple[Any, dict[str, bytes]]:
     """The model for inference and, for merged models, the kept adapter files (re-saved with the model)."""
-    from koclassify.backends.hf_files import check_stored_model, one_line
+    from koclassify.backends.hf_files import check_adapter, check_stored_model, one_line
     from koclassify.backends.hf_training import resolve_bf16
     from koclassify.backends.llm.train import load_causal_lm
 
@@ -97,6 +97,7 @@ def load_weights(directory: Path, meta: dict[str, Any], opts: LLMOptions) -> tup
     if meta.get("weights") == "adapter":
         from peft import PeftModel
 
+        check_adapter(adapter)  # before the base is loaded: a rank its weights do not have is one line
         base = load_causal_lm(str(opts.model), qlora=opts.qlora, bf16=bf16, trust_remote_code=opts.trust_remote_code)
         try:  # a LoRA config names no code; the flag is passed anyway, explicitly, as at every load
             model = PeftModel.from_pretrained(base, str(adapter), trust_remote_code=bool(opts.trust_remote_code))
