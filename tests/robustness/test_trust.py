@@ -95,6 +95,7 @@ def _copy(model: Path, tmp_path: Path) -> Path:
     return tmp_path / "m"
 
 
+@pytest.mark.slow  # a fresh koclassify process (torch and transformers imported)
 def test_llm_weights_naming_their_code_never_prompt_and_never_run(llm_full: Path, tmp_path: Path) -> None:
     """The issue's reproduction: ``echo y | koclassify predict m d.jsonl --out p.jsonl`` ran the file, exit 0."""
     model, marker = _copy(llm_full, tmp_path), tmp_path / "PWNED"
@@ -112,6 +113,7 @@ def test_llm_weights_naming_their_code_never_prompt_and_never_run(llm_full: Path
     assert not (tmp_path / "p.jsonl").exists()
 
 
+@pytest.mark.slow  # a fresh koclassify process (torch and transformers imported)
 def test_the_person_can_still_allow_it(llm_full: Path, tmp_path: Path) -> None:
     """The planted file really is runnable code that transformers would import: the check above is not vacuous."""
     model, marker = _copy(llm_full, tmp_path), tmp_path / "PWNED"
