@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -68,20 +67,6 @@ ENCODER_CASES: list[tuple[str, Callable[[Path], None], str]] = [
         "config.json",
     ),  # fmt: skip
 ]
-
-
-@pytest.fixture
-def alarm() -> Iterator[None]:
-    """A load that would hang (a config of 100,000 layers) fails the test instead of the suite."""
-
-    def timeout(signum: int, frame: object) -> None:
-        raise TimeoutError("loading the model directory hung")
-
-    previous = signal.signal(signal.SIGALRM, timeout)
-    signal.alarm(60)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
 
 
 def _copy(model: Path, tmp_path: Path) -> Path:

@@ -7,7 +7,6 @@ import io
 import json
 import os
 import shutil
-import signal
 import struct
 import tracemalloc
 import warnings
@@ -189,20 +188,6 @@ HOSTILE: list[tuple[str, Callable[[Path], None], str]] = [
     ),  # fmt: skip
     ("python file beside the weights", _text_new("backend/evil.py", "import os; os.system('touch PWNED')"), WORKS),
 ]
-
-
-@pytest.fixture
-def alarm() -> object:
-    """A load that blocks (a FIFO, an endless file) fails the test instead of hanging the suite."""
-
-    def timeout(signum: int, frame: object) -> None:
-        raise TimeoutError("loading the model directory hung")
-
-    previous = signal.signal(signal.SIGALRM, timeout)
-    signal.alarm(30)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
 
 
 def as_before_manifests(model: Path) -> None:
