@@ -6,7 +6,6 @@ optional metadata prior, the data layout the model was trained on) and delegates
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -14,12 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from koclassify import __version__
-from koclassify.backends.base import Backend, get_backend_class, make_backend
+from koclassify.backends.base import Backend, make_backend
 from koclassify.data.example import Example
 from koclassify.data.labels import LabelSpace
 from koclassify.decision import DecisionRule, auto_rule
-from koclassify.errors import DataError, KoclassifyError, ModelError
+from koclassify.errors import DataError, ModelError
 from koclassify.fields import (
     StepReport,
     check_fields,
@@ -28,18 +26,8 @@ from koclassify.fields import (
     text_field_tags,
     with_text_fields,
 )
-from koclassify.io import atomic_directory, discard, read_json, resolve_directory, update_directory, write_json
+from koclassify.modelformat import BACKEND_DIR, CONFIG_FILE, PRIOR_FILE, THRESHOLDS_FILE  # noqa: F401  (the format's names)
 from koclassify.options import FitOptions, OptionError, TrainOptions
-
-CONFIG_FILE = "config.json"
-THRESHOLDS_FILE = "thresholds.json"
-PRIOR_FILE = "prior.json"
-BACKEND_DIR = "backend"
-
-# backend options that belong to the person or the machine, not to a model: never stored, never read from one
-MACHINE_OPTIONS = ("trust_remote_code", "embed_cache")
-# what a malformed backend directory can raise while being read (turned into ModelError naming the directory)
-LOAD_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError, OSError, MemoryError, RecursionError)
 
 TextsLike = str | Example | Sequence[str | Example]
 LabelsLike = Sequence[str | Sequence[str]] | None
@@ -492,145 +480,40 @@ class Classifier:
     # ----------------------------------------------------------- persistence
     def save_calibration(self, directory: str | Path) -> None:
         """Rewrite only thresholds, decision rule and calibration record of a saved model (weights untouched,
-        which matters when they are gigabytes of encoder or adapter)."""
-        _, _, rule = self._fitted()
-        directory = Path(directory)
-        config_path = directory / CONFIG_FILE
-        if not config_path.is_file():
-            raise ModelError(f"{directory}: not a koclassify model directory (no {CONFIG_FILE})")
-        config = read_json(config_path)
-        config["decision"] = rule.to_json()
-        config["calibration"] = self.calibration_
-        config["stack"] = self.stack
-        with update_directory(directory) as tmp:  # rule and thresholds change together or not at all
-            self._write_stack(tmp)
-            write_json(tmp / THRESHOLDS_FILE, self.thresholds_dict())
-            write_json(tmp / CONFIG_FILE, config)
+        which matters when they are gigabytes of encoder or adapter); its manifest records the new files."""
+        from koclassify.modelformat import save_calibration
 
-    def _write_stack(self, directory: Path) -> None:
-        from koclassify.stacking import STACK_FILE
-
-        if self.stack_ is not None:
-            self.stack_.save(directory / STACK_FILE)
-        else:
-            discard(directory / STACK_FILE)
+        save_calibration(self, Path(directory))
 
     def save(self, directory: str | Path, *, overwrite: bool = False) -> Path:
-        """Write the model directory atomically: config, labels, thresholds, the backend's own files.
+        """Write the model directory atomically: config, labels, thresholds, the backend's own files, and last
+        ``manifest.json`` (every file's size and sha256; format in :mod:`koclassify.modelformat`).
 
         Replaces only an earlier model directory or an empty directory; anything else at ``directory`` (a file,
         a folder of other files) is a :class:`KoclassifyError` unless ``overwrite=True``. Under ``torchrun`` /
         ``accelerate launch`` every rank trains the same model; only rank 0 writes it (the other ranks return at
         once), so a training script needs no rank check of its own.
         """
-        from koclassify.modeldir import check_replaceable
+        from koclassify.modelformat import save_model
 
-        space, _, rule = self._fitted()
+        self._fitted()
         directory = Path(directory)
         if not is_main_process():
             return directory
-        check_replaceable(directory, overwrite=overwrite)
-        options = {k: v for k, v in self.backend.options.items() if k not in MACHINE_OPTIONS}
-        with atomic_directory(directory) as tmp:
-            self.backend.save(tmp / BACKEND_DIR)
-            write_json(
-                tmp / CONFIG_FILE,
-                {
-                    "koclassify_version": __version__,
-                    "backend": self.backend.name,
-                    "backend_options": _jsonable(options),
-                    "labels": space.to_json(),
-                    "decision": rule.to_json(),
-                    "calibration": self.calibration_,
-                    "stack": self.stack,
-                    "data_options": self.data_options,
-                    "metadata": {
-                        "text_fields": self.text_fields,
-                        "fields_in_prompt": self.fields_in_prompt,
-                        "multi_value": self.multi_value,
-                    },
-                },
-            )
-            write_json(tmp / THRESHOLDS_FILE, self.thresholds_dict())
-            if self.prior_ is not None:
-                write_json(tmp / PRIOR_FILE, self.prior_.to_json())
-            self._write_stack(tmp)
-        return directory
+        return save_model(self, directory, overwrite=overwrite)
 
     @classmethod
     def load(cls, directory: str | Path, *, trust_remote_code: bool = False) -> Classifier:
-        """Load a model directory. The directory is data: nothing in it is run, nothing outside it is read
-        (links out, FIFOs and devices are refused), and a malformed file is a :class:`ModelError`.
+        """Load a model directory with every option and training decision it was saved with. The directory is
+        data: its files are checked against ``manifest.json`` before any is parsed, nothing in it is run, nothing
+        outside it is read (links, FIFOs and devices are refused), and a malformed file is a :class:`ModelError`.
 
         ``trust_remote_code``: let Hugging Face import model code shipped with the weights (llm backend only).
         It is the caller's decision; a ``trust_remote_code`` stored in the directory's files is ignored.
         """
-        from koclassify.modeldir import check_tree, expect, read_model_json
+        from koclassify.modelformat import load_model
 
-        given = Path(directory)
-        directory = resolve_directory(given)
-        config_path = directory / CONFIG_FILE
-        if not directory.exists() and not directory.is_symlink():
-            raise ModelError(f"{given}: not a koclassify model directory: it does not exist")
-        if not directory.is_dir() or not (config_path.is_file() or config_path.is_symlink()):
-            raise ModelError(f"{given}: not a koclassify model directory (no {CONFIG_FILE})")
-        check_tree(directory)
-        config = expect(read_model_json(config_path), dict, str(config_path))
-        thresholds = expect(read_model_json(directory / THRESHOLDS_FILE), dict, str(directory / THRESHOLDS_FILE))
-        space = _label_space(config.get("labels"), str(config_path))
-        try:
-            backend_cls = get_backend_class(expect(config.get("backend"), str, f"{config_path}: 'backend'"))
-        except ModelError:
-            raise
-        except KoclassifyError as exc:
-            raise ModelError(f"{config_path}: {exc}") from None
-        backend_cls.check_requirements()  # one line naming the extra, before any weights are read
-        if not (directory / BACKEND_DIR).is_dir():
-            raise ModelError(f"{directory}: the model has no weights ({BACKEND_DIR}/ is missing)")
-        options = dict(expect(config.get("backend_options", {}), dict, f"{config_path}: 'backend_options'"))
-        for key in MACHINE_OPTIONS:  # the person's decisions and this machine's paths, never the files'
-            options.pop(key, None)
-        if trust_remote_code and backend_cls.name in ("llm", "ensemble"):  # others never load model code
-            options["trust_remote_code"] = True  # an ensemble hands it on to its members
-        try:
-            backend = backend_cls.load(directory / BACKEND_DIR, options, space)
-        except KoclassifyError:
-            raise
-        except LOAD_ERRORS as exc:
-            raise ModelError(f"{directory}: cannot load the {backend_cls.name} weights: {exc}") from None
-        metadata = expect(config.get("metadata", {}), dict, f"{config_path}: 'metadata'")
-        fields = expect(metadata.get("text_fields", {}), dict, f"{config_path}: 'metadata.text_fields'")
-        if not all(isinstance(k, str) and isinstance(v, str) for k, v in fields.items()):
-            raise ModelError(f"{config_path}: 'metadata.text_fields' must map strings to strings")
-        from koclassify.stacking import STACK_FILE, Stacker
-
-        try:  # built once from its stored options; what follows is the fitted state
-            clf = cls(backend, multi_label=space.multi_label, text_fields=dict(fields) or None,
-                      multi_value=metadata.get("multi_value"), stack=config.get("stack", "auto"))  # fmt: skip
-        except OptionError as exc:
-            raise ModelError(f"{config_path}: {exc}") from None
-        if (directory / STACK_FILE).is_file() or (directory / STACK_FILE).is_symlink():
-            clf.stack_ = Stacker.load(directory / STACK_FILE, len(space))
-        clf.text_fields = dict(fields)  # as stored (tags included)
-        clf.fields_in_prompt = bool(metadata.get("fields_in_prompt", False))
-        clf.labels_ = space
-        clf.decision_ = _decision(config.get("decision", {}), str(config_path))
-        clf.thresholds_ = _thresholds(thresholds, space, str(directory / THRESHOLDS_FILE))
-        clf.calibration_ = expect(config.get("calibration", {}), dict, f"{config_path}: 'calibration'")
-        clf.data_options = _data_options(config.get("data_options", {}), str(config_path))
-        prior = read_model_json(directory / PRIOR_FILE, required=False)
-        if prior is not None:
-            from koclassify.priors import FieldPrior
-
-            try:
-                clf.prior_ = FieldPrior.from_json(expect(prior, dict, str(directory / PRIOR_FILE)))
-            except ModelError:
-                raise
-            except KoclassifyError as exc:
-                raise ModelError(f"{directory / PRIOR_FILE}: {exc}") from None
-            except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
-                raise ModelError(f"{directory / PRIOR_FILE}: malformed prior: {exc}") from None
-        return clf
+        return load_model(cls, Path(directory), trust_remote_code=trust_remote_code)
 
     def __repr__(self) -> str:
         state = f"labels={list(self.labels_.names)}" if self.labels_ else "unfitted"
@@ -679,81 +562,3 @@ def _warn_missing(examples: Sequence[Example], specs: Sequence[str], role: str) 
             UserWarning,
             stacklevel=3,
         )
-
-
-def _jsonable(options: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for key, value in options.items():
-        try:
-            json.dumps(value)
-        except TypeError:
-            value = str(value)
-        out[key] = value
-    return out
-
-
-def _label_space(obj: Any, where: str) -> LabelSpace:
-    from koclassify.modeldir import expect
-
-    obj = expect(obj, dict, f"{where}: 'labels'")
-    names = expect(obj.get("names"), list, f"{where}: 'labels.names'")
-    if not names or not all(isinstance(n, str) and n for n in names) or len(set(names)) != len(names):
-        raise ModelError(f"{where}: 'labels.names' must be a non-empty list of distinct label names")
-    return LabelSpace(tuple(names), bool(expect(obj.get("multi_label"), bool, f"{where}: 'labels.multi_label'")))
-
-
-def _decision(obj: Any, where: str) -> DecisionRule:
-    from koclassify.modeldir import expect
-
-    obj = expect(obj, dict, f"{where}: 'decision'")
-    max_labels = obj.get("max_labels")
-    if max_labels is not None:
-        expect(max_labels, int, f"{where}: 'decision.max_labels'")
-    try:
-        return DecisionRule.from_json(obj)
-    except (ValueError, TypeError) as exc:
-        raise ModelError(f"{where}: 'decision': {exc}") from None
-
-
-def _thresholds(table: dict[str, Any], space: LabelSpace, where: str) -> np.ndarray:
-    from koclassify.modeldir import check_threshold
-
-    unknown = sorted(set(table) - set(space.names))
-    if unknown:
-        raise ModelError(f"{where}: thresholds for labels the model does not have: {unknown[:5]}")
-    return np.array([check_threshold(table.get(n, 0.5), f"{where}: label {n!r}") for n in space.names])
-
-
-def _data_options(obj: Any, where: str) -> dict[str, Any]:
-    """The remembered layout. ``label_names`` must be the names themselves: a path would be read relative to
-    wherever the model is used, i.e. outside the model directory."""
-    from koclassify.data.options import ReadOptions
-    from koclassify.modeldir import expect
-
-    obj = expect(obj, dict, f"{where}: 'data_options'")
-    names = obj.get("label_names")
-    if names is not None and not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
-        raise ModelError(
-            f"{where}: 'data_options.label_names' must be the list of names (this model stores {names!r}; "
-            "models saved since koclassify stores the names: re-train, or put the names there as a list)"
-        )
-    for key, value in obj.items():
-        kind = _DATA_OPTION_TYPES.get(key)
-        if kind is None or value is None:
-            continue
-        ok = isinstance(value, kind) and not (kind is str and isinstance(value, bool))
-        if kind is list:
-            ok = ok and all(isinstance(v, str) for v in value)
-        if not ok:
-            raise ModelError(f"{where}: 'data_options.{key}' has the wrong type ({type(value).__name__})")
-    try:
-        ReadOptions.from_json(obj)
-    except (ValueError, TypeError) as exc:
-        raise ModelError(f"{where}: 'data_options': {exc}") from None
-    return obj
-
-
-_DATA_OPTION_TYPES: dict[str, type] = {
-    "format": str, "text_col": str, "label_col": str, "label_sep": str, "id_col": str, "target_col": str,
-    "label_cols": list, "label_names": list, "multi_label": bool, "no_header": bool, "lenient": bool,
-}  # fmt: skip

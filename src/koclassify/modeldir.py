@@ -1,8 +1,9 @@
 """A model directory is data: checks that make loading one safe whatever its files hold.
 
-Loading never runs code from the directory (``trust_remote_code`` is the caller's decision, never the files'),
-never follows a link out of it, never opens a FIFO or device, and never allocates more memory than the arrays
-actually stored need. Every violation is a :class:`ModelError` that names the file.
+Its files are checked against ``manifest.json`` first (:mod:`koclassify.manifest`; :func:`model_hash` is the
+model's identity). Loading never runs code from the directory (``trust_remote_code`` is the caller's decision,
+never the files'), never follows a link out of it, never opens a FIFO or device, and never allocates more memory
+than the arrays actually stored need. Every violation is a :class:`ModelError` that names the file.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from typing import Any
 
 from koclassify.errors import ModelError
 from koclassify.io import read_json
+from koclassify.manifest import model_hash
+
+__all__ = ["check_npz", "check_replaceable", "check_threshold", "check_tree", "expect", "is_model_directory",
+           "model_hash", "read_model_json"]  # fmt: skip
 
 MAX_ENTRIES = 100_000  # files a model directory may hold (a walk over a hostile tree must end)
 

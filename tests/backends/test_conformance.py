@@ -22,6 +22,7 @@ import pytest
 
 from koclassify import Classifier
 from koclassify.backends.base import get_backend_class, get_options_class
+from koclassify.decision import DecisionRule
 from koclassify.options import OptionError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for tiny_encoder / tiny_models
@@ -167,6 +168,56 @@ def test_save_load_gives_identical_probabilities_and_no_pickles(options, fitted:
     assert loaded.backend.options == fitted.backend.options
     assert list(loaded.labels_.names) == ORDER
     np.testing.assert_array_equal(loaded.predict_proba(texts), before)
+
+
+def multi_label_task() -> tuple[list[str], list[list[str]]]:
+    texts, labels = [], []
+    for noun in NOUNS:
+        texts += [f"{noun} 정말 싫다", f"{noun} 정말 좋다", f"{noun} 좋고 슬프다"]
+        labels += [["disgust"], ["joy"], ["joy", "sadness"]]
+    return texts, labels
+
+
+# every Classifier option set away from its default (text_fields and prior need metadata columns: tested in
+# tests/test_priors.py and the CLI tests; here their neighbours prior_mode / prior_options stand for them)
+SET = {"decision": "max_labels", "max_labels": 2, "stack": "off", "prior_mode": "multiplier",
+       "prior_options": {"alpha": 0.5, "min_count": 3}, "multi_value": "multi-label"}  # fmt: skip
+
+
+def test_load_restores_every_option_and_what_training_decided(options, tmp_path: Path) -> None:
+    """Before, a loaded model's options were the defaults: trained with decision="max_labels", it loaded with
+    decision "auto", and refitting it chose at_least_one."""
+    name, opts = options
+    texts, labels = multi_label_task()
+    clf = Classifier(name, **opts, **SET).fit(texts, labels)
+    clf.data_options = {"format": "jsonl", "text_col": "body"}  # the layout train remembers
+    loaded = Classifier.load(clf.save(tmp_path / "m"))
+    assert loaded.options == clf.options and loaded.options.decision == "max_labels"
+    got = (
+        loaded.decision,
+        loaded.max_labels,
+        loaded.stack,
+        loaded.multi_value,
+        loaded.prior_mode,
+        loaded.prior_options,
+    )
+    assert got == (clf.decision, clf.max_labels, clf.stack, clf.multi_value, clf.prior_mode, clf.prior_options)
+    assert loaded.decision_ == clf.decision_ and loaded.thresholds_dict() == clf.thresholds_dict()
+    assert loaded.calibration_ == clf.calibration_ and loaded.data_options == clf.data_options
+    assert loaded.labels_ == clf.labels_ and loaded.text_fields == clf.text_fields
+    refit = loaded.fit(texts, labels)  # a loaded model refits the way the person set it up
+    assert refit.decision_ == DecisionRule("max_labels", 2)
+
+
+def test_an_ensemble_restores_its_options_too(tmp_path: Path) -> None:
+    from koclassify import Ensemble
+
+    texts, labels = multi_label_task()
+    members = [Classifier(C=c).fit(texts, labels) for c in (1.0, 4.0)]
+    ens = Ensemble(members, weights=[1, 2], decision="max_labels", max_labels=2, stack="off")
+    loaded = Classifier.load(ens.save(tmp_path / "e"))
+    assert loaded.options == ens.options and loaded.decision_ == ens.decision_
+    assert loaded.backend.options["weights"] == ens.backend.options["weights"]
 
 
 def test_encoder_window_defaults_to_what_the_model_accepts(options, fitted: Classifier) -> None:

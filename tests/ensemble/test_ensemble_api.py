@@ -178,7 +178,10 @@ def test_a_damaged_ensemble_directory_is_a_model_error(members, tmp_path: Path) 
     ens = Ensemble(list(members))
     ens.save(tmp_path / "E")
     shutil.rmtree(tmp_path / "E" / "backend" / "members" / "1")
-    with pytest.raises(ModelError, match="member members/1 is missing"):
+    with pytest.raises(ModelError, match="members/1: missing \\(manifest.json lists files in it\\)"):
+        Classifier.load(tmp_path / "E")
+    (tmp_path / "E" / "manifest.json").unlink()  # and without the manifest's help: the loader's own check
+    with pytest.raises(ModelError, match="manifest.json: missing"):
         Classifier.load(tmp_path / "E")
 
 

@@ -51,7 +51,7 @@ def test_model_without_weights_is_a_clear_error(nikl_model: Path, tmp_path: Path
     shutil.copytree(nikl_model, broken)
     shutil.rmtree(broken / "backend")
     result = invoke("report", broken, sample_path("nikl_dev.jsonl"), "--out", tmp_path / "r", catch=True)
-    assert isinstance(result.exception, ModelError) and "no weights" in str(result.exception)
+    assert isinstance(result.exception, ModelError) and "backend: missing" in str(result.exception)
     assert not (tmp_path / "r").exists()
 
 

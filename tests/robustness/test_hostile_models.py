@@ -7,9 +7,9 @@ import io
 import json
 import os
 import shutil
-import signal
 import struct
 import tracemalloc
+import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -165,7 +165,7 @@ HOSTILE: list[tuple[str, Callable[[Path], None], str]] = [
     ("arrays a FIFO", _fifo("backend/arrays.npz"), ERROR),
     ("thresholds link outside", _link("thresholds.json", _outside), ERROR),
     ("backend/ link outside", _link("backend", _other_backend), ERROR),
-    ("link inside is fine", _link("thresholds.json", lambda m: _inside_copy(m)), WORKS),
+    ("link inside (no manifest: fine)", _link("thresholds.json", lambda m: _inside_copy(m)), WORKS),
     ("npz declares 320 GB", _npz_header((200_000, 200_000)), ERROR),
     ("npz declares 2**62 elements", _npz_header((2**31, 2**31)), ERROR),
     ("npz garbage", _text("backend/arrays.npz", b"PK\x03\x04 not a zip"), ERROR),
@@ -190,40 +190,67 @@ HOSTILE: list[tuple[str, Callable[[Path], None], str]] = [
 ]
 
 
-@pytest.fixture
-def alarm() -> object:
-    """A load that blocks (a FIFO, an endless file) fails the test instead of hanging the suite."""
-
-    def timeout(signum: int, frame: object) -> None:
-        raise TimeoutError("loading the model directory hung")
-
-    previous = signal.signal(signal.SIGALRM, timeout)
-    signal.alarm(30)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+def as_before_manifests(model: Path) -> None:
+    """Make ``model`` look saved by a koclassify before manifests: no manifest.json, format_version, options."""
+    (model / "manifest.json").unlink()
+    config = json.loads((model / "config.json").read_text())
+    config.pop("format_version")
+    config.pop("options")
+    (model / "config.json").write_text(json.dumps(config))
 
 
+def resign(model: Path) -> bool:
+    """Rewrite the manifest over the changed tree, as someone who edits the files can; False where it cannot
+    be written (a link or a FIFO in the tree: the old manifest stays)."""
+    from koclassify.manifest import write_manifest
+
+    try:
+        write_manifest(model)
+    except ModelError:
+        return False
+    return True
+
+
+# "as saved": the mutation alone, the manifest as save wrote it (every change is caught by it);
+# "re-signed": the manifest rewritten after the mutation; "no manifest": a directory from before manifests.
+# The last two check that the loader's own checks hold without the manifest's help.
+MODES = ("as saved", "re-signed", "no manifest")
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("mutate,expected", [(m, e) for _, m, e in HOSTILE], ids=[n for n, _, _ in HOSTILE])
-def test_hostile_model_directory(mutate: Callable[[Path], None], expected: str, model_dir: Path, tmp_path: Path,
-                                 monkeypatch: pytest.MonkeyPatch, alarm: object) -> None:  # fmt: skip
+def test_hostile_model_directory(mutate: Callable[[Path], None], expected: str, mode: str, model_dir: Path,
+                                 tmp_path: Path, monkeypatch: pytest.MonkeyPatch, alarm: object) -> None:  # fmt: skip
     model = tmp_path / "box" / "model"
     shutil.copytree(model_dir, model)
+    if mode == "no manifest":
+        as_before_manifests(model)
     mutate(model)
+    if mode == "as saved":
+        expected = ERROR
+    elif mode == "re-signed" and not resign(model):
+        expected = ERROR
     monkeypatch.chdir(tmp_path)
     before = sorted(p.name for p in tmp_path.rglob("*"))
     tracemalloc.start()
     try:
-        clf = Classifier.load(model)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            clf = Classifier.load(model)
         outcome = WORKS
-    except ModelError:
+    except ModelError as exc:
         outcome = ERROR
+        assert "\n" not in str(exc)
+        if mode == "as saved":
+            assert str(model) in str(exc), "the error names the file"
     finally:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     assert outcome == expected
     assert peak < 200 * 2**20, f"loading allocated {peak / 2**20:.0f} MiB"
     if outcome == WORKS:
+        old = [w for w in caught if "manifest.json" in str(w.message)]
+        assert len(old) == (mode == "no manifest"), "one warning for a directory without a manifest, else none"
         assert clf.predict(["정말 좋아요"]) in (["pos"], ["neg"])
         assert clf.backend.options.get("embed_cache") is None, "a model's files chose where the cache writes"
         assert clf.backend.options.get("trust_remote_code") in (None, False)
@@ -235,6 +262,7 @@ def test_hostile_directory_through_the_cli(model_dir: Path, tmp_path: Path) -> N
     model = tmp_path / "model"
     shutil.copytree(model_dir, model)
     _text("thresholds.json", '{"pos": "high", "neg": 0.5}')(model)
+    resign(model)
     data = tmp_path / "d.jsonl"
     data.write_text('{"text": "좋아요"}\n', encoding="utf-8")
     outcome = run_cli("predict", model, data, "--out", tmp_path / "o.jsonl")

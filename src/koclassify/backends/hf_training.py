@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from koclassify.backends.hf_files import one_line, refuse_custom_code
 from koclassify.errors import ModelError
 
 
@@ -16,11 +17,15 @@ def load_tokenizer(name_or_path: str | Path, *, pad_with_eos: bool = False, trus
     its EOS token; an encoder without one is the wrong model."""
     from transformers import AutoTokenizer
 
-    kwargs = {"trust_remote_code": bool(trust_remote_code)}  # False unless the person said so: weights are data
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(str(name_or_path), **kwargs)
+    refuse_custom_code(name_or_path, trust_remote_code)
+    try:  # trust_remote_code always explicit (False unless the person said so): never transformers' prompt
+        tokenizer = AutoTokenizer.from_pretrained(str(name_or_path), trust_remote_code=bool(trust_remote_code))
     except (OSError, ValueError) as exc:
-        raise ModelError(f"cannot load a tokenizer from {str(name_or_path)!r}: {exc}") from None
+        raise ModelError(f"cannot load a tokenizer from {str(name_or_path)!r}: {one_line(exc)}") from None
+    except Exception as exc:  # the Rust tokenizers library raises a bare Exception for a malformed tokenizer.json
+        if type(exc) is not Exception:
+            raise
+        raise ModelError(f"cannot load a tokenizer from {str(name_or_path)!r}: {one_line(exc)}") from None
     if tokenizer.pad_token_id is None:
         if not pad_with_eos:
             raise ModelError(f"tokenizer {str(name_or_path)!r} has no pad token: is it an encoder's tokenizer?")

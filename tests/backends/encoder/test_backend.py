@@ -211,6 +211,9 @@ def test_code_shipped_in_an_encoder_directory_never_runs(trained: Classifier, tm
         data = json.loads((folder / name).read_text())
         data["auto_map"] = {key: "evil.Evil" if sub == "model" else ["evil.Evil", "evil.Evil"]}
         (folder / name).write_text(json.dumps(data))
+    from koclassify.manifest import write_manifest
+
+    write_manifest(model)  # the manifest rewritten too: the trust check must hold without its help
     try:
         Classifier.load(model)
     except ModelError:

@@ -231,9 +231,13 @@ def test_saved_nb_strength_is_read_back_old_booleans_too_and_a_bad_one_is_a_mode
     assert meta["head"]["nb"] == 1.0
     meta["head"]["nb"] = True  # models saved before strengths recorded a boolean
     meta_path.write_text(json.dumps(meta))
+    from koclassify.manifest import write_manifest
+
+    write_manifest(tmp_path / "m")  # as a model saved before strengths would be
     assert Classifier.load(tmp_path / "m").backend.choice.nb == 1.0
     for bad in (7, "auto", "maybe"):
         meta["head"]["nb"] = bad
         meta_path.write_text(json.dumps(meta))
+        write_manifest(tmp_path / "m")
         with pytest.raises(ModelError, match="linear weights"):
             Classifier.load(tmp_path / "m")

@@ -154,6 +154,11 @@ def test_tampered_label_tokens_are_detected_at_load(trained: Classifier, tmp_pat
     meta = json.loads(meta_path.read_text())
     meta["label_tokens"]["ids"][0] = [1]
     meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="llm.json: changed since the model was saved"):
+        Classifier.load(tmp_path / "m")
+    from koclassify.manifest import write_manifest
+
+    write_manifest(tmp_path / "m")  # the manifest rewritten too: the label-token check holds on its own
     with pytest.raises(ModelError, match="trained with"):
         Classifier.load(tmp_path / "m")
 

@@ -34,6 +34,9 @@ def _plant(model: Path, marker: Path) -> None:
     tok_config = json.loads((tok_dir / "tokenizer_config.json").read_text())
     tok_config["auto_map"] = {"AutoTokenizer": ["evil.EvilTokenizer", "evil.EvilTokenizer"]}
     (tok_dir / "tokenizer_config.json").write_text(json.dumps(tok_config))
+    from koclassify.manifest import write_manifest
+
+    write_manifest(model)  # the manifest rewritten too: the trust check must hold without its help
 
 
 @pytest.fixture(scope="module")

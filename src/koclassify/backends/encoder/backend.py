@@ -39,6 +39,16 @@ MODEL_DIR = "model"
 FORMAT_VERSION = 1
 
 
+def check_vocabulary(directory: Path, tokens: int, rows: int) -> None:
+    """The stored tokenizer belongs to the stored weights, not a fraction of them: a tokenizer without its
+    vocabulary falls back to its 5 special tokens, and the model then predicts one constant for every text."""
+    if tokens <= rows // 2:
+        raise ModelError(
+            f"{directory / TOKENIZER_DIR}: {tokens} tokens for a model with {rows} embeddings: not the tokenizer "
+            "this model was saved with"
+        )
+
+
 class EncoderBackend(Backend):
     """Sequence classification with a fine-tuned encoder.
 
@@ -214,6 +224,7 @@ class EncoderBackend(Backend):
             backend.window_ = backend.params.check_window(int(backend.options["max_length"] or DEFAULT_MAX_LENGTH))
         backend.tokenizer = load_tokenizer(directory / TOKENIZER_DIR)
         backend.model = device_for(load_trained(directory / MODEL_DIR, len(labels)))
+        check_vocabulary(directory, len(backend.tokenizer), int(backend.model.config.vocab_size))
         backend.encoder = backend._window_encoder()
         backend.train_stats_ = meta.get("train_stats", {})
         backend.labels = labels

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from koclassify.backends import hf_training
+from koclassify.backends import hf_files, hf_training
 from koclassify.backends.encoder.batch import WindowCollator, prediction_batches
 from koclassify.backends.encoder.windows import aggregate_log_probs
 from koclassify.errors import ModelError
@@ -31,6 +31,7 @@ def load_classifier(
     """The model with a ``len(labels)``-way head, and what was (re)initialised: ``fresh_head``, ``new_keys``."""
     from transformers import AutoModelForSequenceClassification
 
+    hf_files.refuse_custom_code(name_or_path, False)  # the encoder backend never runs a model's code
     try:
         model, info = AutoModelForSequenceClassification.from_pretrained(
             str(name_or_path),
@@ -43,7 +44,7 @@ def load_classifier(
             trust_remote_code=False,
         )
     except (OSError, ValueError, KeyError) as exc:
-        raise ModelError(f"cannot load an encoder from {str(name_or_path)!r}: {exc}") from None
+        raise ModelError(f"cannot load an encoder from {str(name_or_path)!r}: {hf_files.one_line(exc)}") from None
     new_keys = sorted({*info.get("missing_keys", ()), *(_key(k) for k in info.get("mismatched_keys", ()))})
     return model, {"fresh_head": bool(new_keys), "new_keys": new_keys}
 
@@ -56,10 +57,11 @@ def load_trained(directory: Path, n_labels: int) -> Any:
     """A fine-tuned model saved by the backend; its head must match the label space."""
     from transformers import AutoModelForSequenceClassification
 
+    hf_files.check_stored_model(directory)  # no code, no loading switches, sizes the weights can fill
     try:
         model = AutoModelForSequenceClassification.from_pretrained(str(directory), trust_remote_code=False)
     except (OSError, ValueError) as exc:
-        raise ModelError(f"{directory}: cannot load the encoder weights: {exc}") from None
+        raise ModelError(f"{directory}: cannot load the encoder weights: {hf_files.one_line(exc)}") from None
     if model.config.num_labels != n_labels:
         raise ModelError(f"{directory}: the model has {model.config.num_labels} outputs but the labels are {n_labels}")
     return model

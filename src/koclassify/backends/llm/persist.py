@@ -86,6 +86,7 @@ def check_label_tokens(directory: Path, meta: dict[str, Any], tokens: LabelToken
 
 def load_weights(directory: Path, meta: dict[str, Any], opts: LLMOptions) -> tuple[Any, dict[str, bytes]]:
     """The model for inference and, for merged models, the kept adapter files (re-saved with the model)."""
+    from koclassify.backends.hf_files import check_adapter, check_stored_model, one_line
     from koclassify.backends.hf_training import resolve_bf16
     from koclassify.backends.llm.train import load_causal_lm
 
@@ -94,12 +95,14 @@ def load_weights(directory: Path, meta: dict[str, Any], opts: LLMOptions) -> tup
     if meta.get("weights") == "adapter":
         from peft import PeftModel
 
+        check_adapter(adapter)  # before the base is loaded: a rank its weights do not have is one line
         base = load_causal_lm(str(opts.model), qlora=opts.qlora, bf16=bf16, trust_remote_code=opts.trust_remote_code)
-        try:
-            model = PeftModel.from_pretrained(base, str(adapter))
-        except (OSError, ValueError) as exc:
-            raise ModelError(f"{adapter}: cannot load the LoRA adapter: {exc}") from None
+        try:  # a LoRA config names no code; the flag is passed anyway, explicitly, as at every load
+            model = PeftModel.from_pretrained(base, str(adapter), trust_remote_code=bool(opts.trust_remote_code))
+        except (OSError, ValueError, RuntimeError) as exc:  # RuntimeError: weights of another shape (r, modules)
+            raise ModelError(f"{adapter}: cannot load the LoRA adapter: {one_line(exc)}") from None
         return for_inference(model, opts.qlora), {}
+    check_stored_model(directory / MODEL_DIR, trust_remote_code=opts.trust_remote_code)
     model = load_causal_lm(directory / MODEL_DIR, bf16=bf16, trust_remote_code=opts.trust_remote_code)
     files = {p.name: p.read_bytes() for p in adapter.iterdir() if p.is_file()} if adapter.is_dir() else {}
     return for_inference(model, False), files
@@ -131,7 +134,9 @@ def merge_into_dequantized(opts: LLMOptions, bf16: bool, files: dict[str, bytes]
     with scratch_directory("koclassify-adapter-") as tmp:
         for name, data in files.items():
             (tmp / name).write_bytes(data)
-        return PeftModel.from_pretrained(base, str(tmp)).merge_and_unload()
+        return PeftModel.from_pretrained(
+            base, str(tmp), trust_remote_code=bool(opts.trust_remote_code)
+        ).merge_and_unload()
 
 
 def adapter_files(model: Any) -> dict[str, bytes]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from koclassify.backends import hf_training
+from koclassify.backends import hf_files, hf_training
 from koclassify.backends.hf_training import (
     checkpointing_args,
     common_args,
@@ -97,17 +97,18 @@ def load_causal_lm(
     from transformers import AutoModelForCausalLM
 
     kwargs: dict[str, Any] = {"dtype": torch.bfloat16 if bf16 else torch.float32}
-    if trust_remote_code:
-        kwargs["trust_remote_code"] = True
     if qlora:
         kwargs["quantization_config"] = quantization_config()
         kwargs["device_map"] = {"": quantized_device()}
-    try:
-        return AutoModelForCausalLM.from_pretrained(str(name_or_path), **kwargs)
+    hf_files.refuse_custom_code(name_or_path, trust_remote_code)
+    try:  # trust_remote_code always explicit: left out, transformers asks on stdin and runs the code on "y"
+        return AutoModelForCausalLM.from_pretrained(
+            str(name_or_path), trust_remote_code=bool(trust_remote_code), **kwargs
+        )
     except (OSError, ValueError) as exc:
-        raise ModelError(f"cannot load a causal LM from {str(name_or_path)!r}: {exc}") from None
+        raise ModelError(f"cannot load a causal LM from {str(name_or_path)!r}: {hf_files.one_line(exc)}") from None
     except ImportError as exc:  # transformers' own check of the bitsandbytes version, e.g. ">=0.46.1"
-        raise ModelError(f"cannot load {str(name_or_path)!r} in 4 bits: {exc}") from None
+        raise ModelError(f"cannot load {str(name_or_path)!r} in 4 bits: {hf_files.one_line(exc)}") from None
 
 
 def add_lora(
