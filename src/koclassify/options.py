@@ -26,6 +26,7 @@ from koclassify.errors import KoclassifyError
 __all__ = [
     "DECISIONS",
     "CALIBRATE_MODES",
+    "DecisionOptions",
     "FitOptions",
     "OptionError",
     "Options",
@@ -296,6 +297,7 @@ def _plain(value: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------- training options
+# the multi-label decision rules a person may ask for; "auto" lets training choose (koclassify.decision applies them)
 DECISIONS = ("auto", "threshold", "at_least_one", "max_labels")
 CALIBRATE_MODES = ("auto", "dev", "cv", "none")
 MULTI_VALUE_MODES = ("multi-label", "split")
@@ -331,14 +333,28 @@ def _text_fields(value: Any) -> Any:
 
 
 @dataclass
-class TrainOptions(Options):
+class DecisionOptions(Options):
+    """The multi-label decision rule asked for (declared once: training, ``calibrate --decision``, ``merge``,
+    ensembles and :meth:`koclassify.Classifier.set_decision` all check it here; :mod:`koclassify.decision` applies
+    it)."""
+
+    owner: ClassVar[str] = "decision"
+
+    decision: str = opt("auto", choices=DECISIONS, help="multi-label decision rule")
+    max_labels: int | None = opt(None, min=1, help="cap for decision max_labels")
+
+    def check(self) -> None:
+        if self.decision == "max_labels" and self.max_labels is None:
+            raise self.fail("max_labels", "an integer >= 1 with decision max_labels (--max-labels N)")
+
+
+@dataclass
+class TrainOptions(DecisionOptions):
     """What :class:`koclassify.Classifier` decides besides the backend: task type, decision rule, metadata use."""
 
     owner: ClassVar[str] = "training"
 
     multi_label: bool | None = opt(None, help="force the task type (inferred from the labels when null)")
-    decision: str = opt("auto", choices=DECISIONS, help="multi-label decision rule")
-    max_labels: int | None = opt(None, min=1, help="cap for decision max_labels")
     text_fields: list[str] | dict[str, str] | None = opt(None, help="columns written before the text")
     multi_value: str | None = opt(None, choices=(None, *MULTI_VALUE_MODES), help="multi-valued label cells")
     prior: str | None = opt(None, help="metadata column whose P(label | value) is mixed in")
@@ -357,8 +373,7 @@ class TrainOptions(Options):
         super().__post_init__()
 
     def check(self) -> None:
-        if self.decision == "max_labels" and self.max_labels is None:
-            raise self.fail("max_labels", "an integer >= 1 with decision max_labels (--max-labels N)")
+        super().check()
         ml, mv = self.multi_label, self.multi_value
         if ml is not None and mv is not None and ml != (mv == "multi-label"):
             raise OptionError("multi_value", mv, owner=self.owner,

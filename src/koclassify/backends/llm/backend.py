@@ -35,6 +35,8 @@ class LLMBackend(Backend):
     """Label-token classification with a causal LM; see :class:`LLMOptions` for every option."""
 
     name = "llm"
+    prompt_fields = True  # an instruction / context / response prompt
+    runs_model_code = True
 
     requires = ("torch", "transformers", "peft", "accelerate")
     extra = "llm"
