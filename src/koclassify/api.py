@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from koclassify import __version__
 from koclassify.backends.base import Backend, check_backend_options, get_backend_class, make_backend
 from koclassify.data.example import Example
 from koclassify.data.labels import LabelSpace
@@ -30,6 +29,7 @@ from koclassify.fields import (
 )
 from koclassify.io import atomic_directory, read_json, resolve_directory, write_json
 from koclassify.options import DecisionOptions, FitOptions, OptionError, TrainOptions
+from koclassify.version import __version__
 
 CONFIG_FILE = "config.json"
 THRESHOLDS_FILE = "thresholds.json"

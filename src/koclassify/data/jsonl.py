@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from koclassify.data.dataset import Dataset, check_text, check_unique_ids, iter_json_lines, resolve_span
 from koclassify.data.example import Example, Span
 from koclassify.data.options import ReadOptions
-from koclassify.data.read import Dataset, check_text, check_unique_ids, iter_json_lines, resolve_span
 from koclassify.errors import DataError
 
 TARGET_KEY = "target"

@@ -7,10 +7,10 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from koclassify import __version__
 from koclassify.api import Classifier
 from koclassify.data.example import Example
 from koclassify.decision import rule_name
+from koclassify.version import __version__
 
 WARM_TEXT = "배송이 빨라서 좋아요. 다시 살게요!"
 
