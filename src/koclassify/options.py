@@ -31,6 +31,7 @@ __all__ = [
     "OptionError",
     "Options",
     "PriorOptions",
+    "ReadOptions",
     "TrainOptions",
     "load_config",
     "opt",
@@ -399,6 +400,50 @@ class FitOptions(Options):
         super().__post_init__()
 
 
+# ------------------------------------------------------------------------------------------ data layout
+FORMATS = ("nikl", "csv", "tsv", "jsonl", "parquet")
+
+
+def check_format(value: str) -> None:
+    if value not in FORMATS:
+        raise ValueError(f"unknown format {value!r}; choose one of {FORMATS}")
+
+
+@dataclass
+class ReadOptions(Options):
+    """How to read a file: format and column layout, shared by every command and the config file (``None``:
+    detect). Stored in the model directory so later commands reuse it."""
+
+    owner: ClassVar[str] = "data layout"
+
+    format: str | None = opt(None, check=check_format, help="nikl, csv, tsv, jsonl or parquet (detected when null)")
+    text_col: str | None = opt(None, help="table: text column name (or 0-based index with no_header)")
+    label_col: str | None = opt(None, help="table: label column; a cell may hold several labels joined by label_sep")
+    label_sep: str | None = opt(None, help='separator inside a label cell, e.g. "," for "발라드, 댄스"')
+    label_cols: list[str] | None = opt(None, help="table, wide format: one 0/1 column per label")
+    multi_label: bool | None = opt(None, help="force the task type")
+    no_header: bool = opt(False, help="table without a header row (columns are 0, 1, 2 ...)")
+    label_names: str | list[str] | None = opt(None, help="file of label names, one a line (or the names)")
+    id_col: str | None = opt(None, help="table: id column (row number when absent)")
+    target_col: str | None = opt(None, help="table: a target form column (NIKL-style target-conditioned data)")
+    lenient: bool = opt(False, help="repair target offsets by searching the form, keep empty texts (counted)")
+
+    def merged(self, **overrides: Any) -> ReadOptions:
+        """A copy where every override that is not None or False replaces the stored value."""
+        data = self.to_dict()
+        data.update({k: v for k, v in overrides.items() if v is not None and v is not False})
+        return type(self)(**data)
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.to_dict().items() if v not in (None, False)}
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any] | None) -> ReadOptions:
+        """The layout a model directory stored (keys this version does not know are left out)."""
+        known = cls.keys()
+        return cls(**{k: v for k, v in (obj or {}).items() if k in known})
+
+
 # ---------------------------------------------------------------------------------------- config and -O
 CONFIG_SECTIONS = ("backend", "backend_options", "layout")
 
@@ -455,11 +500,7 @@ class ConfigFile:
 
     @classmethod
     def parse(cls, obj: Mapping[str, Any], where: str = "config") -> ConfigFile:
-        from dataclasses import fields as dc_fields
-
-        from koclassify.data.options import ReadOptions
-
-        layout_keys = [f.name for f in dc_fields(ReadOptions)]
+        layout_keys = ReadOptions.keys()
         train_keys, fit_keys = TrainOptions.keys(), FitOptions.keys()
         known = ["backend", "backend_options", *layout_keys, *train_keys, *fit_keys]
         out = cls(None, {}, {}, {}, {})

@@ -50,6 +50,15 @@ class Dataset:
     def ids(self) -> list[str]:
         return [ex.id for ex in self.examples]
 
+    @classmethod
+    def parsed(
+        cls, examples: list[Example], lines: list[int], fmt: str, options: ReadOptions, where: str, **more: Any
+    ) -> Dataset:
+        """What a format module returns: ids checked unique (the same error in every format), the layout with
+        the format filled in; ``more``: the other attributes (``records``, ``label_names``, ``repairs`` ...)."""
+        check_unique_ids(examples, lines, where)
+        return cls(examples=examples, format=fmt, options=options.merged(format=fmt), path=where, lines=lines, **more)
+
     @property
     def has_labels(self) -> bool:
         """True when every row carries gold labels (a training or evaluation file)."""
@@ -171,6 +180,14 @@ def resolve_span(
     anchor = begin if begin is not None else 0
     start = min(starts, key=lambda s: (abs(s - anchor), s))
     return Span(form, start, start + len(form)), True
+
+
+def resolve_target(
+    text: str, target: dict[str, Any], *, where: str, lineno: int, row_id: str, lenient: bool
+) -> tuple[Span, bool]:
+    """:func:`resolve_span` of a ``{form, begin, end}`` object (NIKL's ``input.target``, a jsonl ``target``)."""
+    return resolve_span(text, target.get("form"), target.get("begin"), target.get("end"), where=where,
+                        lineno=lineno, row_id=row_id, lenient=lenient)  # fmt: skip
 
 
 def _occurrences(text: str, form: str) -> list[int]:
