@@ -74,8 +74,9 @@ def worker(args: argparse.Namespace) -> None:
 
     from koclassify import LabelSpace
     from koclassify.backends.llm.data import expand_rows
+    from koclassify.backends.llm.options import LLMOptions
     from koclassify.backends.llm.prompt import PromptFormat, encode, resolve_label_tokens, truncate_prompt
-    from koclassify.backends.llm.train import TrainConfig, add_lora, load_causal_lm, load_tokenizer, run_training
+    from koclassify.backends.llm.train import add_lora, load_causal_lm, load_tokenizer, run_training
     from koclassify.data.read import read_examples
     from koclassify.samples import sample_path
     from tiny_models import LABEL_WORDS, random_polyglot
@@ -103,21 +104,21 @@ def worker(args: argparse.Namespace) -> None:
     else:
         model = random_polyglot(args.shape, device="cuda" if cuda else "cpu", dtype=torch.bfloat16 if bf16 else None)
     model = add_lora(model, qlora=bool(args.base), gradient_checkpointing=checkpointing)
-    config = TrainConfig(
+    config = LLMOptions.parse(
+        model=args.base or "random-polyglot",  # the model is built above; the options drive the training loop
         epochs=args.epochs,
         batch_size=batch_size,
         lr=2e-4,
         bf16=bf16,
         gradient_checkpointing=checkpointing,
         group_by_length=args.worker == "ours",
-        label_logits_only=ours,
         seed=0,
-        optim="paged_adamw_8bit" if args.base else None,
+        qlora=bool(args.base),  # paged 8-bit AdamW, as the backend trains a 4-bit base
     )
     if cuda:
         torch.cuda.synchronize()
     with PeakRSS() as rss:
-        _, stats = run_training(model, tokenizer, rows, None, config)
+        _, stats = run_training(model, tokenizer, rows, None, config, label_logits_only=ours)
     real_tokens = sum(len(r["input_ids"]) for r in rows) * args.epochs
     result = {
         "setting": args.worker,

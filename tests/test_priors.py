@@ -90,8 +90,8 @@ def test_learned_mode_is_a_log_linear_mix_relative_to_the_base_rate() -> None:
     out = prior.apply(probs, rows)
     ratio = np.array([0.72, 0.24, 0.04]) / [0.6, 0.2, 0.2]  # P(l|A) / P(l)
     np.testing.assert_allclose(out[0], ratio / ratio.sum())
-    np.testing.assert_allclose(out[1:3], probs[1:3]), "untrusted or missing artist: the model alone"
-    np.testing.assert_allclose(out[3], out[0]), "an unknown co-artist adds nothing"
+    np.testing.assert_allclose(out[1:3], probs[1:3], err_msg="untrusted or missing artist: the model alone")
+    np.testing.assert_allclose(out[3], out[0], err_msg="an unknown co-artist adds nothing")
     half = prior.apply(probs[:1], rows[:1], weight=0.5)[0]
     np.testing.assert_allclose(half, np.sqrt(ratio) / np.sqrt(ratio).sum())
     np.testing.assert_allclose(prior.apply(probs[:1], rows[:1], weight=0.0), probs[:1])

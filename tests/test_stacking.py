@@ -125,8 +125,8 @@ def _independent(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_auto_keeps_the_second_stage_only_when_cross_validation_says_it_helps() -> None:
+    from koclassify.calibration import cross_validated_score
     from koclassify.decision import DecisionRule
-    from koclassify.stacking import cross_validated_score
 
     texts, labels = _multi_label_data()
     clf = Classifier().fit(texts, labels)

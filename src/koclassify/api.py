@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from koclassify.backends.base import Backend, make_backend
+from koclassify.backends.base import Backend, check_backend_options, get_backend_class, make_backend
 from koclassify.data.example import Example
 from koclassify.data.labels import LabelSpace
-from koclassify.decision import DecisionRule, auto_rule
+from koclassify.decision import DecisionRule, choose_rule, given_rule
 from koclassify.errors import DataError, ModelError
 from koclassify.fields import (
     StepReport,
@@ -27,7 +27,7 @@ from koclassify.fields import (
     with_text_fields,
 )
 from koclassify.modelformat import BACKEND_DIR, CONFIG_FILE, PRIOR_FILE, THRESHOLDS_FILE  # noqa: F401  (the format's names)
-from koclassify.options import FitOptions, OptionError, TrainOptions
+from koclassify.options import DecisionOptions, FitOptions, OptionError, TrainOptions
 
 TextsLike = str | Example | Sequence[str | Example]
 LabelsLike = Sequence[str | Sequence[str]] | None
@@ -114,17 +114,20 @@ class Classifier:
         self.stack: str = self.options.stack  # type: ignore[assignment]  # normalised to auto | on | off
         self.stack_: Any = None  # the fitted second stage (a koclassify.stacking.Stacker), if any
         tags = text_field_tags(self.options.text_fields or [])
-        # llm: plain columns go into an instruction / context / response prompt instead of the text
-        self.fields_in_prompt = (
-            backend == "llm" and bool(tags) and "template" not in backend_options and all(":" not in k for k in tags)
-        )
-        if self.fields_in_prompt:
-            backend_options["template"] = instruction_template(list(tags), tags=tags)
+        self.fields_in_prompt = False
         if isinstance(backend, Backend):
             if backend_options:
                 raise TypeError("pass options to the backend instance, not to Classifier, when giving an instance")
             self.backend = backend
         else:
+            check_backend_options(backend, backend_options)  # before the backend's own (heavy) module is imported
+            # e.g. llm: plain columns go into an instruction / context / response prompt instead of the text
+            self.fields_in_prompt = (
+                get_backend_class(backend).prompt_fields and bool(tags) and "template" not in backend_options
+                and all(":" not in k for k in tags)
+            )  # fmt: skip
+            if self.fields_in_prompt:
+                backend_options["template"] = instruction_template(list(tags), tags=tags)
             self.backend = make_backend(backend, backend_options)
         self.multi_label = self.options.multi_label
         self.decision = self.options.decision
@@ -210,7 +213,7 @@ class Classifier:
         mode = None if calibrate == "none" else calibrate
         if mode == "auto":
             mode = "dev" if has_dev else "cv"
-            if mode == "cv" and self.backend.name != "linear":
+            if mode == "cv" and not self.backend.supports_cv_calibration:
                 self.notes_.append(
                     f"no dev data: thresholds stay at 0.5 (calibrate='cv' would train {self.backend.name} again "
                     "for every fold)"
@@ -282,11 +285,8 @@ class Classifier:
         return as_examples(dev)
 
     def _default_rule(self, space: LabelSpace, y: np.ndarray) -> DecisionRule:
-        if not space.multi_label:
-            return DecisionRule("argmax")
-        if self.decision == "auto":
-            return auto_rule(y)
-        return DecisionRule(self.decision, self.max_labels)
+        asked = DecisionOptions.parse(decision=self.decision, max_labels=self.max_labels)
+        return choose_rule(asked, multi_label=space.multi_label, y=y)
 
     # --------------------------------------------------------------- inference
     def _check(self) -> LabelSpace:
@@ -368,11 +368,11 @@ class Classifier:
         the constructor's): its thresholds are then tuned on its own out-of-fold output. The full result
         (per-label curves, untuned labels) is kept in ``calibration_result_``.
         """
-        from koclassify.calibration import find_thresholds
+        from koclassify.calibration import calibrate
         from koclassify.stacking import check_mode
 
         FitOptions.parse(objective=objective, grid=grid)  # a bad option fails before predicting
-        space = self._check()
+        space, _, rule = self._fitted()
         stack = self.stack if stack is None else check_mode(stack)
         if probs is None:
             if X is None:
@@ -386,55 +386,12 @@ class Classifier:
             # multi-class decisions are argmax: nothing to tune, but record that we were asked
             self.calibration_ = {"objective": objective, "note": "multi-class uses argmax; thresholds unused"}
             return self.thresholds_dict()
-        probs, gold = np.asarray(probs, dtype=np.float64), np.asarray(gold).astype(bool)
-        result = find_thresholds(probs, gold, objective=objective, grid=grid, rule=self.decision_)
-        self.stack_ = None
-        record = self._try_stack(stack, probs, gold, result.score, objective, grid)
-        if record.get("used"):
-            result = record.pop("result")
-        record.pop("result", None)
-        self.thresholds_ = np.asarray(result.thresholds, dtype=np.float64)
-        self.calibration_result_ = result  # per-label scores and curves, for printing (not saved)
-        self.calibration_ = {
-            "objective": objective,
-            "grid": grid,
-            "rows": int(len(gold)),
-            "decision": self.decision_.rule,  # type: ignore[union-attr]
-            "score": round(float(result.score), 6),
-            "untuned_labels": [space.names[i] for i in result.untuned],
-            "stack": record,
-        }
+        done = calibrate(probs, gold, space.names, rule=rule, objective=objective, grid=grid, stack=stack)
+        self.stack_ = done.stacker
+        self.thresholds_ = np.asarray(done.result.thresholds, dtype=np.float64)
+        self.calibration_result_ = done.result  # per-label scores and curves, for printing (not saved)
+        self.calibration_ = done.record
         return self.thresholds_dict()
-
-    def _try_stack(
-        self, mode: str, probs: np.ndarray, gold: np.ndarray, plain: float, objective: str, grid: float
-    ) -> dict[str, Any]:
-        """Fit the second stage when asked (``on``: from 10 rows; ``auto``: from ``stacking.MIN_ROWS`` held-out rows,
-        kept when cross-validated thresholds score better with it than without)."""
-        from koclassify import stacking
-        from koclassify.calibration import find_thresholds
-
-        record: dict[str, Any] = {"mode": mode, "used": False}
-        if mode == "off":
-            return record
-        if len(gold) < (stacking.MIN_ROWS if mode == "auto" else 2 * stacking.FOLDS):
-            record["note"] = f"{len(gold)} held-out rows: too few to fit a second stage"
-            return record
-        oof = stacking.out_of_fold(probs, gold)
-        result = find_thresholds(oof, gold, objective=objective, grid=grid, rule=self.decision_)
-        record.update(score_first_stage=round(float(plain), 6), score_stacked=round(float(result.score), 6))
-        if mode == "auto":  # keep it only when thresholds tuned on other rows score better with it
-            rule = self.decision_
-            assert rule is not None
-            first = stacking.cross_validated_score(probs, gold, rule=rule, objective=objective, grid=grid)
-            second = stacking.cross_validated_score(oof, gold, rule=rule, objective=objective, grid=grid)
-            record.update(cv_score_first_stage=round(first, 6), cv_score_stacked=round(second, 6))
-            if second <= first:
-                record["note"] = "it does not help"
-                return record
-        self.stack_ = stacking.fit_stacker(probs, gold)
-        record.update(used=True, result=result)
-        return record
 
     def cross_val_proba(self, X: TextsLike, y: LabelsLike = None, *, folds: int = 5, seed: int = 0) -> np.ndarray:
         """Out-of-fold probabilities from ``folds`` clones of the backend (for calibration without a dev set).
@@ -471,11 +428,13 @@ class Classifier:
         self.thresholds_ = np.array([float(thresholds.get(n, t)) for n, t in zip(space.names, current)])
 
     def set_decision(self, rule: str, max_labels: int | None = None) -> None:
-        """Change the multi-label decision rule (``threshold``, ``at_least_one``, ``max_labels``)."""
+        """Change the multi-label decision rule (``threshold``, ``at_least_one``, ``max_labels``); checked as the
+        ``decision`` option is (an :class:`OptionError` naming what is allowed)."""
         space = self._check()
+        chosen = given_rule(rule, max_labels)
         if not space.multi_label:
             raise DataError("a multi-class model decides by argmax; decision rules apply to multi-label models")
-        self.decision_ = DecisionRule(rule, max_labels)
+        self.decision_ = chosen
 
     # ----------------------------------------------------------- persistence
     def save_calibration(self, directory: str | Path) -> None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -142,14 +143,11 @@ def find_thresholds(
         score = _micro_f1(curves, index, tuned, _fixed_counts(probs, gold, untuned, default))
     else:
         score = float(label_scores.mean())
-    if rule is not None and rule.rule in FILLING_RULES and tuned and n_labels > 1:
+    if rule is not None and rule.fills_empty_rows and tuned and n_labels > 1:
         probs, gold = _check(probs, gold)
         thresholds = _rule_ascent(probs, gold, thresholds.astype(np.float64), tuned, curves.thresholds, rule, objective)
         score, label_scores = rule_score(probs, gold, thresholds, rule, objective)
     return ThresholdResult(thresholds.astype(np.float64), objective, score, label_scores, untuned, curves)
-
-
-FILLING_RULES = ("at_least_one", "max_labels")
 
 
 def objective_curve(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, n: int, objective: str) -> np.ndarray:
@@ -261,6 +259,98 @@ def rule_counts(
     return out_tp, out_fp, out_fn
 
 
+@dataclass
+class Calibration:
+    """What calibrating a multi-label model on held-out probabilities decided."""
+
+    result: ThresholdResult  # the thresholds (of the second stage's output when it is used)
+    stacker: Any  # the fitted second stage (a koclassify.stacking.Stacker), or None
+    record: dict[str, Any]  # the calibration record a model directory keeps
+
+
+def calibrate(
+    probs: np.ndarray,
+    gold: np.ndarray,
+    names: Sequence[str],
+    *,
+    rule: DecisionRule,
+    objective: str,
+    grid: float,
+    stack: str,
+) -> Calibration:
+    """Tune thresholds under ``rule`` and decide the second stage (``stack``: auto | on | off), in one place.
+
+    Everything comes in as arguments (the model's rule, its label names): nothing here reaches back into the
+    :class:`koclassify.Classifier`, which only stores what comes out."""
+    probs, gold = _check(probs, gold)
+    result = find_thresholds(probs, gold, objective=objective, grid=grid, rule=rule)
+    stacker, stack_record = None, _second_stage(stack, probs, gold, result.score, rule, objective, grid)
+    if stack_record.get("used"):
+        stacker, result = stack_record.pop("stacker"), stack_record.pop("result")
+    record = {
+        "objective": objective,
+        "grid": grid,
+        "rows": int(len(gold)),
+        "decision": rule.rule,
+        "score": round(float(result.score), 6),
+        "untuned_labels": [names[i] for i in result.untuned],
+        "stack": stack_record,
+    }
+    return Calibration(result, stacker, record)
+
+
+def _second_stage(
+    mode: str, probs: np.ndarray, gold: np.ndarray, plain: float, rule: DecisionRule, objective: str, grid: float
+) -> dict[str, Any]:
+    """The second stage when asked (``on``: from 10 rows; ``auto``: from ``stacking.MIN_ROWS`` held-out rows,
+    kept when cross-validated thresholds score better with it than without). With ``used``, the record also
+    holds the ``stacker`` and the ``result`` (thresholds tuned on its out-of-fold output) until taken out."""
+    from koclassify import stacking
+
+    record: dict[str, Any] = {"mode": mode, "used": False}
+    if mode == "off":
+        return record
+    if len(gold) < (stacking.MIN_ROWS if mode == "auto" else 2 * stacking.FOLDS):
+        record["note"] = f"{len(gold)} held-out rows: too few to fit a second stage"
+        return record
+    oof = stacking.out_of_fold(probs, gold)
+    result = find_thresholds(oof, gold, objective=objective, grid=grid, rule=rule)
+    record.update(score_first_stage=round(float(plain), 6), score_stacked=round(float(result.score), 6))
+    if mode == "auto":  # keep it only when thresholds tuned on other rows score better with it
+        first = cross_validated_score(probs, gold, rule=rule, objective=objective, grid=grid)
+        second = cross_validated_score(oof, gold, rule=rule, objective=objective, grid=grid)
+        record.update(cv_score_first_stage=round(first, 6), cv_score_stacked=round(second, 6))
+        if second <= first:
+            record["note"] = "it does not help"
+            return record
+    record.update(used=True, stacker=stacking.fit_stacker(probs, gold), result=result)
+    return record
+
+
+def cross_validated_score(
+    probs: np.ndarray,
+    gold: np.ndarray,
+    *,
+    rule: DecisionRule,
+    objective: str,
+    grid: float,
+    folds: int = 5,
+    seed: int = 1,
+) -> float:
+    """The objective of decisions whose thresholds were tuned on the other folds (pooled over all rows).
+
+    Used to compare the first stage with the second stage's out-of-fold output on equal terms. ``seed`` differs from
+    :func:`koclassify.stacking.out_of_fold`'s so the threshold folds are not the stacker's folds."""
+    from koclassify.splits import kfold_indices
+
+    gold = np.asarray(gold, dtype=bool)
+    pred = np.zeros(gold.shape, dtype=bool)
+    for train_idx, test_idx in kfold_indices(gold.astype(float), folds=folds, seed=seed, multi_label=True):
+        found = find_thresholds(probs[train_idx], gold[train_idx], objective=objective, grid=grid, rule=rule)
+        pred[test_idx] = rule.apply(probs[test_idx], found.thresholds)
+    return decision_score(pred, gold, objective)[0]
+
+
 def _rule_ascent(
     probs: np.ndarray,
     gold: np.ndarray,
@@ -274,7 +364,7 @@ def _rule_ascent(
     the grid point that scores best with the rule applied and the others fixed, until a round changes nothing."""
     thresholds = thresholds.copy()
     n = len(gold)
-    rule = DecisionRule("at_least_one", fallback=rule.fallback)  # the max_labels cap is not modelled
+    rule = rule.uncapped()  # the max_labels cap is not modelled
     for _ in range(MAX_ROUNDS):
         changed = False
         for j in tuned:

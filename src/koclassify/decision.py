@@ -1,14 +1,24 @@
-"""Turning probabilities into label decisions: thresholds for multi-label, argmax for multi-class."""
+"""Turning probabilities into label decisions: thresholds for multi-label, argmax for multi-class.
+
+The one home of the decision rule. The option a person sets (``decision``, ``max_labels``) is declared once, as
+:class:`koclassify.options.DecisionOptions`; this module names the rules, chooses the rule a model decides by
+(:func:`choose_rule`: training, ensembles), checks a rule named after training (:func:`given_rule`:
+``calibrate --decision``, ``merge --decision``, :meth:`koclassify.Classifier.set_decision`), applies it
+(:meth:`DecisionRule.apply`) and tells the others what it means (:attr:`DecisionRule.fills_empty_rows` for
+threshold tuning, :func:`rule_name` for the service and the report). Nobody else spells a rule's name.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
-Rule = Literal["threshold", "at_least_one", "max_labels", "argmax"]
-RULES: tuple[str, ...] = ("threshold", "at_least_one", "max_labels", "argmax")
+from koclassify.options import DECISIONS, DecisionOptions, OptionError
+
+GIVEN_RULES: tuple[str, ...] = tuple(d for d in DECISIONS if d != "auto")  # what a person may name
+RULES: tuple[str, ...] = (*GIVEN_RULES, "argmax")  # argmax: multi-class models, never asked for
+FILLING_RULES = ("at_least_one", "max_labels")  # a row where nothing passes still takes one label
 FALLBACKS: tuple[str, ...] = ("ratio", "prob")
 AT_LEAST_ONE_SHARE = 0.99  # decision="auto": this share of labelled training rows switches at_least_one on
 MIN_THRESHOLD = 1e-6  # p / threshold with a 0 threshold: every label passes there anyway
@@ -31,7 +41,7 @@ class DecisionRule:
     label (the evidence for ``at_least_one``); ``None`` when the rule was given.
     """
 
-    rule: str = "threshold"  # one of RULES (the Rule literal), checked on construction
+    rule: str = "threshold"  # one of RULES, checked on construction
     max_labels: int | None = None
     fallback: str = "ratio"
     labelled_share: float | None = None
@@ -47,6 +57,21 @@ class DecisionRule:
         number = isinstance(share, (int, float)) and not isinstance(share, bool)
         if share is not None and not (number and 0 <= share <= 1):
             raise ValueError(f"labelled_share must be a number in [0, 1], got {share!r}")
+
+    @property
+    def fills_empty_rows(self) -> bool:
+        """Labels interact under this rule: one label's threshold decides which label an empty row takes."""
+        return self.rule in FILLING_RULES
+
+    @property
+    def uses_thresholds(self) -> bool:
+        return self.rule != "argmax"
+
+    def uncapped(self) -> DecisionRule:
+        """This rule without the ``max_labels`` cap (what threshold tuning models: the cap only removes labels)."""
+        if self.rule != "max_labels":
+            return self
+        return DecisionRule("at_least_one", fallback=self.fallback)
 
     def scores(self, probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
         """What the fallback and the ``max_labels`` cap rank by: ``p / threshold`` or ``p``."""
@@ -100,3 +125,39 @@ def auto_rule(y: np.ndarray, min_share: float = AT_LEAST_ONE_SHARE) -> DecisionR
     share = float((np.asarray(y).sum(axis=1) > 0).mean()) if len(y) else 0.0
     rule = "at_least_one" if share >= min_share else "threshold"
     return DecisionRule(rule, labelled_share=round(share, 6))
+
+
+def choose_rule(
+    options: DecisionOptions,
+    *,
+    multi_label: bool,
+    y: np.ndarray | None = None,
+    inherited: DecisionRule | None = None,
+) -> DecisionRule:
+    """The rule a model decides by: ``argmax`` for multi-class (the option is about multi-label decisions); the
+    rule asked for; for ``auto``, ``inherited`` (an ensemble takes its first member's rule, cap and evidence
+    included) or else :func:`auto_rule` of the training labels ``y``."""
+    if not multi_label:
+        return DecisionRule("argmax")
+    if options.decision != "auto":
+        return DecisionRule(options.decision, options.max_labels)
+    if inherited is not None:
+        return inherited
+    if y is None:
+        raise ValueError("decision='auto' is chosen from the training labels: pass y")
+    return auto_rule(y)
+
+
+def given_rule(decision: str, max_labels: int | None = None) -> DecisionRule:
+    """A rule named after training (``calibrate --decision``, ``merge --decision``, ``set_decision``), checked
+    as :class:`~koclassify.options.DecisionOptions` declares it; ``auto`` is refused: it is chosen from the
+    training labels, which are gone by then."""
+    options = DecisionOptions.parse(decision=decision, max_labels=max_labels)
+    if options.decision == "auto":
+        raise OptionError("decision", "auto", GIVEN_RULES, owner=DecisionOptions.owner)
+    return DecisionRule(options.decision, options.max_labels)
+
+
+def rule_name(rule: DecisionRule | None) -> str:
+    """How a model decides, in one word (``argmax`` for multi-class): what the service and the report print."""
+    return rule.rule if rule is not None else "argmax"

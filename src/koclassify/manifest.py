@@ -71,7 +71,7 @@ def tree_files(root: Path) -> list[str]:
 
 def build_manifest(root: Path) -> dict[str, Any]:
     """The manifest of the tree as it is now."""
-    from koclassify import __version__
+    from koclassify.version import __version__
 
     files = {}
     for relative in tree_files(root):

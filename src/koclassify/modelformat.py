@@ -45,7 +45,7 @@ LOAD_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError, OSEr
 # ------------------------------------------------------------------------------------------------- saving
 def save_model(clf: Classifier, directory: Path, *, overwrite: bool = False) -> Path:
     """Write ``clf`` as a model directory, atomically (see :meth:`Classifier.save`)."""
-    from koclassify import __version__
+    from koclassify.version import __version__
     from koclassify.io import atomic_directory, write_json
     from koclassify.modeldir import check_replaceable
 
@@ -167,7 +167,7 @@ def _load_checked(cls: type[Classifier], directory: Path, trust_remote_code: boo
     options = dict(expect(config.get("backend_options", {}), dict, f"{config_path}: 'backend_options'"))
     for key in MACHINE_OPTIONS:  # the person's decisions and this machine's paths, never the files'
         options.pop(key, None)
-    if trust_remote_code and backend_cls.name in ("llm", "ensemble"):  # others never load model code
+    if trust_remote_code and backend_cls.runs_model_code:  # others never load model code
         options["trust_remote_code"] = True  # an ensemble hands it on to its members
     metadata = expect(config.get("metadata", {}), dict, f"{config_path}: 'metadata'")
     fields = expect(metadata.get("text_fields", {}), dict, f"{config_path}: 'metadata.text_fields'")

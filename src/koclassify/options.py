@@ -26,10 +26,12 @@ from koclassify.errors import KoclassifyError
 __all__ = [
     "DECISIONS",
     "CALIBRATE_MODES",
+    "DecisionOptions",
     "FitOptions",
     "OptionError",
     "Options",
     "PriorOptions",
+    "ReadOptions",
     "TrainOptions",
     "load_config",
     "opt",
@@ -297,6 +299,7 @@ def _plain(value: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------- training options
+# the multi-label decision rules a person may ask for; "auto" lets training choose (koclassify.decision applies them)
 DECISIONS = ("auto", "threshold", "at_least_one", "max_labels")
 CALIBRATE_MODES = ("auto", "dev", "cv", "none")
 MULTI_VALUE_MODES = ("multi-label", "split")
@@ -337,14 +340,28 @@ def _text_fields(value: Any) -> Any:
 
 
 @dataclass
-class TrainOptions(Options):
+class DecisionOptions(Options):
+    """The multi-label decision rule asked for (declared once: training, ``calibrate --decision``, ``merge``,
+    ensembles and :meth:`koclassify.Classifier.set_decision` all check it here; :mod:`koclassify.decision` applies
+    it)."""
+
+    owner: ClassVar[str] = "decision"
+
+    decision: str = opt("auto", choices=DECISIONS, help="multi-label decision rule")
+    max_labels: int | None = opt(None, min=1, help="cap for decision max_labels")
+
+    def check(self) -> None:
+        if self.decision == "max_labels" and self.max_labels is None:
+            raise self.fail("max_labels", "an integer >= 1 with decision max_labels (--max-labels N)")
+
+
+@dataclass
+class TrainOptions(DecisionOptions):
     """What :class:`koclassify.Classifier` decides besides the backend: task type, decision rule, metadata use."""
 
     owner: ClassVar[str] = "training"
 
     multi_label: bool | None = opt(None, help="force the task type (inferred from the labels when null)")
-    decision: str = opt("auto", choices=DECISIONS, help="multi-label decision rule")
-    max_labels: int | None = opt(None, min=1, help="cap for decision max_labels")
     text_fields: list[str] | dict[str, str] | None = opt(None, help="columns written before the text")
     multi_value: str | None = opt(None, choices=(None, *MULTI_VALUE_MODES), help="multi-valued label cells")
     prior: str | None = opt(None, help="metadata column whose P(label | value) is mixed in")
@@ -363,8 +380,7 @@ class TrainOptions(Options):
         super().__post_init__()
 
     def check(self) -> None:
-        if self.decision == "max_labels" and self.max_labels is None:
-            raise self.fail("max_labels", "an integer >= 1 with decision max_labels (--max-labels N)")
+        super().check()
         ml, mv = self.multi_label, self.multi_value
         if ml is not None and mv is not None and ml != (mv == "multi-label"):
             raise OptionError("multi_value", mv, owner=self.owner,
@@ -388,6 +404,50 @@ class FitOptions(Options):
         if self.calibrate == "none":
             self.calibrate = None
         super().__post_init__()
+
+
+# ------------------------------------------------------------------------------------------ data layout
+FORMATS = ("nikl", "csv", "tsv", "jsonl", "parquet")
+
+
+def check_format(value: str) -> None:
+    if value not in FORMATS:
+        raise ValueError(f"unknown format {value!r}; choose one of {FORMATS}")
+
+
+@dataclass
+class ReadOptions(Options):
+    """How to read a file: format and column layout, shared by every command and the config file (``None``:
+    detect). Stored in the model directory so later commands reuse it."""
+
+    owner: ClassVar[str] = "data layout"
+
+    format: str | None = opt(None, check=check_format, help="nikl, csv, tsv, jsonl or parquet (detected when null)")
+    text_col: str | None = opt(None, help="table: text column name (or 0-based index with no_header)")
+    label_col: str | None = opt(None, help="table: label column; a cell may hold several labels joined by label_sep")
+    label_sep: str | None = opt(None, help='separator inside a label cell, e.g. "," for "발라드, 댄스"')
+    label_cols: list[str] | None = opt(None, help="table, wide format: one 0/1 column per label")
+    multi_label: bool | None = opt(None, help="force the task type")
+    no_header: bool = opt(False, help="table without a header row (columns are 0, 1, 2 ...)")
+    label_names: str | list[str] | None = opt(None, help="file of label names, one a line (or the names)")
+    id_col: str | None = opt(None, help="table: id column (row number when absent)")
+    target_col: str | None = opt(None, help="table: a target form column (NIKL-style target-conditioned data)")
+    lenient: bool = opt(False, help="repair target offsets by searching the form, keep empty texts (counted)")
+
+    def merged(self, **overrides: Any) -> ReadOptions:
+        """A copy where every override that is not None or False replaces the stored value."""
+        data = self.to_dict()
+        data.update({k: v for k, v in overrides.items() if v is not None and v is not False})
+        return type(self)(**data)
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.to_dict().items() if v not in (None, False)}
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any] | None) -> ReadOptions:
+        """The layout a model directory stored (keys this version does not know are left out)."""
+        known = cls.keys()
+        return cls(**{k: v for k, v in (obj or {}).items() if k in known})
 
 
 # ---------------------------------------------------------------------------------------- config and -O
@@ -446,11 +506,7 @@ class ConfigFile:
 
     @classmethod
     def parse(cls, obj: Mapping[str, Any], where: str = "config") -> ConfigFile:
-        from dataclasses import fields as dc_fields
-
-        from koclassify.data.options import ReadOptions
-
-        layout_keys = [f.name for f in dc_fields(ReadOptions)]
+        layout_keys = ReadOptions.keys()
         train_keys, fit_keys = TrainOptions.keys(), FitOptions.keys()
         known = ["backend", "backend_options", *layout_keys, *train_keys, *fit_keys]
         out = cls(None, {}, {}, {}, {})

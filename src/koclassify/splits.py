@@ -14,9 +14,10 @@ import numpy as np
 from sklearn.model_selection import KFold, ShuffleSplit, StratifiedKFold
 
 from koclassify.data.convert import SOURCE_ID
+from koclassify.data.dataset import Dataset
 from koclassify.data.example import Example
-from koclassify.data.read import Dataset, read_text
 from koclassify.data.table import ID_NAMES, table_records
+from koclassify.data.text import read_text
 from koclassify.errors import DataError
 from koclassify.fields import field_values
 from koclassify.io import atomic_open

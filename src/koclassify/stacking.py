@@ -6,12 +6,13 @@ disgust, ``clean`` with nothing else. The second stage is, per label, a logistic
 calibration, or the dev set's), so it learns what the first stage gets wrong on rows it has not seen. Its
 thresholds are tuned on its own out-of-fold output (:func:`out_of_fold`).
 
-``stack="auto"`` (the default) keeps it only when cross-validation says it helps (:func:`cross_validated_score`):
-with at least ``MIN_ROWS`` held-out rows, the first stage's probabilities and the second stage's out-of-fold ones
-are each scored with thresholds tuned on the other folds, so neither is scored on rows its thresholds saw. (Scores
-with thresholds tuned on the very rows they score favour the first stage: its thresholds overfit as much, but
-its probabilities are not cross-fitted. On KOTE that comparison rejected a second stage that gains on the test
-set.) ``stack="on"`` keeps it regardless. Both scores are recorded in the model's calibration record.
+``stack="auto"`` (the default) keeps it only when cross-validation says it helps
+(:func:`koclassify.calibration.cross_validated_score`, which decides it with the thresholds): with at least
+``MIN_ROWS`` held-out rows, the first stage's probabilities and the second stage's out-of-fold ones are each
+scored with thresholds tuned on the other folds, so neither is scored on rows its thresholds saw. (Scores with
+thresholds tuned on the very rows they score favour the first stage: its thresholds overfit as much, but its
+probabilities are not cross-fitted. On KOTE that comparison rejected a second stage that gains on the test set.)
+``stack="on"`` keeps it regardless. Both scores are recorded in the model's calibration record.
 
 It works for every backend: it reads probabilities, nothing else, and it is saved as two plain arrays.
 """
@@ -25,8 +26,8 @@ import numpy as np
 from scipy.special import expit, logit
 from threadpoolctl import threadpool_limits
 
-from koclassify.decision import DecisionRule
 from koclassify.errors import KoclassifyError, ModelError
+from koclassify.options import check_switch
 
 STACK_MODES = ("auto", "on", "off")
 STACK_FILE = "stack.npz"
@@ -42,8 +43,6 @@ class StackOptionError(KoclassifyError, ValueError):
 
 def check_mode(value: object) -> str:
     """``auto``, ``on`` or ``off`` (``True``/``False`` as on/off)."""
-    from koclassify.options import check_switch
-
     return check_switch("stack", value, StackOptionError)
 
 
@@ -133,28 +132,3 @@ def out_of_fold(probs: np.ndarray, gold: np.ndarray, *, folds: int = FOLDS, seed
     for train_idx, test_idx in kfold_indices(gold.astype(float), folds=folds, seed=seed, multi_label=True):
         out[test_idx] = fit_stacker(probs[train_idx], gold[train_idx]).apply(probs[test_idx])
     return out
-
-
-def cross_validated_score(
-    probs: np.ndarray,
-    gold: np.ndarray,
-    *,
-    rule: DecisionRule,
-    objective: str,
-    grid: float,
-    folds: int = FOLDS,
-    seed: int = 1,
-) -> float:
-    """The objective of decisions whose thresholds were tuned on the other folds (pooled over all rows).
-
-    Used to compare the first stage with the second stage's out-of-fold output on equal terms. ``seed`` differs from
-    :func:`out_of_fold`'s so the threshold folds are not the stacker's folds."""
-    from koclassify.calibration import decision_score, find_thresholds
-    from koclassify.splits import kfold_indices
-
-    gold = np.asarray(gold, dtype=bool)
-    pred = np.zeros(gold.shape, dtype=bool)
-    for train_idx, test_idx in kfold_indices(gold.astype(float), folds=folds, seed=seed, multi_label=True):
-        found = find_thresholds(probs[train_idx], gold[train_idx], objective=objective, grid=grid, rule=rule)
-        pred[test_idx] = rule.apply(probs[test_idx], found.thresholds)
-    return decision_score(pred, gold, objective)[0]

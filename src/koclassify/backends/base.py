@@ -44,6 +44,12 @@ class Backend(ABC):
     options_class: ClassVar[type[Options] | None] = None
     requires: ClassVar[tuple[str, ...]] = ()  # top-level modules the backend imports when it works
     extra: ClassVar[str | None] = None  # the pip extra that installs them
+    # What the backend can do: Classifier asks these, never the backend's name (a new backend sets its own).
+    supports_cv_calibration: ClassVar[bool] = (
+        False  # cheap to train again per fold: calibrate="auto" may cross-validate
+    )
+    prompt_fields: ClassVar[bool] = False  # plain text_fields can go into its prompt (a ``template`` option)
+    runs_model_code: ClassVar[bool] = False  # trust_remote_code means something to it (it, or a member, loads HF code)
 
     @classmethod
     def check_requirements(cls) -> None:

@@ -63,13 +63,12 @@ def calibrate(
     """Tune one threshold per label: `calibrate MODEL_DIR DEV`, or `calibrate --probs P --gold G --out T`."""
     from koclassify.calibration import find_thresholds, seed_table
     from koclassify.cli.core import describe_calibration
-    from koclassify.options import FitOptions, TrainOptions
+    from koclassify.decision import given_rule
+    from koclassify.options import FitOptions
 
     FitOptions.parse(objective=objective, grid=grid)  # bad options fail before anything is read
     if decision is not None:
-        TrainOptions.parse(decision=decision, max_labels=max_labels)
-        if decision == "auto":
-            raise OptionError("--decision", decision, "threshold, at_least_one, max_labels")
+        given_rule(decision, max_labels)
     if scale not in ("auto", "unit", "percent"):
         raise OptionError("--scale", scale, ("auto", "unit", "percent"))
     layout = with_config(config, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
@@ -115,13 +114,14 @@ def calibrate(
 def _foreign(probs: Path, gold: Path, scale: str, layout: Any) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Probabilities from a file, gold labels from a row-aligned labelled file, in the probs file's label order."""
     from koclassify.calibration import to_unit_scale
+    from koclassify.cli.probfiles import say_scale
     from koclassify.data.labels import LabelSpace
     from koclassify.data.probs import read_probs
     from koclassify.data.read import read_examples
 
     names, matrix = read_probs(probs)
     try:
-        matrix = to_unit_scale(matrix, _say_scale(probs, matrix, scale))
+        matrix = to_unit_scale(matrix, say_scale(probs, matrix, scale))
     except ValueError as exc:
         raise DataError(str(exc), path=str(probs)) from None
     dataset = read_examples(gold, layout)
@@ -140,20 +140,6 @@ def _thresholds(table: dict[str, Any], names: list[str], path: Path) -> np.ndarr
         return np.array([check_threshold(table[n], f"label {n!r}") for n in names])
     except ModelError as exc:
         raise DataError(str(exc), path=str(path)) from None
-
-
-def _say_scale(path: Path, matrix: np.ndarray, scale: str) -> str:
-    """Decide the scale once and say which: a wrong guess would shift every threshold silently."""
-    from koclassify.calibration import decide_scale
-
-    decided = decide_scale(matrix, scale)
-    if matrix.size:
-        how = "as given by --scale" if scale != "auto" else "decided from the value range"
-        console.print(
-            f"  {path}: probabilities read as {decided} ({how}: {matrix.min():.6g}..{matrix.max():.6g})",
-            highlight=False,
-        )
-    return decided
 
 
 def _print_result(result: Any, names: list[str], destination: str) -> None:
@@ -196,19 +182,16 @@ def merge(
 
     Several --probs files are averaged: with equal weights and --thresholds, or with the weights and thresholds
     that `koclassify ensemble --probs ... --out ENS.json` tuned on dev (--ensemble ENS.json)."""
-    from koclassify.cli.ensemble import read_member_probs, read_probs_ensemble
+    from koclassify.cli.probfiles import read_member_probs, read_probs_ensemble
     from koclassify.data.read import read_examples
     from koclassify.data.writers import write_predictions
-    from koclassify.decision import DecisionRule
+    from koclassify.decision import given_rule
     from koclassify.ensemble.weights import combine
     from koclassify.io import read_json
 
+    rule = given_rule(decision)
     if (thresholds is None) == (ensemble is None):
         raise KoclassifyError("give exactly one of --thresholds FILE and --ensemble ENS.json")
-    try:
-        rule = DecisionRule(decision)
-    except ValueError as exc:
-        raise KoclassifyError(str(exc)) from None
     names, matrices = read_member_probs(probs, scale)
     if ensemble is not None:
         ens_names, weights, table = read_probs_ensemble(ensemble, len(probs))

@@ -25,7 +25,6 @@ from koclassify.cli.common import (
 )
 from koclassify.errors import DataError, KoclassifyError
 
-PROBS_KIND = "koclassify-probs-ensemble"
 WeightsOpt = Annotated[
     str, typer.Option("--weights", help="mean | tuned (on dev, for --objective) | one number per member: 2,1")
 ]
@@ -141,39 +140,11 @@ def _from_models(
                   f"decision {ens.decision_.rule}")  # type: ignore[union-attr]  # fmt: skip
 
 
-def read_member_probs(paths: list[Path], scale: str) -> tuple[list[str], list[np.ndarray]]:
-    """Probability files in the first file's label order; other label sets or row counts are errors."""
-    from koclassify.calibration import to_unit_scale
-    from koclassify.cli.calibrate import _say_scale
-    from koclassify.data.probs import read_probs
-    from koclassify.ensemble.weights import label_order
-
-    names: list[str] | None = None
-    matrices: list[np.ndarray] = []
-    for path in paths:
-        own, matrix = read_probs(path)
-        try:
-            matrix = to_unit_scale(matrix, _say_scale(path, matrix, scale))
-        except ValueError as exc:
-            raise DataError(str(exc), path=str(path)) from None
-        if names is None:
-            names = own
-        else:
-            try:
-                matrix = matrix[:, label_order(names, own, what=str(path), reference_what=str(paths[0]))]
-            except KoclassifyError as exc:
-                raise DataError(str(exc)) from None
-            if len(matrix) != len(matrices[0]):
-                raise DataError(f"{len(matrix)} probability rows but {paths[0]} has {len(matrices[0])}", path=str(path))
-        matrices.append(matrix)
-    assert names is not None
-    return names, matrices
-
-
 def _from_probs(
     paths: list[Path], gold: Path, out: Path, weights: str | list[float], objective: str, grid: float, scale: str,
     layout: Any,
 ) -> None:  # fmt: skip
+    from koclassify.cli.probfiles import PROBS_KIND, read_member_probs
     from koclassify.data.labels import LabelSpace
     from koclassify.data.read import read_examples
     from koclassify.ensemble.weights import fit_ensemble
@@ -199,29 +170,6 @@ def _from_probs(
     _print_members([str(p) for p in paths], None, fit.weights, fit, True)
     console.print(f"[green]saved[/] weights and thresholds to {out} "
                   f"(apply them: koclassify merge --probs A_TEST --probs B_TEST ... --ensemble {out})")  # fmt: skip
-
-
-def read_probs_ensemble(path: Path, n_files: int) -> tuple[list[str], np.ndarray, dict[str, float]]:
-    """(labels, weights, thresholds) of a file written by ``ensemble --probs``, checked against ``n_files``."""
-    from koclassify.ensemble.weights import normalise
-    from koclassify.io import read_json
-
-    try:
-        spec = read_json(path)
-    except (OSError, ValueError) as exc:
-        raise DataError(f"cannot read the ensemble file: {exc}", path=str(path)) from None
-    if not isinstance(spec, dict) or spec.get("kind") != PROBS_KIND:
-        raise DataError("not a file written by `koclassify ensemble --probs`", path=str(path))
-    try:
-        names, thresholds = [str(n) for n in spec["labels"]], {str(k): float(v) for k, v in spec["thresholds"].items()}
-        weights = normalise(spec["weights"], n_files)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise DataError(f"malformed ensemble file ({exc})", path=str(path)) from None
-    except KoclassifyError as exc:
-        raise DataError(f"{exc} (one --probs file per member, in the order used to build it)", path=str(path)) from None
-    if set(thresholds) != set(names):
-        raise DataError(f"thresholds must map exactly the labels {names}", path=str(path))
-    return names, weights, thresholds
 
 
 def _print_members(names: list[str], backends: list[str] | None, weights: np.ndarray, fit: Any, multi: bool) -> None:

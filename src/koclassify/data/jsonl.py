@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from koclassify.data.dataset import Dataset, check_text, iter_json_lines, resolve_target
 from koclassify.data.example import Example, Span
 from koclassify.data.options import ReadOptions
-from koclassify.data.read import Dataset, check_text, check_unique_ids, iter_json_lines, resolve_span
 from koclassify.errors import DataError
 
 TARGET_KEY = "target"
@@ -51,16 +51,7 @@ def parse_jsonl(
         repairs += repaired or span_repaired
         examples.append(Example(id=row_id, text=sentence, target=target, labels=labels, fields=extra))
         lines.append(lineno)
-    check_unique_ids(examples, lines, where)
-    return Dataset(
-        examples=examples,
-        format="jsonl",
-        options=options.merged(format="jsonl"),
-        path=where,
-        repairs=repairs,
-        fields=list(field_names),
-        lines=lines,
-    )
+    return Dataset.parsed(examples, lines, "jsonl", options, where, repairs=repairs, fields=list(field_names))
 
 
 def _row_id(value: Any, where: str, lineno: int, key: str) -> str:
@@ -80,16 +71,7 @@ def _target(value: Any, sentence: str, where: str, lineno: int, row_id: str, len
         begin = sentence.find(value)
         return (Span(value, begin, begin + len(value)) if begin >= 0 else Span(value)), False
     if isinstance(value, dict):
-        return resolve_span(
-            sentence,
-            value.get("form"),
-            value.get("begin"),
-            value.get("end"),
-            where=where,
-            lineno=lineno,
-            row_id=row_id,
-            lenient=lenient,
-        )
+        return resolve_target(sentence, value, where=where, lineno=lineno, row_id=row_id, lenient=lenient)
     raise DataError("target must be a string or a {form, begin, end} object", path=where, line=lineno, field=TARGET_KEY)
 
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from koclassify.data.dataset import Dataset, check_text, iter_json_lines, resolve_target
 from koclassify.data.example import Example, Span
 from koclassify.data.options import ReadOptions
-from koclassify.data.read import Dataset, check_text, check_unique_ids, iter_json_lines, resolve_span
 from koclassify.errors import DataError
 
 STRING_BOOLS = {"True": True, "False": False}
@@ -51,18 +51,8 @@ def parse_nikl(
         examples.append(Example(id=row_id, text=sentence, target=target, labels=labels, fields=extra))
         records.append(obj)
         lines.append(lineno)
-    check_unique_ids(examples, lines, where)
-    return Dataset(
-        examples=examples,
-        format="nikl",
-        options=options.merged(format="nikl"),
-        path=where,
-        records=records,
-        label_names=label_names,
-        repairs=repairs,
-        fields=list(field_names),
-        lines=lines,
-    )
+    return Dataset.parsed(examples, lines, "nikl", options, where, records=records, label_names=label_names,
+                          repairs=repairs, fields=list(field_names))  # fmt: skip
 
 
 def _row_id(obj: dict[str, Any], where: str, lineno: int) -> str:
@@ -79,16 +69,7 @@ def _target(
         return None, False
     if not isinstance(target, dict):
         raise DataError(f"id {row_id!r}: 'target' must be an object", path=where, line=lineno, field="input.target")
-    return resolve_span(
-        sentence,
-        target.get("form"),
-        target.get("begin"),
-        target.get("end"),
-        where=where,
-        lineno=lineno,
-        row_id=row_id,
-        lenient=lenient,
-    )
+    return resolve_target(sentence, target, where=where, lineno=lineno, row_id=row_id, lenient=lenient)
 
 
 def _labels(

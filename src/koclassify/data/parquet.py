@@ -12,9 +12,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from koclassify.data.dataset import Dataset
 from koclassify.data.example import Example
 from koclassify.data.options import ReadOptions
-from koclassify.data.read import Dataset
 from koclassify.errors import DataError, MissingDependencyError
 
 MAGIC = b"PAR1"
@@ -73,13 +73,13 @@ def list_columns(path: str | Path) -> set[str]:
 
 def parquet_options(path: str | Path, options: ReadOptions) -> ReadOptions:
     """A list-typed label column fixes the separator (and, unless given, makes the task multi-label)."""
-    from koclassify.data.table import LABEL_NAMES, _by_name
+    from koclassify.data.table import LABEL_NAMES, by_name
 
     lists = list_columns(path)
     if not lists or options.label_sep is not None:
         return options.merged(format="parquet")
     header = list(open_parquet(path).schema_arrow.names)
-    label = options.label_col or _by_name(header, LABEL_NAMES)
+    label = options.label_col or by_name(header, LABEL_NAMES)
     if label is None or label not in lists:
         return options.merged(format="parquet")
     multi = True if options.multi_label is None else options.multi_label
@@ -88,8 +88,8 @@ def parquet_options(path: str | Path, options: ReadOptions) -> ReadOptions:
 
 def parse_parquet(path: str | Path, options: ReadOptions, *, need_labels: bool = True) -> Dataset:
     """Read a whole Parquet file into a :class:`Dataset` (column layout as for CSV)."""
-    from koclassify.data.read import _label_names
     from koclassify.data.table import parse_table_rows
+    from koclassify.data.text import label_names
 
     options = parquet_options(path, options)
     header: list[str] = list(open_parquet(path).schema_arrow.names)
@@ -98,7 +98,7 @@ def parse_parquet(path: str | Path, options: ReadOptions, *, need_labels: bool =
         rows.extend(batch)
     if not rows:
         raise DataError("the file has no rows", path=str(path))
-    names = _label_names(options.label_names)
+    names = label_names(options.label_names)
     dataset = parse_table_rows(
         header, rows, str(path), options, fmt="parquet", label_names=names, need_labels=need_labels
     )

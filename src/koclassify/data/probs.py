@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from koclassify.data.read import iter_json_lines, read_text
+from koclassify.data.dataset import iter_json_lines
+from koclassify.data.text import read_text
 from koclassify.errors import DataError
 
 ROW_KEYS = frozenset({"id"})  # keys of a flat probabilities row that name the row, never a label

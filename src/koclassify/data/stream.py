@@ -20,8 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from koclassify.data.dataset import Dataset, duplicate_id
 from koclassify.data.options import FORMATS, ReadOptions
-from koclassify.data.read import Dataset, _label_names, sniff_format
+from koclassify.data.read import sniff_format
+from koclassify.data.text import decode_line, label_names, not_utf8
 from koclassify.errors import DataError
 
 CHUNK_ROWS = 10_000
@@ -85,7 +87,7 @@ def _json_chunks(
     index = 0
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, 1):
-            line = _decode(raw, where, lineno)
+            line = decode_line(raw, where, lineno)
             if not line.strip():
                 continue
             pending.append((lineno, index, line.rstrip("\r\n")))
@@ -97,17 +99,6 @@ def _json_chunks(
         yield _parse_or_split(parse, pending, errors, where)
 
 
-def _decode(raw: bytes, where: str, lineno: int) -> str:
-    try:
-        return raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"not UTF-8 (byte 0x{raw[exc.start]:02x}); re-save it as UTF-8, e.g. `iconv -f cp949 -t utf-8 IN > OUT`",
-            path=where,
-            line=lineno,
-        ) from None
-
-
 # ------------------------------------------------------------------------------------------- tables
 def _table_chunks(
     path: str | Path, options: ReadOptions, chunk_rows: int, need_labels: bool, errors: list | None
@@ -115,7 +106,7 @@ def _table_chunks(
     from koclassify.data.table import parse_table_rows
 
     where = str(path)
-    names = _label_names(options.label_names)
+    names = label_names(options.label_names)
     resolved = options
     index = 0
 
@@ -187,11 +178,7 @@ def _table_batches(
                     yield header, batch
                     batch = []
         except UnicodeDecodeError as exc:
-            raise DataError(
-                f"not UTF-8 (byte 0x{exc.object[exc.start]:02x}); re-save it as UTF-8, "
-                "e.g. `iconv -f cp949 -t utf-8 IN > OUT`",
-                path=where,
-            ) from None
+            raise not_utf8(exc.object, exc.start, where, offset=False) from None
     if header is None:
         raise DataError("the file has no rows", path=where)
     if not count:
@@ -220,8 +207,7 @@ def _parse_or_split(parse: Callable[[list], Dataset], rows: list, errors: list |
             continue
         row_id, line = one.ids[0], one.lines[0]
         if row_id in first_line:
-            errors.append(_reason(DataError(f"duplicate id {row_id!r} (first on line {first_line[row_id]})",
-                                            path=where, line=line, field="id"), where))  # fmt: skip
+            errors.append(_reason(duplicate_id(row_id, first_line[row_id], where, line), where))
             continue
         first_line[row_id] = line
         good.append(row)
@@ -254,12 +240,7 @@ class _SeenIds:
             first = self._first_line(chunk.ids[i], chunk.lines[i])
             if first is None:
                 continue  # two ids with one hash: not a repeat
-            exc = DataError(
-                f"duplicate id {chunk.ids[i]!r} (first on line {first})",
-                path=str(self.path),
-                line=chunk.lines[i],
-                field="id",
-            )
+            exc = duplicate_id(chunk.ids[i], first, str(self.path), chunk.lines[i])
             if errors is None:
                 raise exc
             errors.append(_reason(exc, str(self.path)))

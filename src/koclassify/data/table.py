@@ -16,9 +16,9 @@ import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from koclassify.data.dataset import Dataset, check_text, check_unique_ids
 from koclassify.data.example import Example, Span
 from koclassify.data.options import ReadOptions
-from koclassify.data.read import Dataset, check_text, check_unique_ids
 from koclassify.errors import DataError
 
 TEXT_NAMES = ("text", "document", "comments", "comment", "sentence", "lyrics", "lyric", "review", "content", "contents")
@@ -302,9 +302,9 @@ def _layout(
         if label is None and not label_cols and options.label_col is None and label_names is not None:
             label = _index_column(header, rows, len(label_names), exclude={text})
     else:
-        text = text or _by_name(header, TEXT_NAMES)
+        text = text or by_name(header, TEXT_NAMES)
         if label is None and not label_cols and options.label_col is None:
-            label = _by_name(header, LABEL_NAMES, exclude={text})
+            label = by_name(header, LABEL_NAMES, exclude={text})
     if text is None:
         raise DataError(f"cannot tell which column holds the text; pass --text-col ({columns})", path=where)
     if label is None and not label_cols and need_labels:
@@ -314,7 +314,7 @@ def _layout(
     used = {text, label, *(label_cols or [])}
     id_col = given(options.id_col, "id") or _id_column(header, rows, options.no_header, used)
     target = given(options.target_col, "target") or (
-        None if options.no_header else _by_name(header, TARGET_NAMES, exclude=used | {id_col})
+        None if options.no_header else by_name(header, TARGET_NAMES, exclude=used | {id_col})
     )
     return _Layout(text, label, label_cols, id_col, target)
 
@@ -331,7 +331,7 @@ def _find(header: list[str], ref: str) -> str | None:
     return None
 
 
-def _by_name(header: list[str], names: Sequence[str], exclude: Collection[str | None] = ()) -> str | None:
+def by_name(header: list[str], names: Sequence[str], exclude: Collection[str | None] = ()) -> str | None:
     for name in names:
         col = _find(header, name)
         if col is not None and col not in exclude:
@@ -371,7 +371,7 @@ def _id_column(
     """A column named ``id`` (``idx``, ``guid``, ``uid``) is the id column, whatever its cells hold: duplicates
     and empty cells are then errors, never a silent switch to row numbers. A ``*_id`` column (or a headerless
     first column) is taken only when its cells are non-empty, unique and without spaces."""
-    named = None if no_header else _by_name(header, ID_NAMES)
+    named = None if no_header else by_name(header, ID_NAMES)
     if named is not None and named not in used:
         return named
     if no_header:

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from koclassify.data.dataset import Dataset
 from koclassify.data.example import Example
-from koclassify.data.read import Dataset
 from koclassify.errors import DataError
 from koclassify.io import atomic_open
 

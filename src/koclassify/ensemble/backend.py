@@ -35,6 +35,7 @@ class EnsembleBackend(Backend):
     """Weighted mean of member classifiers' probabilities (members' own priors and text fields included)."""
 
     name = "ensemble"
+    runs_model_code = True  # hands trust_remote_code on to its members
 
     def __init__(
         self,

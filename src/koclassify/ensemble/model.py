@@ -20,7 +20,7 @@ import numpy as np
 
 from koclassify.api import Classifier, LabelsLike, TextsLike, as_examples
 from koclassify.backends.base import Backend
-from koclassify.decision import DecisionRule
+from koclassify.decision import choose_rule
 from koclassify.ensemble.backend import EnsembleBackend
 from koclassify.ensemble.weights import EnsembleFit, combine, fit_ensemble
 from koclassify.errors import KoclassifyError, ModelError
@@ -65,17 +65,10 @@ class Ensemble(Classifier):
         assert space is not None and first.decision_ is not None
         self.labels_ = space
         self.thresholds_ = np.full(len(space), 0.5)
-        if not space.multi_label:
-            if decision != "auto":
-                raise KoclassifyError("a multi-class ensemble decides by argmax; decision rules are for multi-label")
-            self.decision_ = DecisionRule("argmax")
-        elif decision == "auto":
-            self.decision_ = first.decision_  # the first member's rule as it is (cap, fallback, evidence)
-        else:
-            try:
-                self.decision_ = DecisionRule(decision, max_labels)
-            except ValueError as exc:
-                raise KoclassifyError(str(exc)) from None
+        if not space.multi_label and decision != "auto":
+            raise KoclassifyError("a multi-class ensemble decides by argmax; decision rules are for multi-label")
+        # "auto": the first member's rule as it is (cap, fallback, evidence); the options were checked above
+        self.decision_ = choose_rule(self.options, multi_label=space.multi_label, inherited=first.decision_)
         self.data_options = dict(first.data_options)  # files are read with the first member's layout
         self.multi_value = first.multi_value
         self.fit_ = None

@@ -14,6 +14,7 @@ import numpy as np
 
 from koclassify.calibration import Curves, best_index, label_curves
 from koclassify.data.example import Example
+from koclassify.decision import rule_name
 from koclassify.errors import DataError, ModelError
 from koclassify.metrics import evaluate
 
@@ -114,7 +115,7 @@ def build(clf: Any, examples: Sequence[Example], *, title: str, source: str = "r
         names, metrics, pred, thresholds, curves, _threshold_status(names, space.multi_label, calibration)
     )
     notes = _notes(rows, space.multi_label)
-    rule = clf.decision_.rule if clf.decision_ is not None else "argmax"
+    rule = rule_name(clf.decision_)
     return ReportData(
         title=title,
         names=names,

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
-from koclassify import __version__
 from koclassify.report.content import ReportData
 from koclassify.report.plots import Plot
+from koclassify.version import __version__
 
 # the embedded font serves Hangul only; Latin text keeps the browser's UI font
 _HANGUL = "U+1100-11FF, U+3130-318F, U+A960-A97F, U+AC00-D7AF, U+D7B0-D7FF"

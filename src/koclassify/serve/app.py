@@ -21,7 +21,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from koclassify import __version__
 from koclassify.data.example import Example, Span
 from koclassify.errors import KoclassifyError
 from koclassify.options import Options, opt
@@ -29,6 +28,7 @@ from koclassify.serve.batching import MicroBatcher
 from koclassify.serve.metrics import ServeMetrics
 from koclassify.serve.model import ServedModel
 from koclassify.serve.schemas import PredictRequest, PredictResponse, error_responses
+from koclassify.version import __version__
 
 log = logging.getLogger("uvicorn.error")  # uvicorn's own logger: start-up lines appear with its own
 

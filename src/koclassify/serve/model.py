@@ -7,9 +7,10 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from koclassify import __version__
 from koclassify.api import Classifier
 from koclassify.data.example import Example
+from koclassify.decision import rule_name
+from koclassify.version import __version__
 
 WARM_TEXT = "배송이 빨라서 좋아요. 다시 살게요!"
 
@@ -44,7 +45,7 @@ class ServedModel:
 
     @property
     def decision(self) -> str:
-        return self.clf.decision_.rule if self.clf.decision_ is not None else "argmax"
+        return rule_name(self.clf.decision_)
 
     def predict(self, examples: list[Example]) -> list[dict[str, Any]]:
         """One model call: ``{"labels": [...], "probs": {label: p}}`` per example."""
@@ -64,7 +65,7 @@ class ServedModel:
             "multi_label": self.labels.multi_label,
             "decision": self.decision,
             "thresholds": self.clf.thresholds_dict(),
-            "uses_thresholds": self.decision != "argmax",
+            "uses_thresholds": bool(self.clf.decision_ and self.clf.decision_.uses_thresholds),
             "fields": self.fields,
             "text_fields": dict(self.clf.text_fields),
             "prior": self.clf.prior_.field if self.clf.prior_ is not None else None,

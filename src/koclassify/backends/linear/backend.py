@@ -74,6 +74,7 @@ class LinearBackend(Backend):
     """
 
     name = "linear"
+    supports_cv_calibration = True  # seconds per fold
 
     options_class = LinearOptions
 

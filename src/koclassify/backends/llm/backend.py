@@ -35,6 +35,8 @@ class LLMBackend(Backend):
     """Label-token classification with a causal LM; see :class:`LLMOptions` for every option."""
 
     name = "llm"
+    prompt_fields = True  # an instruction / context / response prompt
+    runs_model_code = True
 
     requires = ("torch", "transformers", "peft", "accelerate")
     extra = "llm"
@@ -107,7 +109,6 @@ class LLMBackend(Backend):
         from koclassify.backends.hf_training import resolve_bf16
         from koclassify.backends.llm.persist import adapter_files, for_inference, merge_into_dequantized
         from koclassify.backends.llm.train import (
-            TrainConfig,
             add_lora,
             load_causal_lm,
             load_tokenizer,
@@ -136,20 +137,8 @@ class LLMBackend(Backend):
                 qlora=opts.qlora,
                 gradient_checkpointing=opts.checkpointing,
             )
-        config = TrainConfig(
-            epochs=float(opts.epochs),
-            batch_size=int(opts.batch_size),
-            grad_accum=int(opts.grad_accum),
-            lr=float(opts.lr),
-            bf16=bf16,
-            gradient_checkpointing=opts.checkpointing,
-            group_by_length=bool(opts.group_by_length),
-            checkpoint_dir=opts.checkpoint_dir,
-            save_steps=opts.save_steps,
-            resume=opts.resume,
-            seed=int(opts.seed),
-            optim="paged_adamw_8bit" if opts.qlora else None,
-        )
+        # the options as they are, bf16 as this machine decided it ("auto": when the GPU supports it)
+        config = opts.replace(bf16=bf16)
         model, self.train_stats_ = run_training(model, self.tokenizer, rows, dev_rows, config)
         if opts.merge_adapter:
             self._adapter_files = adapter_files(model)

@@ -11,9 +11,8 @@ from __future__ import annotations
 import sys
 import tempfile
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from koclassify.backends import hf_files, hf_training
 from koclassify.backends.hf_training import (
@@ -27,6 +26,9 @@ from koclassify.backends.llm import deps
 from koclassify.backends.llm.data import LabelTokenCollator, label_token_loss
 from koclassify.backends.llm.scoring import accepts_logits_to_keep
 from koclassify.errors import ModelError
+
+if TYPE_CHECKING:
+    from koclassify.backends.llm.options import LLMOptions
 
 # The NIKL 2023 recipe's modules for polyglot-ko, and the attention + MLP projections of Llama-style models.
 GPT_NEOX_MODULES = ["query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h"]
@@ -147,38 +149,25 @@ def add_lora(
         ) from None
 
 
-@dataclass
-class TrainConfig:
-    """The training loop's settings (the backend's options that concern training)."""
-
-    epochs: float = 4
-    batch_size: int = 2
-    grad_accum: int = 1
-    lr: float = 2e-4
-    bf16: bool = False
-    gradient_checkpointing: bool = False
-    group_by_length: bool = True
-    checkpoint_dir: str | None = None
-    save_steps: int | None = None
-    resume: bool | str = False
-    seed: int = 0
-    optim: str | None = None
-    label_logits_only: bool = True  # project only label positions onto the vocabulary (when the model can)
-
-
 def run_training(
     model: Any,
     tokenizer: Any,
     rows: list[dict[str, list[int]]],
     dev_rows: list[dict[str, list[int]]] | None,
-    config: TrainConfig,
+    config: LLMOptions,
+    *,
+    label_logits_only: bool = True,
 ) -> tuple[Any, dict[str, Any]]:
-    """Train ``model`` on label-token rows; returns the trained (unwrapped) model and run statistics."""
+    """Train ``model`` on label-token rows; returns the trained (unwrapped) model and run statistics.
+
+    ``config``: the backend's own options (declared once, in :class:`LLMOptions`), with what this machine decided
+    filled in: ``bf16`` as true or false, not ``"auto"``. ``label_logits_only``:
+    project only label positions onto the vocabulary (when the model can); off only to measure what it saves."""
     import torch
     from transformers import Trainer, TrainingArguments
 
     resume_from = resolve_resume(config.resume, config.checkpoint_dir)
-    keep_label_logits = config.label_logits_only and accepts_logits_to_keep(model)
+    keep_label_logits = label_logits_only and accepts_logits_to_keep(model)
     steps_per_epoch = max(1, -(-len(rows) // (config.batch_size * config.grad_accum)))
     total_steps = int(steps_per_epoch * config.epochs)
     with tempfile.TemporaryDirectory(prefix="koclassify-llm-") as scratch:
@@ -193,7 +182,7 @@ def run_training(
             save_strategy = "epoch" if config.checkpoint_dir else "no"
         args = TrainingArguments(
             **common_args(config, output_dir, has_dev=bool(dev_rows)),
-            **checkpointing_args(config.gradient_checkpointing),
+            **checkpointing_args(config.checkpointing),
             **sampling_args(config.group_by_length),
             eval_strategy="epoch" if dev_rows else "no",
             save_strategy=save_strategy,
@@ -201,7 +190,7 @@ def run_training(
             save_total_limit=2,
             logging_strategy="steps",
             logging_steps=max(1, total_steps // 50),
-            optim=config.optim or "adamw_torch",
+            optim="paged_adamw_8bit" if config.qlora else "adamw_torch",  # QLoRA: paged 8-bit AdamW
             dataloader_pin_memory=torch.cuda.is_available(),
             ddp_find_unused_parameters=False,  # every LoRA weight is used in every step
         )

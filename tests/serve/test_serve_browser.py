@@ -32,7 +32,7 @@ KOREAN_FONT_JS = """() => {
   const base = width('16px monospace');
   return fonts.find(f => width(`16px ${f}, monospace`) !== base) || null;
 }"""
-DOCS_IMAGE = Path(__file__).resolve().parents[1] / "docs" / "img" / "serve.png"
+DOCS_IMAGE = Path(__file__).resolve().parents[2] / "docs" / "img" / "serve.png"
 
 ROWS = [
     ("오늘 정말 행복하고 기뻐요", ["기쁨"]),
