@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.model_selection import KFold, ShuffleSplit, StratifiedKFold
 
 from koclassify.data.convert import SOURCE_ID
 from koclassify.data.example import Example
@@ -50,6 +49,8 @@ def kfold_indices(
         splitter = MultilabelStratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
         yield from splitter.split(np.zeros(n), y)
         return
+    from sklearn.model_selection import KFold, StratifiedKFold  # when splitting: `split` checks its input first
+
     classes = y.argmax(axis=1)
     if np.bincount(classes).min(initial=n) >= folds:
         yield from StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(np.zeros(n), classes)
@@ -192,6 +193,8 @@ def _split_groups(
     if round(share * n) < 1 or round(share * n) >= n:
         raise DataError(f"cannot take a {name} part of {share:.0%} from {n} groups; use a larger fraction or more data")
     if gold is None:
+        from sklearn.model_selection import ShuffleSplit
+
         splitter: Any = ShuffleSplit(n_splits=1, test_size=share, random_state=seed)
         keep, taken = next(splitter.split(np.zeros(n)))
     else:

@@ -18,6 +18,7 @@ from koclassify.cli.common import (
     NoHeaderOpt,
     TextColOpt,
     TrustRemoteCodeOpt,
+    check_inputs,
     console,
     read_options,
     stdout,
@@ -90,6 +91,7 @@ def calibrate(
             raise KoclassifyError("usage: koclassify calibrate MODEL_DIR DEV (or --probs P --gold G --out T)")
         from koclassify.api import Classifier
 
+        check_inputs(dev)
         clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
         if decision is not None:
             clf.set_decision(decision, max_labels)

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
+from koclassify.cli.output import console, say, stdout, steps
 from koclassify.data.options import ReadOptions
 
-# soft_wrap: lines are never broken at the terminal width (a pipe or a file would get 80 columns otherwise)
-console = Console(stderr=True, soft_wrap=True)
-stdout = Console(soft_wrap=True)
+__all__ = ["console", "say", "stdout", "steps"]  # (re-exported: commands import their output helpers from here)
 
 FormatOpt = Annotated[str | None, typer.Option("--format", help="nikl | csv | tsv | jsonl | parquet (default: detect)")]
 TextColOpt = Annotated[str | None, typer.Option("--text-col", help="table: the text column")]
@@ -46,6 +41,16 @@ def with_config(config: Path | None, **flags: Any) -> dict[str, Any]:
     return {**(cfg.layout if cfg else {}), **given}
 
 
+def check_inputs(*paths: Path | None) -> None:
+    """A missing or unreadable input file fails at once, before a model or a backend (and its heavy imports) loads:
+    the same one-line error the reader gives, from the file's first bytes only."""
+    from koclassify.data.read import read_head
+
+    for path in paths:
+        if path is not None:
+            read_head(path)
+
+
 def read_options(
     base: ReadOptions | None = None,
     *,
@@ -69,36 +74,3 @@ def read_options(
         multi_label=multi_label, no_header=no_header, label_names=label_names, id_col=id_col, target_col=target_col,
         lenient=lenient,
     )  # fmt: skip
-
-
-class _Steps:
-    """Named steps shown with a spinner and their duration, so long runs show they are alive."""
-
-    def __init__(self, progress: Any) -> None:
-        self.progress = progress
-
-    @contextmanager
-    def __call__(self, description: str) -> Iterator[None]:
-        task = self.progress.add_task(description, total=None)
-        start = time.perf_counter()
-        try:
-            yield
-        except BaseException:
-            self.progress.remove_task(task)  # no tick before a step that failed: the error line says what happened
-            raise
-        took = time.perf_counter() - start
-        self.progress.update(task, total=1, completed=1, description=f"{description} ({took:.1f}s)")
-
-
-@contextmanager
-def steps() -> Iterator[_Steps]:
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        SpinnerColumn(finished_text="✓"),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as progress:
-        yield _Steps(progress)

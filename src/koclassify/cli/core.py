@@ -23,6 +23,7 @@ from koclassify.cli.common import (
     TargetColOpt,
     TextColOpt,
     TrustRemoteCodeOpt,
+    check_inputs,
     console,
     read_options,
     stdout,
@@ -106,6 +107,7 @@ def train(
 ) -> None:
     """Train a classifier, tune its thresholds, and save it as a model directory."""
     from koclassify.api import Classifier, is_main_process, layout_options
+    from koclassify.backends.base import check_backend_options
     from koclassify.data.read import read_examples
     from koclassify.modeldir import check_replaceable
     from koclassify.options import ConfigFile, FitOptions, TrainOptions, load_config, parse_pairs
@@ -140,16 +142,20 @@ def train(
         fit = fit.replace(calibrate="auto")  # the CLI's default
     if fit.calibrate == "dev" and dev is None:
         raise OptionError("--calibrate", "dev", "auto, cv or none without --dev FILE")
-    clf = Classifier(backend_name, **TrainOptions.parse(train_opts).to_dict(), **backend_options)
+    train_options = TrainOptions.parse(train_opts).to_dict()
+    check_backend_options(backend_name, backend_options)  # without importing the backend (scikit-learn, torch)
+    check_inputs(data, dev, label_names)  # a missing file fails now, not after the backend's imports
     inputs = tuple(p for p in (data, dev, label_names, config) if p is not None)
     check_replaceable(out, overwrite=overwrite, inputs=inputs)  # before training, not after
+    clf = Classifier(backend_name, **train_options, **backend_options)
 
     with steps() as step:
-        with step("reading data"):
+        with step(f"reading {data}" + (f" and {dev}" if dev is not None else "")):
             train_set = read_examples(data, layout)
             dev_set = read_examples(dev, train_set.options) if dev is not None else None
         what = f"training {backend_name} on {len(train_set)} rows"
-        if fit.calibrate is not None and (dev_set is not None or fit.calibrate == "cv" or backend_name == "linear"):
+        tuned = dev_set is not None or fit.calibrate == "cv" or backend_name == "linear"
+        if fit.calibrate is not None and tuned and _multi_label(train_set, train_options):  # argmax: no thresholds
             what += f", calibrating ({fit.objective})"
         with step(what):
             clf.fit(
@@ -177,7 +183,34 @@ def train(
     kind = "multi-label" if labels.multi_label else "multi-class"
     console.print(f"[green]saved[/] {out}: {kind}, {len(labels)} labels, {describe_calibration(clf)}")
     if dev_set is not None:
-        _print_metrics(clf, dev_set.examples, as_json=False, title=f"dev: {dev}")
+        _print_metrics(clf, dev_set.examples, as_json=False, title=_dev_title(clf, str(dev), train_set, dev_set))
+
+
+def _multi_label(train_set: Any, train_options: dict[str, Any]) -> bool:
+    """Whether training will make a multi-label model (thresholds to tune), as the Classifier will decide it."""
+    from koclassify.data.labels import LabelSpace
+
+    if train_options.get("multi_label") is not None:
+        return bool(train_options["multi_label"])
+    if train_options.get("multi_value") is not None:
+        return bool(train_options["multi_value"] == "multi-label")
+    try:
+        return LabelSpace.from_examples(train_set.examples).multi_label
+    except (KoclassifyError, ValueError, TypeError):
+        return True  # fit() reports what is wrong with the labels
+
+
+def _dev_title(clf: Any, dev: str, train_set: Any, dev_set: Any) -> str:
+    """The dev table's title says what the rows are: the thresholds' own tuning rows, and training rows too when
+    the dev file repeats the training file (those scores say little about new data)."""
+    notes = []
+    if clf.labels_.multi_label and clf.calibration_.get("source") == "dev":
+        notes.append("thresholds tuned on these rows")
+    seen = {ex.text for ex in train_set.examples}
+    repeated = sum(ex.text in seen for ex in dev_set.examples)
+    if dev_set.examples and repeated / len(dev_set.examples) >= 0.5:
+        notes.append(f"{repeated / len(dev_set.examples):.0%} of them are training rows: optimistic scores")
+    return f"dev: {dev}" + (f" ({'; '.join(notes)})" if notes else "")
 
 
 @app.command()
@@ -240,6 +273,7 @@ def predict(
         return
     if out.is_dir():
         raise KoclassifyError(f"--out {out}: is a directory; give a file name to write (or use --engine ray)")
+    check_inputs(data)
     errors_path = out.with_name(out.name + ".errors.jsonl") if lenient else None
     with steps() as step:
         with step(f"loading {model_dir}"):
@@ -313,6 +347,7 @@ def evaluate(
 
     layout = with_config(config, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
                          no_header=no_header, lenient=lenient)  # fmt: skip
+    check_inputs(data)
     clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
     dataset = clf.read(data, **layout)
     _print_metrics(clf, dataset.examples, as_json=as_json, title=str(data))
@@ -343,6 +378,7 @@ def convert(
 
     if expand and collapse:
         raise KoclassifyError("choose one of --expand and --collapse")
+    check_inputs(src)
     layout = read_options(
         format=format,
         text_col=text_col,

@@ -18,6 +18,7 @@ from koclassify.cli.common import (
     NoHeaderOpt,
     TextColOpt,
     TrustRemoteCodeOpt,
+    check_inputs,
     console,
     read_options,
     stdout,
@@ -109,6 +110,7 @@ def _from_models(
     from koclassify.api import Classifier
     from koclassify.ensemble import Ensemble
 
+    check_inputs(dev)
     target = out.resolve()
     for path in models:
         member = path.resolve()

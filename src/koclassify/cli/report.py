@@ -17,6 +17,7 @@ from koclassify.cli.common import (
     NoHeaderOpt,
     TextColOpt,
     TrustRemoteCodeOpt,
+    check_inputs,
     console,
     steps,
     with_config,
@@ -39,13 +40,15 @@ def report(
     trust_remote_code: TrustRemoteCodeOpt = False,
 ) -> None:
     """Write an HTML report with plots: per-label P/R/F1, F1-vs-threshold, confusion/error matrix, distribution."""
+    layout = with_config(config, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
+                         no_header=no_header, lenient=lenient)  # fmt: skip
+    check_inputs(data)
+
     from koclassify.api import Classifier
     from koclassify.report import write_report
     from koclassify.report.plots import require_matplotlib
 
     require_matplotlib()  # before the slow steps
-    layout = with_config(config, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
-                         no_header=no_header, lenient=lenient)  # fmt: skip
     with steps() as step:
         with step(f"loading {model_dir}"):
             clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)

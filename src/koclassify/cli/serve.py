@@ -11,8 +11,10 @@ from typing import Annotated, Any
 import typer
 
 from koclassify.cli.app import app
-from koclassify.cli.common import TrustRemoteCodeOpt
+from koclassify.cli.common import TrustRemoteCodeOpt, say
 from koclassify.errors import MissingDependencyError, ModelError
+
+GRACEFUL_SHUTDOWN_S = 1.0  # seconds open requests get after SIGTERM / Ctrl-C before the server stops
 
 
 @app.command()
@@ -35,6 +37,8 @@ def serve(
 
     POST /predict takes {"texts": [...]} or {"items": [{"id", "text", "target", "fields"}]}.
     """
+    if not (model_dir / "config.json").is_file():  # fail here, once, before fastapi and the model load
+        raise ModelError(f"{model_dir}: not a koclassify model directory (no config.json)")
     from koclassify.serve import ENV_CONFIG, create_app
 
     try:
@@ -48,19 +52,22 @@ def serve(
         "max_body_bytes": max_body_bytes,
         "trust_remote_code": trust_remote_code,
     }
+    # SIGTERM: stop taking requests and give open ones a moment, not uvicorn's wait for every keep-alive client
+    quick: dict[str, Any] = {}
+    if "timeout_graceful_shutdown" in _config_options(uvicorn):
+        quick["timeout_graceful_shutdown"] = GRACEFUL_SHUTDOWN_S
     if workers == 1:
+        say(f"loading {model_dir} ...")
         application = create_app(model_dir, **options)
         print(application.state.startup_line, file=sys.stderr, flush=True)
-        uvicorn.run(application, host=host, port=port)
+        uvicorn.run(application, host=host, port=port, **quick)
         return
-    if not (model_dir / "config.json").is_file():  # each worker loads the model; fail here, once, on a bad path
-        raise ModelError(f"{model_dir}: not a koclassify model directory (no config.json)")
     os.environ[ENV_CONFIG] = json.dumps({"model_dir": str(model_dir.resolve()), "options": options})
+    say(f"loading {model_dir} in {workers} workers ...")
     # a worker answers the supervisor's health pings only once started: give it time to load and warm the model
-    patience: dict[str, Any] = {}
     if "timeout_worker_healthcheck" in _config_options(uvicorn):
-        patience["timeout_worker_healthcheck"] = 600
-    uvicorn.run("koclassify.serve:app_from_env", factory=True, host=host, port=port, workers=workers, **patience)
+        quick["timeout_worker_healthcheck"] = 600
+    uvicorn.run("koclassify.serve:app_from_env", factory=True, host=host, port=port, workers=workers, **quick)
 
 
 def _config_options(uvicorn: object) -> set[str]:
