@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from koclassify.cli.app import app
+from koclassify.errors import KoclassifyError
 
 
 @app.command("options")
@@ -26,7 +27,14 @@ def list_options(
     else:
         check_backend_options(what, {"model": "x"} if what in ("encoder", "llm") else {})  # unknown name: error
         cls = get_options_class(what)
-        records = [cls] if cls is not None else []
+        if cls is None:  # the ensemble backend: built from fitted models, it has no -O options of its own
+            raise KoclassifyError(
+                f"the {what} backend takes no options: it is built by `koclassify {what} MODEL_A MODEL_B ...` "
+                f"(see `koclassify {what} --help`)"
+                if what == "ensemble"
+                else f"the {what} backend declares no options"
+            )
+        records = [cls]
     for record in records:
         print(f"{record.owner} options:")
         for name, kind, default, text in record.describe():
