@@ -218,9 +218,9 @@ def write_split(
     targets = {name: Path(out_dir) / f"{name}{suffix}" for name in split.parts()}
     for target in targets.values():
         if target.resolve() == source.resolve():
-            raise DataError(f"{target} is the input file; choose another --out-dir", path=str(target))
+            raise DataError(f"{target} is the input file; choose another --out", path=str(target))
         if target.exists() and not force:
-            raise DataError("exists already; pass --force to replace it", path=str(target))
+            raise DataError("exists already; pass --overwrite to replace it", path=str(target))
     text = read_text(source)
     if dataset.format in ("csv", "tsv"):
         header, records, delimiter = table_records(text, str(source), dataset.options)

@@ -81,7 +81,7 @@ def test_missing_files_fail_before_heavy_imports(tmp_path: Path, model_dir: Path
         ["evaluate", model_dir, missing],
         ["report", model_dir, missing, "--out", tmp_path / "r"],
         ["calibrate", model_dir, missing],
-        ["split", missing, "--out-dir", tmp_path / "s"],
+        ["split", missing, "--out", tmp_path / "s"],
         ["convert", missing, tmp_path / "c.jsonl"],
         ["serve", tmp_path / "no-model"],
         ["predict", tmp_path / "no-model", missing, "--out", tmp_path / "p.jsonl"],

@@ -3,32 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-import typer
-
+from koclassify.cli.flags import (
+    ConfigOpt,
+    FormatOpt,
+    IdColOpt,
+    LabelColOpt,
+    LabelColsOpt,
+    LabelNamesOpt,
+    LabelSepOpt,
+    LenientOpt,
+    MultiLabelOpt,
+    NoHeaderOpt,
+    TargetColOpt,
+    TextColOpt,
+    TrustRemoteCodeOpt,
+)
 from koclassify.cli.output import console, say, stdout, steps
 from koclassify.data.options import ReadOptions
 
-__all__ = ["console", "say", "stdout", "steps"]  # (re-exported: commands import their output helpers from here)
-
-FormatOpt = Annotated[str | None, typer.Option("--format", help="nikl | csv | tsv | jsonl | parquet (default: detect)")]
-TextColOpt = Annotated[str | None, typer.Option("--text-col", help="table: the text column")]
-LabelColOpt = Annotated[str | None, typer.Option("--label-col", help="table: the label column")]
-LabelSepOpt = Annotated[str | None, typer.Option("--label-sep", help="separator of several labels in one cell")]
-LabelColsOpt = Annotated[
-    str | None, typer.Option("--label-cols", help="table, wide format: comma-separated 0/1 columns")
-]
-MultiLabelOpt = Annotated[bool | None, typer.Option("--multi-label/--multi-class", help="force the task type")]
-NoHeaderOpt = Annotated[bool, typer.Option("--no-header", help="table without a header row")]
-LabelNamesOpt = Annotated[Path | None, typer.Option("--label-names", help="file of label names; cells hold indices")]
-IdColOpt = Annotated[str | None, typer.Option("--id-col", help="table: the id column")]
-TargetColOpt = Annotated[str | None, typer.Option("--target-col", help="table: a target-form column")]
-LenientOpt = Annotated[bool, typer.Option("--lenient", help="NIKL: repair bad target offsets by searching the form")]
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="JSON or TOML file with any of these options")]
-TrustRemoteCodeOpt = Annotated[
-    bool, typer.Option("--trust-remote-code", help="llm: let the base model run its own code (never the default)")
-]
+# re-exported: command modules import their flags and output helpers from here
+__all__ = ["ConfigOpt", "FormatOpt", "IdColOpt", "LabelColOpt", "LabelColsOpt", "LabelNamesOpt", "LabelSepOpt",
+           "LenientOpt", "MultiLabelOpt", "NoHeaderOpt", "TargetColOpt", "TextColOpt", "TrustRemoteCodeOpt",
+           "check_inputs", "console", "read_options", "say", "stdout", "steps", "with_config"]  # fmt: skip
 
 
 def with_config(config: Path | None, **flags: Any) -> dict[str, Any]:

@@ -14,7 +14,10 @@ from koclassify.errors import KoclassifyError
 @app.command("options")
 def list_options(
     what: Annotated[
-        str, typer.Argument(help="linear | encoder | llm (backend options, -O KEY=VALUE) | train (training options)")
+        str,
+        typer.Argument(
+            help="linear | encoder | llm (backend options, -O KEY=VALUE) | train (training options) | serve (service)"
+        ),
     ] = "linear",
 ) -> None:
     """List the options of a backend or of training: name, type, default, description (all from one declaration)."""
@@ -24,6 +27,12 @@ def list_options(
     records: list[type[Options]]
     if what == "train":
         records = [TrainOptions, PriorOptions, FitOptions]
+    elif what == "serve":
+        from koclassify.serve import check_serve_options
+        from koclassify.serve.app import ServeOptions
+
+        check_serve_options({})  # one line naming the serve extra when it is missing
+        records = [ServeOptions]
     else:
         check_backend_options(what, {"model": "x"} if what in ("encoder", "llm") else {})  # unknown name: error
         cls = get_options_class(what)

@@ -24,34 +24,33 @@ def serve(
     port: Annotated[int, typer.Option(help="port")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="worker processes, each with its own copy of the model")] = 1,
     max_batch_rows: Annotated[
-        int, typer.Option(min=0, help="micro-batching: rows per model call (0: off, one call per request)")
-    ] = 256,
+        int | None, typer.Option(help="micro-batching: rows per model call (0: off, one call per request)")
+    ] = None,
     max_wait_ms: Annotated[
-        float, typer.Option(min=0, help="micro-batching: how long a request waits for others to join its batch")
-    ] = 5.0,
-    max_request_rows: Annotated[int, typer.Option(min=1, help="rows one request may send")] = 1024,
-    max_body_bytes: Annotated[int, typer.Option(min=1, help="bytes one request body may have")] = 2_000_000,
+        float | None, typer.Option(help="micro-batching: how long a request waits for others to join its batch")
+    ] = None,
+    max_request_rows: Annotated[int | None, typer.Option(help="rows one request may send")] = None,
+    max_body_bytes: Annotated[int | None, typer.Option(help="bytes one request body may have")] = None,
     trust_remote_code: TrustRemoteCodeOpt = False,
 ) -> None:
     """Serve a model over HTTP: a page at /, POST /predict, /health, /ready, /info, /metrics, /docs.
 
-    POST /predict takes {"texts": [...]} or {"items": [{"id", "text", "target", "fields"}]}.
+    POST /predict takes {"texts": [...]} or {"items": [{"id", "text", "target", "fields"}]}. The service
+    settings' defaults and ranges are declared once, in ServeOptions: `koclassify options serve` lists them.
     """
     if not (model_dir / "config.json").is_file():  # fail here, once, before fastapi and the model load
         raise ModelError(f"{model_dir}: not a koclassify model directory (no config.json)")
-    from koclassify.serve import ENV_CONFIG, create_app
+    from koclassify.serve import ENV_CONFIG, check_serve_options, create_app
 
     try:
         import uvicorn
     except ImportError:
         raise MissingDependencyError("uvicorn", "serve") from None
-    options = {
-        "max_batch_rows": max_batch_rows,
-        "max_wait_ms": max_wait_ms,
-        "max_request_rows": max_request_rows,
-        "max_body_bytes": max_body_bytes,
-        "trust_remote_code": trust_remote_code,
-    }
+    given = {"max_batch_rows": max_batch_rows, "max_wait_ms": max_wait_ms, "max_request_rows": max_request_rows,
+             "max_body_bytes": max_body_bytes}  # fmt: skip
+    options: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    options["trust_remote_code"] = trust_remote_code
+    check_serve_options(options)  # a bad value fails here, before the model loads
     # SIGTERM: stop taking requests and give open ones a moment, not uvicorn's wait for every keep-alive client
     quick: dict[str, Any] = {}
     if "timeout_graceful_shutdown" in _config_options(uvicorn):
