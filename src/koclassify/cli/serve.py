@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -59,14 +61,29 @@ def serve(
         say(f"loading {model_dir} ...")
         application = create_app(model_dir, **options)
         print(application.state.startup_line, file=sys.stderr, flush=True)
-        uvicorn.run(application, host=host, port=port, **quick)
-        return
+        _leave(lambda: uvicorn.run(application, host=host, port=port, **quick))
     os.environ[ENV_CONFIG] = json.dumps({"model_dir": str(model_dir.resolve()), "options": options})
     say(f"loading {model_dir} in {workers} workers ...")
     # a worker answers the supervisor's health pings only once started: give it time to load and warm the model
     if "timeout_worker_healthcheck" in _config_options(uvicorn):
         quick["timeout_worker_healthcheck"] = 600
-    uvicorn.run("koclassify.serve:app_from_env", factory=True, host=host, port=port, workers=workers, **quick)
+    _leave(lambda: uvicorn.run("koclassify.serve:app_from_env", factory=True, host=host, port=port, workers=workers,
+                               **quick))  # fmt: skip
+
+
+def _leave(run_server: Callable[[], None]) -> NoReturn:
+    """Run the server; once it has shut down, end the process at once. The interpreter's own finalization (tearing
+    down the model, its libraries and their thread pools) took seconds after a SIGTERM (7 s on a busy machine),
+    and a service writes no files that would need it."""
+    try:
+        run_server()
+        code = 0
+    except SystemExit as exc:  # uvicorn re-raises the SIGTERM it caught; main() turns that into exit 143
+        code = exc.code if isinstance(exc.code, int) else 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
 
 
 def _config_options(uvicorn: object) -> set[str]:
