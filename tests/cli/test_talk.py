@@ -53,9 +53,10 @@ def test_a_pipe_gets_one_stamped_line_per_stage_and_one_line_per_warning(tmp_pat
     assert done.returncode == 0, done.stderr
     stages = stage_lines(done.stderr)
     texts = [STAGE.sub("", line) for line in stages]
-    assert texts[0] == f"reading {data} ..." and texts[1].startswith(f"reading {data}: done in ")
-    assert texts[2] == "training linear on 40 rows ..." and texts[3].startswith("training linear on 40 rows: done")
-    assert texts[4].startswith("saving to ") and texts[5].startswith("saving to ")
+    assert texts[0] == "loading the linear backend ..." and texts[1].startswith("loading the linear backend: done")
+    assert texts[2] == f"reading {data} ..." and texts[3].startswith(f"reading {data}: done in ")
+    assert texts[4] == "training linear on 40 rows ..." and texts[5].startswith("training linear on 40 rows: done")
+    assert texts[6].startswith("saving to ") and texts[7].startswith("saving to ") and len(texts) == 8
     seconds = [float(STAGE.match(line).group(0).strip("[] s")) for line in stages]  # type: ignore[union-attr]
     assert seconds == sorted(seconds)
     assert "\x1b[" not in done.stderr and "⠋" not in done.stderr  # no spinner or colour codes in a log file
@@ -89,6 +90,20 @@ def test_dev_scores_say_they_are_on_tuning_and_training_rows(tmp_path: Path) -> 
     assert "(UserWarning at " in done.stderr  # --verbose says where a warning comes from
     title = next(line for line in done.stdout.splitlines() if line.startswith("dev: "))
     assert "thresholds tuned on these rows" in title and "100% of them are training rows" in title
+
+
+def test_evaluate_shows_its_stages_and_keeps_stdout_for_json(tmp_path: Path) -> None:
+    from koclassify import Classifier
+
+    data = multi_class_csv(tmp_path)
+    model = Classifier(min_df=1).fit(["좋아요 최고", "싫어요 최악"] * 5, ["긍정", "부정"] * 5).save(tmp_path / "m")
+    done = koclassify("evaluate", model, data, "--json")
+    assert done.returncode == 0, done.stderr
+    texts = [STAGE.sub("", line) for line in stage_lines(done.stderr)]
+    assert [t.split(":")[0].removesuffix(" ...") for t in texts] == [
+        f"loading {model}", f"loading {model}", f"reading {data}", f"reading {data}", "scoring 20 rows",
+        "scoring 20 rows"]  # fmt: skip
+    assert json.loads(done.stdout)["accuracy"] == 1.0
 
 
 def test_options_ensemble_is_refused_in_one_line() -> None:

@@ -26,7 +26,8 @@ from koclassify.data.options import ReadOptions
 # re-exported: command modules import their flags and output helpers from here
 __all__ = ["ConfigOpt", "FormatOpt", "IdColOpt", "LabelColOpt", "LabelColsOpt", "LabelNamesOpt", "LabelSepOpt",
            "LenientOpt", "MultiLabelOpt", "NoHeaderOpt", "TargetColOpt", "TextColOpt", "TrustRemoteCodeOpt",
-           "check_inputs", "console", "read_options", "say", "stdout", "steps", "with_config"]  # fmt: skip
+           "check_inputs", "console", "load_and_read", "read_options", "say", "stdout", "steps",
+           "with_config"]  # fmt: skip
 
 
 def with_config(config: Path | None, **flags: Any) -> dict[str, Any]:
@@ -47,6 +48,17 @@ def check_inputs(*paths: Path | None) -> None:
     for path in paths:
         if path is not None:
             read_head(path)
+
+
+def load_and_read(step: Any, model_dir: Path, data: Path, flags: dict[str, Any], trust_remote_code: bool) -> Any:
+    """``(classifier, dataset)``: the model, then ``data`` read in the layout it remembers, each a shown stage."""
+    from koclassify.api import Classifier
+
+    with step(f"loading {model_dir}"):
+        clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
+    with step(f"reading {data}"):
+        dataset = clf.read(data, **flags)
+    return clf, dataset
 
 
 def read_options(

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from koclassify.cli.app import app
-from koclassify.cli.common import check_inputs, console, read_options, stdout, steps
+from koclassify.cli.common import check_inputs, console, load_and_read, read_options, stdout, steps
 from koclassify.cli.flags import (
     ALL_LAYOUT,
     LABELLED,
@@ -125,9 +125,9 @@ def train(
     check_inputs(data, dev, label_names)  # a missing file fails now, not after the backend's imports
     inputs = tuple(p for p in (data, dev, label_names, config) if p is not None)
     check_replaceable(out, overwrite=overwrite, inputs=inputs)  # before training, not after
-    clf = Classifier(backend_name, **train_options, **backend_options)
-
     with steps() as step:
+        with step(f"loading the {backend_name} backend"):  # its libraries: seconds before any data is read
+            clf = Classifier(backend_name, **train_options, **backend_options)
         with step(f"reading {data}" + (f" and {dev}" if dev is not None else "")):
             train_set = read_examples(data, read_opts)
             dev_set = read_examples(dev, train_set.options) if dev is not None else None
@@ -317,13 +317,14 @@ def evaluate(
     layout: Layout | None = None,
 ) -> None:
     """Score a model on labelled data with its stored thresholds: accuracy, micro/macro F1, per-label P/R/F1."""
-    from koclassify.api import Classifier
-
     flags = (layout or Layout()).flags()
     check_inputs(data)
-    clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
-    dataset = clf.read(data, **flags)
-    _print_metrics(clf, dataset.examples, as_json=as_json, title=str(data))
+    with steps() as step:
+        clf, dataset = load_and_read(step, model_dir, data, flags, trust_remote_code)
+        with step(f"scoring {len(dataset)} rows"):
+            examples = clf.prepare(dataset.examples, source=str(data))
+            predicted = clf.predict_proba(examples)
+    _print_metrics(clf, examples, as_json=as_json, title=str(data), probs=predicted)
 
 
 @app.command()
@@ -350,13 +351,16 @@ def convert(
     console.print(f"[green]wrote[/] {dst}: {n} rows")
 
 
-def _print_metrics(clf: Any, examples: list, *, as_json: bool, title: str) -> None:
+def _print_metrics(clf: Any, examples: list, *, as_json: bool, title: str, probs: Any = None) -> None:
+    """``probs``: the model's probabilities for ``examples`` already prepared (rows as training saw them)."""
     from koclassify.metrics import evaluate as score
     from koclassify.metrics import format_metrics
 
-    examples = clf.prepare(examples, source=title)  # rows as training saw them (one per label in split mode)
+    if probs is None:
+        examples = clf.prepare(examples, source=title)  # rows as training saw them (one per label in split mode)
+        probs = clf.predict_proba(examples)
     gold = clf.labels_.indicator(examples, source=title)
-    pred = clf.decide(clf.predict_proba(examples))
+    pred = clf.decide(probs)
     metrics = score(gold, pred, list(clf.labels_.names), clf.labels_.multi_label)
     # with --json, stdout holds nothing but the JSON (`evaluate --json > m.json`); the table goes to stderr
     (console if as_json else stdout).print(format_metrics(metrics, title=title), highlight=False)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from koclassify.cli.app import app
-from koclassify.cli.common import check_inputs, console, steps
+from koclassify.cli.common import check_inputs, console, load_and_read, steps
 from koclassify.cli.flags import LABELLED, Layout, TrustRemoteCodeOpt, layout_flags
 
 
@@ -26,16 +26,12 @@ def report(
     flags = (layout or Layout()).flags()
     check_inputs(data)
 
-    from koclassify.api import Classifier
     from koclassify.report import write_report
     from koclassify.report.plots import require_matplotlib
 
     require_matplotlib()  # before the slow steps
     with steps() as step:
-        with step(f"loading {model_dir}"):
-            clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
-        with step("reading data"):
-            dataset = clf.read(data, **flags)
+        clf, dataset = load_and_read(step, model_dir, data, flags, trust_remote_code)
         with step(f"scoring {len(dataset)} rows and drawing the plots"):
             index = write_report(
                 clf,
