@@ -47,7 +47,15 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_help_version_and_options_import_nothing_heavy() -> None:
-    for args in (["--help"], ["-h"], ["--version"], ["options"], ["options", "train"], ["train", "--help"]):
+    for args in (
+        ["--help"],
+        ["-h"],
+        ["--version"],
+        ["options"],
+        ["options", "train"],
+        ["train", "-h"],
+        ["predict", "-h"],
+    ):
         code, output, heavy = probe(*args)
         assert code == 0, (args, output)
         assert heavy == [], (args, heavy)
