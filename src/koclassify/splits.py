@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.model_selection import KFold, ShuffleSplit, StratifiedKFold
 
 from koclassify.data.convert import SOURCE_ID
 from koclassify.data.dataset import Dataset
@@ -51,6 +50,8 @@ def kfold_indices(
         splitter = MultilabelStratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
         yield from splitter.split(np.zeros(n), y)
         return
+    from sklearn.model_selection import KFold, StratifiedKFold  # when splitting: `split` checks its input first
+
     classes = y.argmax(axis=1)
     if np.bincount(classes).min(initial=n) >= folds:
         yield from StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(np.zeros(n), classes)
@@ -193,6 +194,8 @@ def _split_groups(
     if round(share * n) < 1 or round(share * n) >= n:
         raise DataError(f"cannot take a {name} part of {share:.0%} from {n} groups; use a larger fraction or more data")
     if gold is None:
+        from sklearn.model_selection import ShuffleSplit
+
         splitter: Any = ShuffleSplit(n_splits=1, test_size=share, random_state=seed)
         keep, taken = next(splitter.split(np.zeros(n)))
     else:
@@ -216,9 +219,9 @@ def write_split(
     targets = {name: Path(out_dir) / f"{name}{suffix}" for name in split.parts()}
     for target in targets.values():
         if target.resolve() == source.resolve():
-            raise DataError(f"{target} is the input file; choose another --out-dir", path=str(target))
+            raise DataError(f"{target} is the input file; choose another --out", path=str(target))
         if target.exists() and not force:
-            raise DataError("exists already; pass --force to replace it", path=str(target))
+            raise DataError("exists already; pass --overwrite to replace it", path=str(target))
     text = read_text(source)
     if dataset.format in ("csv", "tsv"):
         header, records, delimiter = table_records(text, str(source), dataset.options)

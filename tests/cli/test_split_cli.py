@@ -52,7 +52,7 @@ def read_rows(path: Path) -> list[list[str]]:
 def test_split_writes_every_row_once_in_the_original_layout(tmp_path: Path) -> None:
     data = write_songs(tmp_path / "songs.csv")
     out = tmp_path / "parts"
-    result = invoke("split", data, "--out-dir", out, "--dev", 0.2, "--test", 0.2, "--group-by", "artist", "--stratify")
+    result = invoke("split", data, "--out", out, "--dev", 0.2, "--test", 0.2, "--group-by", "artist", "--stratify")
     assert result.exit_code == 0, result.output
     original = read_rows(data)
     parts = {
@@ -74,18 +74,18 @@ def test_split_writes_every_row_once_in_the_original_layout(tmp_path: Path) -> N
 
 def test_split_refuses_to_overwrite(tmp_path: Path) -> None:
     data = write_songs(tmp_path / "train.csv")
-    result = runner.invoke(app, ["split", str(data), "--out-dir", str(tmp_path), "--force"])
+    result = runner.invoke(app, ["split", str(data), "--out", str(tmp_path), "--overwrite"])
     assert result.exit_code != 0 and "is the input file" in str(result.exception)
     out = tmp_path / "parts"
-    assert invoke("split", data, "--out-dir", out).exit_code == 0
-    again = runner.invoke(app, ["split", str(data), "--out-dir", str(out)])
-    assert again.exit_code != 0 and "--force" in str(again.exception)
-    assert invoke("split", data, "--out-dir", out, "--force").exit_code == 0
+    assert invoke("split", data, "--out", out).exit_code == 0
+    again = runner.invoke(app, ["split", str(data), "--out", str(out)])
+    assert again.exit_code != 0 and "--overwrite" in str(again.exception)
+    assert invoke("split", data, "--out", out, "--overwrite").exit_code == 0
 
 
 def test_split_rejects_an_unknown_group_field(tmp_path: Path) -> None:
     data = write_songs(tmp_path / "songs.csv")
-    result = runner.invoke(app, ["split", str(data), "--out-dir", str(tmp_path / "p"), "--group-by", "singer"])
+    result = runner.invoke(app, ["split", str(data), "--out", str(tmp_path / "p"), "--group-by", "singer"])
     assert result.exit_code != 0 and "no column 'singer'" in str(result.exception)
 
 
@@ -93,7 +93,7 @@ def test_split_rejects_an_unknown_group_field(tmp_path: Path) -> None:
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     tmp = tmp_path_factory.mktemp("metadata")
     data = write_songs(tmp / "songs.csv", n=90)
-    assert invoke("split", data, "--out-dir", tmp, "--dev", 0.3, "--stratify").exit_code == 0
+    assert invoke("split", data, "--out", tmp, "--dev", 0.3, "--stratify").exit_code == 0
     model = tmp / "model"
     result = invoke(
         "train", tmp / "train.csv", "--dev", tmp / "dev.csv", "--out", model, "--features", "char",
@@ -143,6 +143,6 @@ def test_split_reports_bad_fractions_without_a_traceback(tmp_path: Path) -> None
     from koclassify.errors import KoclassifyError
 
     data = write_songs(tmp_path / "songs.csv")
-    result = runner.invoke(app, ["split", str(data), "--out-dir", str(tmp_path / "p"), "--dev", "0.7", "--test", "0.5"])
+    result = runner.invoke(app, ["split", str(data), "--out", str(tmp_path / "p"), "--dev", "0.7", "--test", "0.5"])
     assert isinstance(result.exception, KoclassifyError) and "fractions" in str(result.exception)
     assert not (tmp_path / "p").exists(), "nothing written"

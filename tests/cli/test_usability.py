@@ -43,7 +43,8 @@ def test_pipes_get_unwrapped_one_line_errors_and_extras_keep_brackets(tmp_path: 
         "import koclassify.api; koclassify.api.Classifier.load = classmethod(lambda cls, d, **k: boom())\n"
         "sys.argv = ['koclassify', 'evaluate', 'm', 'd.jsonl']; main()\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    (tmp_path / "d.jsonl").write_text('{"text": "좋아요", "label": "긍정"}\n', encoding="utf-8")  # checked first
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 2 and "pip install 'koclassify[serve]'" in done.stderr, done.stderr
 
 

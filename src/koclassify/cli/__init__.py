@@ -15,16 +15,13 @@ def main() -> None:
     import signal
 
     from koclassify.cli import commands  # noqa: F401  (registers the commands)
+    from koclassify.cli.output import error, warnings_as_lines
 
     # SIGTERM unwinds like Ctrl-C, so atomic writers remove their temp files (the default would just die)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
-        app()
+        with warnings_as_lines():  # a library's or our own warning is one `warning: ...` line, not file:line + source
+            app()
     except KoclassifyError as exc:
-        from rich.text import Text
-
-        from koclassify.cli.common import console
-
-        # a Text, not markup: "pip install 'koclassify[serve]'" must keep its brackets
-        console.print(Text.assemble(("error:", "bold red"), " ", str(exc)), highlight=False)
+        error(str(exc))
         sys.exit(2)

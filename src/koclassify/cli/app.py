@@ -45,6 +45,7 @@ app = _App(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # help texts are plain: '[dev]' in a docstring is not a style tag
+    context_settings={"help_option_names": ["-h", "--help"]},  # subcommands inherit it
 )
 
 
@@ -62,5 +63,19 @@ def _root(
         bool | None,
         typer.Option("--version", callback=_version, is_eager=True, help="print the version and exit"),
     ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="no progress or status lines: errors, warnings and results only")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="library log lines, and where each warning comes from")
+    ] = False,
 ) -> None:
-    """Labelled Korean text in, a calibrated classifier out."""
+    """Labelled Korean text in, a calibrated classifier out.
+
+    Progress: a spinner per stage on a terminal; elsewhere (a log file, a pipe) one line per stage with the
+    time since the start, written as it happens."""
+    from koclassify.cli.output import NORMAL, QUIET, VERBOSE, set_verbosity
+
+    if quiet and verbose:
+        raise typer.BadParameter("choose one of --quiet and --verbose")
+    set_verbosity(QUIET if quiet else VERBOSE if verbose else NORMAL)

@@ -9,34 +9,26 @@ import numpy as np
 import typer
 
 from koclassify.cli.app import app
-from koclassify.cli.common import (
-    ConfigOpt,
-    FormatOpt,
-    LabelColOpt,
-    LabelSepOpt,
-    LenientOpt,
-    NoHeaderOpt,
-    TextColOpt,
+from koclassify.cli.common import check_inputs, console, stdout
+from koclassify.cli.flags import (
+    LABELLED,
+    DecisionOpt,
+    GridOpt,
+    Layout,
+    MaxLabelsOpt,
+    ObjectiveOpt,
+    ScaleOpt,
     TrustRemoteCodeOpt,
-    console,
-    read_options,
-    stdout,
-    with_config,
+    layout_flags,
 )
 from koclassify.errors import DataError, KoclassifyError
 from koclassify.options import OptionError
 
-ObjectiveOpt = Annotated[
-    str, typer.Option("--objective", help="micro-f1 | macro-f1 | label-f1 | accuracy (TP+TN per label: NIKL 2023)")
-]
-GridOpt = Annotated[float, typer.Option("--grid", help="threshold step (0.001: 0.0%-99.9% like the NIKL 2023 recipe)")]
-ScaleOpt = Annotated[str, typer.Option("--scale", help="auto | unit | percent: how --probs files hold probabilities")]
-DecisionOpt = Annotated[
-    str | None, typer.Option("--decision", help="threshold | at_least_one | max_labels (stored in the model)")
-]
+__all__ = ["DecisionOpt", "GridOpt", "ObjectiveOpt", "ScaleOpt", "calibrate", "merge"]  # (flags: from cli.flags)
 
 
 @app.command()
+@layout_flags(*LABELLED, config=True)
 def calibrate(
     model_dir: Annotated[Path | None, typer.Argument(help="model directory: thresholds are saved into it")] = None,
     dev: Annotated[Path | None, typer.Argument(help="labelled held-out file to tune on")] = None,
@@ -50,15 +42,9 @@ def calibrate(
     scale: ScaleOpt = "auto",
     table: Annotated[bool, typer.Option("--table", help="print threshold -> TP+TN per label (NIKL style)")] = False,
     decision: DecisionOpt = None,
-    max_labels: Annotated[int | None, typer.Option("--max-labels", help="cap for --decision max_labels")] = None,
-    format: FormatOpt = None,
-    text_col: TextColOpt = None,
-    label_col: LabelColOpt = None,
-    label_sep: LabelSepOpt = None,
-    no_header: NoHeaderOpt = False,
-    lenient: LenientOpt = False,
-    config: ConfigOpt = None,
+    max_labels: MaxLabelsOpt = None,
     trust_remote_code: TrustRemoteCodeOpt = False,
+    layout: Layout | None = None,
 ) -> None:
     """Tune one threshold per label: `calibrate MODEL_DIR DEV`, or `calibrate --probs P --gold G --out T`."""
     from koclassify.calibration import find_thresholds, seed_table
@@ -71,14 +57,14 @@ def calibrate(
         given_rule(decision, max_labels)
     if scale not in ("auto", "unit", "percent"):
         raise OptionError("--scale", scale, ("auto", "unit", "percent"))
-    layout = with_config(config, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
-                         no_header=no_header, lenient=lenient)  # fmt: skip
+    layout = layout or Layout()
+    flags = layout.flags()
     if probs is not None:
         if model_dir is not None or dev is not None:
             raise KoclassifyError("give either MODEL_DIR DEV or --probs/--gold, not both")
         if gold is None or out is None:
             raise KoclassifyError("--probs needs --gold FILE and --out THRESHOLDS.json")
-        names, p, g = _foreign(probs, gold, scale, read_options(**layout))
+        names, p, g = _foreign(probs, gold, scale, layout.read_options())
         result = find_thresholds(p, g, objective=objective, grid=grid)
         from koclassify.io import write_json
 
@@ -89,10 +75,11 @@ def calibrate(
             raise KoclassifyError("usage: koclassify calibrate MODEL_DIR DEV (or --probs P --gold G --out T)")
         from koclassify.api import Classifier
 
+        check_inputs(dev)
         clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
         if decision is not None:
             clf.set_decision(decision, max_labels)
-        dataset = clf.read(dev, **layout)
+        dataset = clf.read(dev, **flags)
         space = clf._check()
         names = list(space.names)
         g = space.indicator(dataset.examples, source=str(dev))
@@ -159,6 +146,7 @@ def _print_result(result: Any, names: list[str], destination: str) -> None:
 
 
 @app.command()
+@layout_flags("format", "text_col", "lenient")
 def merge(
     probs: Annotated[
         list[Path],
@@ -174,9 +162,7 @@ def merge(
     ] = None,
     decision: Annotated[str, typer.Option("--decision", help="threshold | at_least_one")] = "threshold",
     scale: ScaleOpt = "auto",
-    format: FormatOpt = None,
-    text_col: TextColOpt = None,
-    lenient: LenientOpt = False,
+    layout: Layout | None = None,
 ) -> None:
     """Apply thresholds to probabilities made elsewhere and write predictions (the NIKL 2023 recipe's merge_predict).
 
@@ -209,7 +195,7 @@ def merge(
         source = thresholds  # type: ignore[assignment]
     if not isinstance(table, dict) or set(table) != set(names):
         raise DataError(f"thresholds must map exactly the labels {names}", path=str(source))
-    dataset = read_examples(data, read_options(format=format, text_col=text_col, lenient=lenient), need_labels=False)
+    dataset = read_examples(data, (layout or Layout()).read_options(), need_labels=False)
     if len(dataset) != len(matrix):
         raise DataError(f"{len(matrix)} probability rows but {len(dataset)} rows in {data}", path=str(probs[0]))
     decisions = rule.apply(matrix, _thresholds(table, names, source))

@@ -2,38 +2,32 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-import typer
-from rich.console import Console
-
+from koclassify.cli.flags import (
+    ConfigOpt,
+    FormatOpt,
+    IdColOpt,
+    LabelColOpt,
+    LabelColsOpt,
+    LabelNamesOpt,
+    LabelSepOpt,
+    LenientOpt,
+    MultiLabelOpt,
+    NoHeaderOpt,
+    TargetColOpt,
+    TextColOpt,
+    TrustRemoteCodeOpt,
+)
+from koclassify.cli.output import console, say, stdout, steps
 from koclassify.data.options import ReadOptions
 
-# soft_wrap: lines are never broken at the terminal width (a pipe or a file would get 80 columns otherwise)
-console = Console(stderr=True, soft_wrap=True)
-stdout = Console(soft_wrap=True)
-
-FormatOpt = Annotated[str | None, typer.Option("--format", help="nikl | csv | tsv | jsonl | parquet (default: detect)")]
-TextColOpt = Annotated[str | None, typer.Option("--text-col", help="table: the text column")]
-LabelColOpt = Annotated[str | None, typer.Option("--label-col", help="table: the label column")]
-LabelSepOpt = Annotated[str | None, typer.Option("--label-sep", help="separator of several labels in one cell")]
-LabelColsOpt = Annotated[
-    str | None, typer.Option("--label-cols", help="table, wide format: comma-separated 0/1 columns")
-]
-MultiLabelOpt = Annotated[bool | None, typer.Option("--multi-label/--multi-class", help="force the task type")]
-NoHeaderOpt = Annotated[bool, typer.Option("--no-header", help="table without a header row")]
-LabelNamesOpt = Annotated[Path | None, typer.Option("--label-names", help="file of label names; cells hold indices")]
-IdColOpt = Annotated[str | None, typer.Option("--id-col", help="table: the id column")]
-TargetColOpt = Annotated[str | None, typer.Option("--target-col", help="table: a target-form column")]
-LenientOpt = Annotated[bool, typer.Option("--lenient", help="NIKL: repair bad target offsets by searching the form")]
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="JSON or TOML file with any of these options")]
-TrustRemoteCodeOpt = Annotated[
-    bool, typer.Option("--trust-remote-code", help="llm: let the base model run its own code (never the default)")
-]
+# re-exported: command modules import their flags and output helpers from here
+__all__ = ["ConfigOpt", "FormatOpt", "IdColOpt", "LabelColOpt", "LabelColsOpt", "LabelNamesOpt", "LabelSepOpt",
+           "LenientOpt", "MultiLabelOpt", "NoHeaderOpt", "TargetColOpt", "TextColOpt", "TrustRemoteCodeOpt",
+           "check_inputs", "console", "load_and_read", "read_options", "say", "stdout", "steps",
+           "with_config"]  # fmt: skip
 
 
 def with_config(config: Path | None, **flags: Any) -> dict[str, Any]:
@@ -44,6 +38,27 @@ def with_config(config: Path | None, **flags: Any) -> dict[str, Any]:
     cfg = ConfigFile.parse(load_config(config), where=f"config {config}") if config is not None else None
     given = {k: v for k, v in flags.items() if v is not None and v is not False}
     return {**(cfg.layout if cfg else {}), **given}
+
+
+def check_inputs(*paths: Path | None) -> None:
+    """A missing or unreadable input file fails at once, before a model or a backend (and its heavy imports) loads:
+    the same one-line error the reader gives, from the file's first bytes only."""
+    from koclassify.data.read import read_head
+
+    for path in paths:
+        if path is not None:
+            read_head(path)
+
+
+def load_and_read(step: Any, model_dir: Path, data: Path, flags: dict[str, Any], trust_remote_code: bool) -> Any:
+    """``(classifier, dataset)``: the model, then ``data`` read in the layout it remembers, each a shown stage."""
+    from koclassify.api import Classifier
+
+    with step(f"loading {model_dir}"):
+        clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
+    with step(f"reading {data}"):
+        dataset = clf.read(data, **flags)
+    return clf, dataset
 
 
 def read_options(
@@ -69,36 +84,3 @@ def read_options(
         multi_label=multi_label, no_header=no_header, label_names=label_names, id_col=id_col, target_col=target_col,
         lenient=lenient,
     )  # fmt: skip
-
-
-class _Steps:
-    """Named steps shown with a spinner and their duration, so long runs show they are alive."""
-
-    def __init__(self, progress: Any) -> None:
-        self.progress = progress
-
-    @contextmanager
-    def __call__(self, description: str) -> Iterator[None]:
-        task = self.progress.add_task(description, total=None)
-        start = time.perf_counter()
-        try:
-            yield
-        except BaseException:
-            self.progress.remove_task(task)  # no tick before a step that failed: the error line says what happened
-            raise
-        took = time.perf_counter() - start
-        self.progress.update(task, total=1, completed=1, description=f"{description} ({took:.1f}s)")
-
-
-@contextmanager
-def steps() -> Iterator[_Steps]:
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        SpinnerColumn(finished_text="✓"),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as progress:
-        yield _Steps(progress)

@@ -9,31 +9,23 @@ from typing import Annotated, Any
 import typer
 
 from koclassify.cli.app import app
-from koclassify.cli.common import (
-    ConfigOpt,
-    FormatOpt,
-    IdColOpt,
-    LabelColOpt,
-    LabelColsOpt,
-    LabelNamesOpt,
-    LabelSepOpt,
-    LenientOpt,
-    MultiLabelOpt,
-    NoHeaderOpt,
-    TargetColOpt,
-    TextColOpt,
+from koclassify.cli.common import check_inputs, console, load_and_read, read_options, stdout, steps
+from koclassify.cli.flags import (
+    ALL_LAYOUT,
+    LABELLED,
+    Layout,
+    MaxLabelsOpt,
     TrustRemoteCodeOpt,
-    console,
-    read_options,
-    stdout,
-    steps,
-    with_config,
+    hidden,
+    layout_flags,
+    renamed,
 )
 from koclassify.errors import KoclassifyError
 from koclassify.options import OptionError
 
 
 @app.command()
+@layout_flags(*ALL_LAYOUT, config=True)
 def train(
     data: Annotated[Path, typer.Argument(help="training file (NIKL jsonl, jsonl, CSV or TSV)")],
     out: Annotated[Path, typer.Option("--out", "-o", help="model directory to write")],
@@ -68,7 +60,7 @@ def train(
     decision: Annotated[
         str | None, typer.Option("--decision", help="auto (default) | threshold | at_least_one | max_labels")
     ] = None,
-    max_labels: Annotated[int | None, typer.Option("--max-labels", help="cap for --decision max_labels")] = None,
+    max_labels: MaxLabelsOpt = None,
     prior: Annotated[
         str | None, typer.Option("--prior", help="metadata field whose P(label | value) is mixed in, e.g. artist")
     ] = None,
@@ -88,35 +80,23 @@ def train(
         str | None,
         typer.Option("--multi-value", help="labels in one cell: multi-label (a label set) | split (one row each)"),
     ] = None,
-    config: ConfigOpt = None,
-    format: FormatOpt = None,
-    text_col: TextColOpt = None,
-    label_col: LabelColOpt = None,
-    label_sep: LabelSepOpt = None,
-    label_cols: LabelColsOpt = None,
-    multi_label: MultiLabelOpt = None,
-    no_header: NoHeaderOpt = False,
-    label_names: LabelNamesOpt = None,
-    id_col: IdColOpt = None,
-    target_col: TargetColOpt = None,
-    lenient: LenientOpt = False,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="replace --out even if it is not a koclassify model directory")
     ] = False,
+    layout: Layout | None = None,
 ) -> None:
     """Train a classifier, tune its thresholds, and save it as a model directory."""
     from koclassify.api import Classifier, is_main_process, layout_options
+    from koclassify.backends.base import check_backend_options
     from koclassify.data.read import read_examples
     from koclassify.modeldir import check_replaceable
     from koclassify.options import ConfigFile, FitOptions, TrainOptions, load_config, parse_pairs
 
     # every option (flags, -O pairs, the config file) is checked here, before any data is read
+    layout = layout or Layout()
+    config, label_names = layout.config, layout.given.get("label_names")
     cfg = ConfigFile.parse(load_config(config), where=f"config {config}")
-    layout = layout_options(
-        layout_options(None, **cfg.layout), format=format, text_col=text_col, label_col=label_col,
-        label_sep=label_sep, label_cols=label_cols, multi_label=multi_label, no_header=no_header,
-        label_names=label_names, id_col=id_col, target_col=target_col, lenient=lenient,
-    )  # fmt: skip
+    read_opts = layout_options(layout_options(None, **cfg.layout), **layout.given)
     backend_name = backend or cfg.backend or "linear"
     given = {"model": model, "epochs": epochs, "batch_size": batch_size, "lr": lr, "features": features}
     backend_options = {**cfg.backend_options, **{k: v for k, v in given.items() if v is not None}}
@@ -133,20 +113,23 @@ def train(
     if prior_min_count is not None:
         train_opts["prior_options"] = {**train_opts.get("prior_options", {}), "min_count": prior_min_count}
     if train_opts.get("multi_value") is None:
-        train_opts.setdefault("multi_label", layout.multi_label)  # with multi_value a contradiction is an error
+        train_opts.setdefault("multi_label", read_opts.multi_label)  # with multi_value a contradiction is an error
     fit_given = {"calibrate": calibrate, "cv": cv, "objective": objective, "grid": grid}
     fit = FitOptions.parse({**cfg.fit, **{k: v for k, v in fit_given.items() if v is not None}})
     if fit.calibrate is None and "calibrate" not in cfg.fit and calibrate is None:
         fit = fit.replace(calibrate="auto")  # the CLI's default
     if fit.calibrate == "dev" and dev is None:
         raise OptionError("--calibrate", "dev", "auto, cv or none without --dev FILE")
-    clf = Classifier(backend_name, **TrainOptions.parse(train_opts).to_dict(), **backend_options)
+    train_options = TrainOptions.parse(train_opts).to_dict()
+    check_backend_options(backend_name, backend_options)  # without importing the backend (scikit-learn, torch)
+    check_inputs(data, dev, label_names)  # a missing file fails now, not after the backend's imports
     inputs = tuple(p for p in (data, dev, label_names, config) if p is not None)
     check_replaceable(out, overwrite=overwrite, inputs=inputs)  # before training, not after
-
     with steps() as step:
-        with step("reading data"):
-            train_set = read_examples(data, layout)
+        with step(f"loading the {backend_name} backend"):  # its libraries: seconds before any data is read
+            clf = Classifier(backend_name, **train_options, **backend_options)
+        with step(f"reading {data}" + (f" and {dev}" if dev is not None else "")):
+            train_set = read_examples(data, read_opts)
             dev_set = read_examples(dev, train_set.options) if dev is not None else None
         if layout.lenient and clf.multi_label is None:  # rows without a label: set aside, not a task change
             from koclassify.data.labels import set_aside_unlabelled
@@ -156,7 +139,8 @@ def train(
                 shown = ", ".join(repr(ex.id) for ex in aside[:5]) + (" ..." if len(aside) > 5 else "")
                 console.print(f"  --lenient: set aside {len(aside)} row(s) without a label: ids {shown}")
         what = f"training {backend_name} on {len(train_set)} rows"
-        if fit.calibrate is not None and (dev_set is not None or fit.calibrate == "cv" or backend_name == "linear"):
+        tuned = dev_set is not None or fit.calibrate == "cv" or backend_name == "linear"
+        if fit.calibrate is not None and tuned and _multi_label(train_set, train_options):  # argmax: no thresholds
             what += f", calibrating ({fit.objective})"
         with step(what):
             clf.fit(
@@ -184,10 +168,47 @@ def train(
     kind = "multi-label" if labels.multi_label else "multi-class"
     console.print(f"[green]saved[/] {out}: {kind}, {len(labels)} labels, {describe_calibration(clf)}")
     if dev_set is not None:
-        _print_metrics(clf, dev_set.examples, as_json=False, title=f"dev: {dev}")
+        _print_metrics(clf, dev_set.examples, as_json=False, title=_dev_title(clf, str(dev), train_set, dev_set))
+
+
+def _multi_label(train_set: Any, train_options: dict[str, Any]) -> bool:
+    """Whether training will make a multi-label model (thresholds to tune), as the Classifier will decide it."""
+    from koclassify.data.labels import LabelSpace
+
+    if train_options.get("multi_label") is not None:
+        return bool(train_options["multi_label"])
+    if train_options.get("multi_value") is not None:
+        return bool(train_options["multi_value"] == "multi-label")
+    try:
+        return LabelSpace.from_examples(train_set.examples).multi_label
+    except (KoclassifyError, ValueError, TypeError):
+        return True  # fit() reports what is wrong with the labels
+
+
+def _dev_title(clf: Any, dev: str, train_set: Any, dev_set: Any) -> str:
+    """The dev table's title says what the rows are: the thresholds' own tuning rows, and training rows too when
+    the dev file repeats the training file (those scores say little about new data)."""
+    notes = []
+    if clf.labels_.multi_label and clf.calibration_.get("source") == "dev":
+        notes.append("thresholds tuned on these rows")
+    seen = {ex.text for ex in train_set.examples}
+    repeated = sum(ex.text in seen for ex in dev_set.examples)
+    if dev_set.examples and repeated / len(dev_set.examples) >= 0.5:
+        notes.append(f"{repeated / len(dev_set.examples):.0%} of them are training rows: optimistic scores")
+    return f"dev: {dev}" + (f" ({'; '.join(notes)})" if notes else "")
 
 
 @app.command()
+@layout_flags(
+    "format",
+    "text_col",
+    "id_col",
+    "target_col",
+    "no_header",
+    "lenient",
+    config=True,
+    help={"lenient": "repair target offsets; set bad rows aside in OUT.errors.jsonl (ray: OUT/errors/)"},
+)
 def predict(
     model_dir: Annotated[Path, typer.Argument(help="model directory written by `koclassify train`")],
     data: Annotated[
@@ -208,22 +229,12 @@ def predict(
     gpus_per_worker: Annotated[
         float, typer.Option("--gpus-per-worker", help="ray: GPUs per worker (encoder / llm)")
     ] = 0.0,
-    batch_size: Annotated[
-        int | None, typer.Option("--batch-size", help="rows read and predicted at a time (default 10000; ray 1000)")
+    chunk_rows: Annotated[
+        int | None, typer.Option("--chunk-rows", help="rows read and predicted at a time (default 10000; ray 1000)")
     ] = None,
-    format: FormatOpt = None,
-    text_col: TextColOpt = None,
-    id_col: IdColOpt = None,
-    target_col: TargetColOpt = None,
-    no_header: NoHeaderOpt = False,
-    lenient: Annotated[
-        bool,
-        typer.Option(
-            "--lenient", help="repair target offsets; set bad rows aside in OUT.errors.jsonl (ray: OUT/errors/)"
-        ),
-    ] = False,
-    config: ConfigOpt = None,
+    batch_size: Annotated[int | None, hidden("--batch-size")] = None,  # the old name of --chunk-rows
     trust_remote_code: TrustRemoteCodeOpt = False,
+    layout: Layout | None = None,
 ) -> None:
     """Classify a file, streaming it in chunks. NIKL input gives the NIKL submission; other inputs give jsonl
     with probabilities (or CSV / Parquet by the output's extension). --engine ray spreads shards over workers."""
@@ -232,29 +243,31 @@ def predict(
     from koclassify.data.writers import KINDS
     from koclassify.streaming import predict_file
 
+    layout = layout or Layout()
+    batch_size = renamed(chunk_rows, batch_size, new="--chunk-rows", old="--batch-size")
     kind = "probs" if probs else (to or "auto")
     if kind not in KINDS:
         raise OptionError("--to", to, KINDS)
     if engine not in ("local", "ray"):
         raise OptionError("--engine", engine, message=f"--engine must be local or ray, not {engine!r}")
     if batch_size is not None and batch_size < 1:
-        raise OptionError("--batch-size", batch_size, message="--batch-size must be at least 1")
-    flags = with_config(config, format=format, text_col=text_col, id_col=id_col, target_col=target_col,
-                        no_header=no_header, lenient=lenient)  # fmt: skip
+        raise OptionError("--chunk-rows", batch_size, message="--chunk-rows must be at least 1")
+    flags = layout.flags()
     if engine == "ray":
         ray_options = (address, workers, gpus_per_worker, batch_size, trust_remote_code)
         _predict_ray(model_dir, data, out, kind, flags, *ray_options)
         return
     if out.is_dir():
         raise KoclassifyError(f"--out {out}: is a directory; give a file name to write (or use --engine ray)")
-    errors_path = out.with_name(out.name + ".errors.jsonl") if lenient else None
+    check_inputs(data)
+    errors_path = out.with_name(out.name + ".errors.jsonl") if flags.get("lenient") else None
     with steps() as step:
         with step(f"loading {model_dir}"):
             clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
-        layout = clf.layout_for(data, **flags)
+        read_opts = clf.layout_for(data, **flags)
         with step(f"predicting {data}"):
             result = predict_file(
-                clf, data, out, layout, kind=kind, chunk_rows=batch_size or CHUNK_ROWS, errors_path=errors_path
+                clf, data, out, read_opts, kind=kind, chunk_rows=batch_size or CHUNK_ROWS, errors_path=errors_path
             )
     console.print(f"[green]wrote[/] {out}: {result.rows} rows")
     if result.errors:
@@ -300,32 +313,29 @@ def _predict_ray(
 
 
 @app.command()
+@layout_flags(*LABELLED, config=True)
 def evaluate(
     model_dir: Annotated[Path, typer.Argument(help="model directory")],
     data: Annotated[Path, typer.Argument(help="labelled file")],
     as_json: Annotated[
         bool, typer.Option("--json", help="print all metrics as one JSON line on stdout (the table goes to stderr)")
     ] = False,
-    format: FormatOpt = None,
-    text_col: TextColOpt = None,
-    label_col: LabelColOpt = None,
-    label_sep: LabelSepOpt = None,
-    no_header: NoHeaderOpt = False,
-    lenient: LenientOpt = False,
-    config: ConfigOpt = None,
     trust_remote_code: TrustRemoteCodeOpt = False,
+    layout: Layout | None = None,
 ) -> None:
     """Score a model on labelled data with its stored thresholds: accuracy, micro/macro F1, per-label P/R/F1."""
-    from koclassify.api import Classifier
-
-    layout = with_config(config, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
-                         no_header=no_header, lenient=lenient)  # fmt: skip
-    clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
-    dataset = clf.read(data, **layout)
-    _print_metrics(clf, dataset.examples, as_json=as_json, title=str(data))
+    flags = (layout or Layout()).flags()
+    check_inputs(data)
+    with steps() as step:
+        clf, dataset = load_and_read(step, model_dir, data, flags, trust_remote_code)
+        with step(f"scoring {len(dataset)} rows"):
+            examples = clf.prepare(dataset.examples, source=str(data))
+            predicted = clf.predict_proba(examples)
+    _print_metrics(clf, examples, as_json=as_json, title=str(data), probs=predicted)
 
 
 @app.command()
+@layout_flags("format", "text_col", "label_col", "label_sep", "label_cols", "no_header", "label_names", "lenient")
 def convert(
     src: Annotated[Path, typer.Argument(help="input file")],
     dst: Annotated[Path, typer.Argument(help="output file")],
@@ -336,41 +346,28 @@ def convert(
     to: Annotated[
         str | None, typer.Option("--to", help="jsonl | csv | tsv | nikl | parquet (default: from DST's extension)")
     ] = None,
-    format: FormatOpt = None,
-    text_col: TextColOpt = None,
-    label_col: LabelColOpt = None,
-    label_sep: LabelSepOpt = None,
-    label_cols: LabelColsOpt = None,
-    no_header: NoHeaderOpt = False,
-    label_names: LabelNamesOpt = None,
-    lenient: LenientOpt = False,
+    layout: Layout | None = None,
 ) -> None:
     """Convert between formats, and between label sets and one-row-per-label."""
     from koclassify.data.convert import convert_file
 
     if expand and collapse:
         raise KoclassifyError("choose one of --expand and --collapse")
-    layout = read_options(
-        format=format,
-        text_col=text_col,
-        label_col=label_col,
-        label_sep=label_sep,
-        label_cols=label_cols,
-        no_header=no_header,
-        label_names=label_names,
-        lenient=lenient,
-    )
-    n = convert_file(src, dst, layout, expand=expand, collapse=collapse, to=to)
+    check_inputs(src)
+    n = convert_file(src, dst, (layout or Layout()).read_options(), expand=expand, collapse=collapse, to=to)
     console.print(f"[green]wrote[/] {dst}: {n} rows")
 
 
-def _print_metrics(clf: Any, examples: list, *, as_json: bool, title: str) -> None:
+def _print_metrics(clf: Any, examples: list, *, as_json: bool, title: str, probs: Any = None) -> None:
+    """``probs``: the model's probabilities for ``examples`` already prepared (rows as training saw them)."""
     from koclassify.metrics import evaluate as score
     from koclassify.metrics import format_metrics
 
-    examples = clf.prepare(examples, source=title)  # rows as training saw them (one per label in split mode)
+    if probs is None:
+        examples = clf.prepare(examples, source=title)  # rows as training saw them (one per label in split mode)
+        probs = clf.predict_proba(examples)
     gold = clf.labels_.indicator(examples, source=title)
-    pred = clf.decide(clf.predict_proba(examples))
+    pred = clf.decide(probs)
     metrics = score(gold, pred, list(clf.labels_.names), clf.labels_.multi_label)
     # with --json, stdout holds nothing but the JSON (`evaluate --json > m.json`); the table goes to stderr
     (console if as_json else stdout).print(format_metrics(metrics, title=title), highlight=False)

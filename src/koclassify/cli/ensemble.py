@@ -9,19 +9,17 @@ import numpy as np
 import typer
 
 from koclassify.cli.app import app
-from koclassify.cli.calibrate import DecisionOpt, GridOpt, ObjectiveOpt, ScaleOpt
-from koclassify.cli.common import (
-    FormatOpt,
-    LabelColOpt,
-    LabelSepOpt,
-    LenientOpt,
-    NoHeaderOpt,
-    TextColOpt,
+from koclassify.cli.common import check_inputs, console, stdout, steps
+from koclassify.cli.flags import (
+    LABELLED,
+    DecisionOpt,
+    GridOpt,
+    Layout,
+    MaxLabelsOpt,
+    ObjectiveOpt,
+    ScaleOpt,
     TrustRemoteCodeOpt,
-    console,
-    read_options,
-    stdout,
-    steps,
+    layout_flags,
 )
 from koclassify.errors import DataError, KoclassifyError
 
@@ -31,6 +29,7 @@ WeightsOpt = Annotated[
 
 
 @app.command()
+@layout_flags(*LABELLED)
 def ensemble(
     out: Annotated[Path, typer.Option("--out", "-o", help="ensemble model directory (with --probs: a JSON file)")],
     models: Annotated[list[Path] | None, typer.Argument(help="member model directories (any backends)")] = None,
@@ -46,14 +45,9 @@ def ensemble(
     grid: GridOpt = 0.001,
     scale: ScaleOpt = "auto",
     decision: DecisionOpt = None,
-    max_labels: Annotated[int | None, typer.Option("--max-labels", help="cap for --decision max_labels")] = None,
-    format: FormatOpt = None,
-    text_col: TextColOpt = None,
-    label_col: LabelColOpt = None,
-    label_sep: LabelSepOpt = None,
-    no_header: NoHeaderOpt = False,
-    lenient: LenientOpt = False,
+    max_labels: MaxLabelsOpt = None,
     trust_remote_code: TrustRemoteCodeOpt = False,
+    layout: Layout | None = None,
 ) -> None:
     """Combine models: `ensemble MODEL_A MODEL_B --dev DEV --out ENS`, or `ensemble --probs A --probs B --gold G
     --out ENS.json`. The ensemble's probability is the weighted mean of its members'; weights (--weights tuned)
@@ -68,19 +62,18 @@ def ensemble(
     except ValueError as exc:
         raise KoclassifyError(f"--grid: {exc}") from None
     chosen = parse_weights(weights)
-    layout: dict[str, Any] = dict(format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
-                                  no_header=no_header, lenient=lenient)  # fmt: skip
+    layout = layout or Layout()
     if probs:
         if models or dev is not None:
             raise KoclassifyError("give either MODEL_DIR... --dev DEV or --probs FILE... --gold GOLD, not both")
         if gold is None:
             raise KoclassifyError("--probs needs --gold FILE (the labelled dev file the probabilities belong to)")
-        _from_probs(probs, gold, out, chosen, objective, grid, scale, read_options(**layout))
+        _from_probs(probs, gold, out, chosen, objective, grid, scale, layout.read_options())
         return
     if not models:
         raise KoclassifyError("usage: koclassify ensemble MODEL_A MODEL_B ... --dev DEV --out ENS "
                               "(or --probs A --probs B --gold DEV --out ENS.json)")  # fmt: skip
-    _from_models(models, dev, out, chosen, objective, grid, decision, max_labels, layout, trust_remote_code)
+    _from_models(models, dev, out, chosen, objective, grid, decision, max_labels, layout.flags(), trust_remote_code)
 
 
 def parse_weights(text: str) -> str | list[float]:
@@ -108,6 +101,7 @@ def _from_models(
     from koclassify.api import Classifier
     from koclassify.ensemble import Ensemble
 
+    check_inputs(dev)
     target = out.resolve()
     for path in models:
         member = path.resolve()

@@ -8,49 +8,30 @@ from typing import Annotated
 import typer
 
 from koclassify.cli.app import app
-from koclassify.cli.common import (
-    ConfigOpt,
-    FormatOpt,
-    LabelColOpt,
-    LabelSepOpt,
-    LenientOpt,
-    NoHeaderOpt,
-    TextColOpt,
-    TrustRemoteCodeOpt,
-    console,
-    steps,
-    with_config,
-)
+from koclassify.cli.common import check_inputs, console, load_and_read, steps
+from koclassify.cli.flags import LABELLED, Layout, TrustRemoteCodeOpt, layout_flags
 
 
 @app.command()
+@layout_flags(*LABELLED, config=True)
 def report(
     model_dir: Annotated[Path, typer.Argument(help="model directory written by `koclassify train`")],
     data: Annotated[Path, typer.Argument(help="labelled file to score (e.g. the dev set)")],
     out: Annotated[Path, typer.Option("--out", "-o", help="report directory to write (index.html + PNG plots)")],
     title: Annotated[str | None, typer.Option("--title", help="page title (default: the data file's name)")] = None,
-    format: FormatOpt = None,
-    text_col: TextColOpt = None,
-    label_col: LabelColOpt = None,
-    label_sep: LabelSepOpt = None,
-    no_header: NoHeaderOpt = False,
-    lenient: LenientOpt = False,
-    config: ConfigOpt = None,
     trust_remote_code: TrustRemoteCodeOpt = False,
+    layout: Layout | None = None,
 ) -> None:
     """Write an HTML report with plots: per-label P/R/F1, F1-vs-threshold, confusion/error matrix, distribution."""
-    from koclassify.api import Classifier
+    flags = (layout or Layout()).flags()
+    check_inputs(data)
+
     from koclassify.report import write_report
     from koclassify.report.plots import require_matplotlib
 
     require_matplotlib()  # before the slow steps
-    layout = with_config(config, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
-                         no_header=no_header, lenient=lenient)  # fmt: skip
     with steps() as step:
-        with step(f"loading {model_dir}"):
-            clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
-        with step("reading data"):
-            dataset = clf.read(data, **layout)
+        clf, dataset = load_and_read(step, model_dir, data, flags, trust_remote_code)
         with step(f"scoring {len(dataset)} rows and drawing the plots"):
             index = write_report(
                 clf,

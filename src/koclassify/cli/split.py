@@ -10,18 +10,8 @@ import numpy as np
 import typer
 
 from koclassify.cli.app import app
-from koclassify.cli.common import (
-    FormatOpt,
-    IdColOpt,
-    LabelColOpt,
-    LabelSepOpt,
-    LenientOpt,
-    NoHeaderOpt,
-    TextColOpt,
-    console,
-    read_options,
-    stdout,
-)
+from koclassify.cli.common import console, stdout
+from koclassify.cli.flags import Layout, OverwriteOpt, hidden, layout_flags, renamed
 from koclassify.errors import KoclassifyError
 from koclassify.io import write_json
 
@@ -29,9 +19,12 @@ REPORT_FILE = "split.json"
 
 
 @app.command()
+@layout_flags("format", "text_col", "label_col", "label_sep", "no_header", "id_col", "lenient")
 def split(
     data: Annotated[Path, typer.Argument(help="the file to split (NIKL jsonl, jsonl, CSV or TSV)")],
-    out_dir: Annotated[Path, typer.Option("--out-dir", "-o", help="folder for train/dev/test files and split.json")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="folder for train/dev/test files and split.json")
+    ] = None,
     dev: Annotated[float, typer.Option("--dev", help="fraction for dev")] = 0.1,
     test: Annotated[float, typer.Option("--test", help="fraction for test (0: no test file)")] = 0.0,
     group_by: Annotated[
@@ -43,14 +36,10 @@ def split(
     ] = False,
     seed: Annotated[int, typer.Option("--seed", help="random seed")] = 0,
     field_sep: Annotated[str, typer.Option("--field-sep", help="separator of several values in a field cell")] = ",",
-    force: Annotated[bool, typer.Option("--force", help="replace existing output files")] = False,
-    format: FormatOpt = None,
-    text_col: TextColOpt = None,
-    label_col: LabelColOpt = None,
-    label_sep: LabelSepOpt = None,
-    no_header: NoHeaderOpt = False,
-    id_col: IdColOpt = None,
-    lenient: LenientOpt = False,
+    overwrite: OverwriteOpt = False,
+    out_dir: Annotated[Path | None, hidden("--out-dir")] = None,  # the old names of --out and --overwrite
+    force: Annotated[bool, hidden("--force")] = False,
+    layout: Layout | None = None,
 ) -> None:
     """Split DATA into train/dev[/test] files in its own layout. Rows with the same text, the same source_id
     or a shared --group-by value stay in one part; nothing is dropped."""
@@ -58,16 +47,11 @@ def split(
     from koclassify.fields import check_fields
     from koclassify.splits import train_dev_test, write_split
 
-    layout = read_options(
-        format=format,
-        text_col=text_col,
-        label_col=label_col,
-        label_sep=label_sep,
-        no_header=no_header,
-        id_col=id_col,
-        lenient=lenient,
-    )
-    dataset = read_examples(data, layout, need_labels=stratify)
+    out_dir = renamed(out, out_dir, new="--out", old="--out-dir")
+    force = renamed(overwrite, force, new="--overwrite", old="--force")
+    if out_dir is None:
+        raise KoclassifyError("split needs --out FOLDER (where train/dev/test files and split.json go)")
+    dataset = read_examples(data, (layout or Layout()).read_options(), need_labels=stratify)
     fields = [f.strip() for f in (group_by or "").split(",") if f.strip()]
     check_fields(dataset.examples, fields, f"{data} (--group-by)")
     try:

@@ -32,6 +32,14 @@ def create_app(model_dir: str | Path, **options: Any) -> Any:
     return build(model_dir, ServeOptions(**options))
 
 
+def check_serve_options(options: dict[str, Any]) -> None:
+    """Check service settings (an :class:`OptionError` naming a bad one) without loading a model."""
+    _require()
+    from koclassify.serve.app import ServeOptions
+
+    ServeOptions.parse(options)
+
+
 def app_from_env() -> Any:
     """App factory for uvicorn worker processes (``--workers N``): reads :data:`ENV_CONFIG`."""
     config = json.loads(os.environ[ENV_CONFIG])
@@ -53,4 +61,4 @@ def ray_deployment(model_dir: str | Path, **options: Any) -> Any:
     return deployment(model_dir, **options)
 
 
-__all__ = ["ENV_CONFIG", "app_from_env", "create_app", "ray_deployment", "server_options"]
+__all__ = ["ENV_CONFIG", "app_from_env", "check_serve_options", "create_app", "ray_deployment", "server_options"]

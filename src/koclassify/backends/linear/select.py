@@ -18,10 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.metrics import average_precision_score, log_loss
 
 from koclassify.backends.linear.spec import HEADS, SCALES, check_head, parse_scales
-from koclassify.splits import kfold_indices
 
 NB_MODES = ("auto", "select", "on", "off")  # or a number in [0, 1]: a strength (on = 1, off = 0)
 NB_SELECT = (0.0, 0.5, 1.0)  # the strengths nb="select" tries on held-out rows
@@ -124,6 +122,8 @@ def candidates(
 
 def holdout(y: np.ndarray, *, multi_label: bool, seed: int = 0) -> tuple[np.ndarray, np.ndarray] | None:
     """A stratified 80/20 split of the training rows (``None`` when there are too few rows)."""
+    from koclassify.splits import kfold_indices  # scikit-learn: imported when training, not when checking nb=
+
     if len(y) < MIN_ROWS:
         return None
     return next(kfold_indices(y, folds=5, seed=seed, multi_label=multi_label))
@@ -131,6 +131,8 @@ def holdout(y: np.ndarray, *, multi_label: bool, seed: int = 0) -> tuple[np.ndar
 
 def score(probs: np.ndarray, y: np.ndarray, *, multi_label: bool) -> float:
     """Higher is better."""
+    from sklearn.metrics import average_precision_score, log_loss  # not at import: options.py imports check_nb
+
     if multi_label:
         present = y.sum(axis=0) > 0
         if not present.any():

@@ -1,0 +1,159 @@
+"""Flags that several commands share, declared once.
+
+The data layout flags are generated from :class:`koclassify.data.options.ReadOptions` (one flag per field, named
+after it): a command lists which ones it takes with :func:`layout_flags`, and receives them as one
+:class:`Layout` instead of re-declaring eleven parameters. Decision and calibration flags that several commands
+take are declared here once. A renamed flag keeps its old spelling as a hidden alias that still works and says
+its new name once (:func:`renamed`).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import functools
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from koclassify.data.options import ReadOptions
+
+# How each layout option reads on the command line (a typer alias per ReadOptions field, named after it; commands
+# written before flags.py import these aliases from cli.common). test_flags checks every field has one.
+FormatOpt = Annotated[str | None, typer.Option("--format", help="nikl | csv | tsv | jsonl | parquet (default: detect)")]
+TextColOpt = Annotated[str | None, typer.Option("--text-col", help="table: the text column")]
+LabelColOpt = Annotated[str | None, typer.Option("--label-col", help="table: the label column")]
+LabelSepOpt = Annotated[str | None, typer.Option("--label-sep", help="separator of several labels in one cell")]
+LabelColsOpt = Annotated[
+    str | None, typer.Option("--label-cols", help="table, wide format: comma-separated 0/1 columns")
+]
+MultiLabelOpt = Annotated[bool | None, typer.Option("--multi-label/--multi-class", help="force the task type")]
+NoHeaderOpt = Annotated[bool, typer.Option("--no-header", help="table without a header row")]
+LabelNamesOpt = Annotated[Path | None, typer.Option("--label-names", help="file of label names; cells hold indices")]
+IdColOpt = Annotated[str | None, typer.Option("--id-col", help="table: the id column")]
+TargetColOpt = Annotated[str | None, typer.Option("--target-col", help="table: a target-form column")]
+LenientOpt = Annotated[bool, typer.Option("--lenient", help="NIKL: repair bad target offsets by searching the form")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="JSON or TOML file with any of these options")]
+
+LAYOUT_FLAGS: dict[str, tuple[Any, Any]] = {  # ReadOptions field -> (its flag, the flag's default)
+    "format": (FormatOpt, None),
+    "text_col": (TextColOpt, None),
+    "label_col": (LabelColOpt, None),
+    "label_sep": (LabelSepOpt, None),
+    "label_cols": (LabelColsOpt, None),
+    "multi_label": (MultiLabelOpt, None),
+    "no_header": (NoHeaderOpt, False),
+    "label_names": (LabelNamesOpt, None),
+    "id_col": (IdColOpt, None),
+    "target_col": (TargetColOpt, None),
+    "lenient": (LenientOpt, False),
+}
+
+# the layout flags of commands that read labelled files, and of every command that reads at all
+LABELLED = ("format", "text_col", "label_col", "label_sep", "no_header", "lenient")
+ALL_LAYOUT = tuple(f.name for f in dataclasses.fields(ReadOptions))
+
+
+def flag_name(option: str) -> str:
+    """``text_col`` -> ``--text-col``: every generated flag is its option's name."""
+    return "--" + option.replace("_", "-")
+
+
+@dataclass
+class Layout:
+    """The layout flags a command was given (only those set), and its ``--config`` file when it takes one."""
+
+    given: dict[str, Any] = field(default_factory=dict)
+    config: Path | None = None
+
+    def flags(self) -> dict[str, Any]:
+        """Layout flags over the config file's layout keys (whose keys are checked)."""
+        from koclassify.cli.common import with_config
+
+        return with_config(self.config, **self.given)
+
+    def read_options(self) -> Any:
+        """:meth:`flags` as a :class:`ReadOptions`."""
+        from koclassify.cli.common import read_options
+
+        return read_options(**self.flags())
+
+
+KEYWORD = inspect.Parameter.KEYWORD_ONLY
+
+
+def _parameter(name: str, help_text: str | None = None) -> inspect.Parameter:
+    alias, default = LAYOUT_FLAGS[name]
+    if help_text is not None:  # this command's own wording of the flag
+        kind, option = typing.get_args(alias)
+        option = copy.copy(option)
+        option.help = help_text
+        alias = Annotated[kind, option]
+    return inspect.Parameter(name, KEYWORD, default=default, annotation=alias)
+
+
+def layout_flags(
+    *names: str, config: bool = False, help: dict[str, str] | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a command the layout flags ``names`` (and ``--config`` when asked); it receives them as its
+    ``layout: Layout`` parameter. ``help`` overrides a flag's help line for this command."""
+    unknown = [n for n in names if n not in LAYOUT_FLAGS]
+    if unknown:
+        raise ValueError(f"not layout options: {unknown}")
+
+    def wrap(command: Callable[..., Any]) -> Callable[..., Any]:
+        own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "layout"]
+        added = [_parameter(n, (help or {}).get(n)) for n in names]
+        if config:
+            added.append(inspect.Parameter("config", KEYWORD, default=None, annotation=ConfigOpt))
+
+        @functools.wraps(command)
+        def run(**kwargs: Any) -> Any:
+            given = {n: kwargs.pop(n) for n in names}
+            chosen = {k: v for k, v in given.items() if v is not None and v is not False}
+            layout = Layout(chosen, kwargs.pop("config", None) if config else None)
+            return command(**kwargs, layout=layout)
+
+        params = sorted([*own, *added], key=lambda p: p.kind)  # keyword-only after the command's own
+        run.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in params}
+        del run.__wrapped__  # typer must read the new signature, not the command's
+        return run
+
+    return wrap
+
+
+def renamed(new_value: Any, old_value: Any, *, new: str, old: str) -> Any:
+    """The value of a flag that was renamed: the old spelling still works, with a one-line notice."""
+    if old_value is None or old_value is False:
+        return new_value
+    from koclassify.cli.output import warning
+
+    warning(f"{old} is now {new}; the old name still works for now")
+    return old_value if new_value is None or new_value is False else new_value
+
+
+def hidden(*names: str) -> Any:
+    """A hidden option (an old spelling kept working)."""
+    return typer.Option(*names, hidden=True)
+
+
+# --------------------------------------------------------------------- decision and calibration flags
+ObjectiveOpt = Annotated[
+    str, typer.Option("--objective", help="micro-f1 | macro-f1 | label-f1 | accuracy (TP+TN per label: NIKL 2023)")
+]
+GridOpt = Annotated[float, typer.Option("--grid", help="threshold step (0.001: 0.0%-99.9% like the NIKL 2023 recipe)")]
+ScaleOpt = Annotated[str, typer.Option("--scale", help="auto | unit | percent: how --probs files hold probabilities")]
+DecisionOpt = Annotated[
+    str | None, typer.Option("--decision", help="threshold | at_least_one | max_labels (stored in the model)")
+]
+MaxLabelsOpt = Annotated[int | None, typer.Option("--max-labels", help="cap for --decision max_labels")]
+OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="replace existing output")]
+TrustRemoteCodeOpt = Annotated[
+    bool, typer.Option("--trust-remote-code", help="llm: let the base model run its own code (never the default)")
+]
