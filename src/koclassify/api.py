@@ -19,7 +19,8 @@ from koclassify.backends.base import Backend, get_backend_class, make_backend
 from koclassify.data.example import Example
 from koclassify.data.labels import LabelSpace
 from koclassify.decision import DecisionRule, auto_rule
-from koclassify.errors import DataError, KoclassifyError, ModelError
+from koclassify.errors import DataError, KoclassifyError, ModelError, NotFittedError
+from koclassify.estimator import EstimatorMixin, init_params, label_lists
 from koclassify.fields import (
     StepReport,
     check_fields,
@@ -71,8 +72,8 @@ def as_examples(X: TextsLike, y: LabelsLike = None) -> list[Example]:
     return [ex.with_labels((lab,) if isinstance(lab, str) else tuple(lab)) for ex, lab in zip(examples, y)]
 
 
-class Classifier:
-    """A Korean text classifier.
+class Classifier(EstimatorMixin):
+    """A Korean text classifier (a scikit-learn estimator: see :mod:`koclassify.estimator`).
 
     >>> clf = Classifier()                       # the offline default: TF-IDF + Kiwi morphemes + logistic regression
     >>> clf.fit(["정말 좋아요", "최악이에요"], ["긍정", "부정"]).predict("좋아요")
@@ -116,6 +117,7 @@ class Classifier:
         stack: str | bool = "auto",
         **backend_options: Any,
     ) -> None:
+        self._init_params = init_params(locals())  # get_params / set_params / clone (koclassify.estimator)
         # every option is checked here, before any data is read (OptionError names the option and what is allowed)
         self.options = TrainOptions.parse(
             multi_label=multi_label, decision=decision, max_labels=max_labels,
@@ -183,6 +185,7 @@ class Classifier:
         if how.calibrate == "dev" and dev is None:
             raise OptionError("calibrate", "dev", "auto, cv or none without dev data (--dev FILE)", owner=how.owner)
         self.data_report_, self.notes_ = [], []
+        y, labels = label_lists(y, labels)  # scikit-learn's forms: an indicator matrix, a Series, an array
         raw = as_examples(X, y)
         examples = self.prepare(raw, source="training data")
         if not examples:
@@ -306,7 +309,7 @@ class Classifier:
 
     def _fitted(self) -> tuple[LabelSpace, np.ndarray, DecisionRule]:
         if self.labels_ is None or self.thresholds_ is None or self.decision_ is None:
-            raise ModelError("this Classifier is not fitted: call fit() or Classifier.load()")
+            raise NotFittedError("this Classifier is not fitted: call fit() or Classifier.load()")
         return self.labels_, self.thresholds_, self.decision_
 
     def predict_proba(self, X: TextsLike, *, use_prior: bool = True, use_stack: bool = True) -> np.ndarray:

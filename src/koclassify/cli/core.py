@@ -103,6 +103,9 @@ def train(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="replace --out even if it is not a koclassify model directory")
     ] = False,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="the backend's random state (solvers, shuffling, init; default 0)")
+    ] = None,
 ) -> None:
     """Train a classifier, tune its thresholds, and save it as a model directory."""
     from koclassify.api import Classifier, is_main_process, layout_options
@@ -118,7 +121,7 @@ def train(
         label_names=label_names, id_col=id_col, target_col=target_col, lenient=lenient,
     )  # fmt: skip
     backend_name = backend or cfg.backend or "linear"
-    given = {"model": model, "epochs": epochs, "batch_size": batch_size, "lr": lr, "features": features}
+    given = {"model": model, "epochs": epochs, "batch_size": batch_size, "lr": lr, "features": features, "seed": seed}
     backend_options = {**cfg.backend_options, **{k: v for k, v in given.items() if v is not None}}
     if qlora:
         backend_options["qlora"] = True
