@@ -16,6 +16,7 @@ import numpy as np
 
 from koclassify import __version__
 from koclassify.backends.base import Backend, get_backend_class, make_backend
+from koclassify.card import training_summary, write_card
 from koclassify.data.example import Example
 from koclassify.data.labels import LabelSpace
 from koclassify.decision import DecisionRule, auto_rule
@@ -158,6 +159,7 @@ class Classifier(EstimatorMixin):
         self.prior_options = self.options.prior_options.to_dict()
         self.data_report_: list[StepReport] = []
         self.notes_: list[str] = []
+        self.training_: dict[str, Any] = {}  # what fit saw (rows, label counts; the CLI adds paths): the model card
 
     # ------------------------------------------------------------------ fitting
     def fit(
@@ -200,6 +202,7 @@ class Classifier(EstimatorMixin):
             dev_pair = (self.backend_view(dev_examples), space.indicator(dev_examples, source="dev data"))
         check_fields(examples, list(self.text_fields), "training data (text_fields)")
         self.backend.fit(self.backend_view(examples), y_mat, space, dev=dev_pair)
+        self.training_ = training_summary(len(raw), examples, y_mat, space.names, len(dev_raw) if dev_raw else None)
         self.labels_ = space
         self.thresholds_ = np.full(len(space), 0.5)
         self.decision_ = self._default_rule(space, y_mat)
@@ -508,6 +511,7 @@ class Classifier(EstimatorMixin):
         self._write_stack(directory)
         write_json(directory / THRESHOLDS_FILE, self.thresholds_dict())
         write_json(config_path, config)
+        write_card(self, directory)
 
     def _write_stack(self, directory: Path) -> None:
         from koclassify.stacking import STACK_FILE
@@ -546,6 +550,7 @@ class Classifier(EstimatorMixin):
                     "calibration": self.calibration_,
                     "stack": self.stack,
                     "data_options": self.data_options,
+                    "training": self.training_,
                     "metadata": {
                         "text_fields": self.text_fields,
                         "fields_in_prompt": self.fields_in_prompt,
@@ -557,6 +562,7 @@ class Classifier(EstimatorMixin):
             if self.prior_ is not None:
                 write_json(tmp / PRIOR_FILE, self.prior_.to_json())
             self._write_stack(tmp)
+            write_card(self, tmp)  # README.md, the model card: before anything that lists the directory's files
         return directory
 
     @classmethod
@@ -620,6 +626,7 @@ class Classifier(EstimatorMixin):
         clf.thresholds_ = _thresholds(thresholds, space, str(directory / THRESHOLDS_FILE))
         clf.calibration_ = expect(config.get("calibration", {}), dict, f"{config_path}: 'calibration'")
         clf.data_options = _data_options(config.get("data_options", {}), str(config_path))
+        clf.training_ = expect(config.get("training") or {}, dict, f"{config_path}: 'training'")
         prior = read_model_json(directory / PRIOR_FILE, required=False)
         if prior is not None:
             from koclassify.priors import FieldPrior

@@ -108,6 +108,7 @@ def train(
     ] = None,
 ) -> None:
     """Train a classifier, tune its thresholds, and save it as a model directory."""
+    given_values = dict(locals())  # for the model card's command line
     from koclassify.api import Classifier, is_main_process, layout_options
     from koclassify.data.read import read_examples
     from koclassify.modeldir import check_replaceable
@@ -169,6 +170,14 @@ def train(
         if clf.calibration_.get("source"):
             console.print(f"  thresholds tuned on {clf.calibration_['source']} ({fit.objective})", highlight=False)
         clf.data_options = train_set.options.to_json()
+        clf.training_.update(
+            data=str(data),
+            dev=str(dev) if dev is not None else None,
+            command=command_line("train", train, given_values),
+        )
+        dev_metrics = _metrics(clf, dev_set.examples, str(dev)) if dev_set is not None else None
+        if dev_metrics is not None:  # for the model card: the headline numbers, not the per-label table
+            clf.training_["dev_metrics"] = {k: dev_metrics[k] for k in ("samples", "accuracy", "micro_f1", "macro_f1")}
         for line in describe_backend(clf):
             console.print(f"  {line}", highlight=False)
         if not is_main_process():
@@ -179,8 +188,8 @@ def train(
     assert labels is not None and clf.decision_ is not None
     kind = "multi-label" if labels.multi_label else "multi-class"
     console.print(f"[green]saved[/] {out}: {kind}, {len(labels)} labels, {describe_calibration(clf)}")
-    if dev_set is not None:
-        _print_metrics(clf, dev_set.examples, as_json=False, title=f"dev: {dev}")
+    if dev_metrics is not None:
+        _print_metrics(clf, [], as_json=False, title=f"dev: {dev}", metrics=dev_metrics)
 
 
 @app.command()
@@ -360,14 +369,50 @@ def convert(
     console.print(f"[green]wrote[/] {dst}: {n} rows")
 
 
-def _print_metrics(clf: Any, examples: list, *, as_json: bool, title: str) -> None:
+def command_line(name: str, function: Any, values: dict[str, Any]) -> str:
+    """The command that is running (``koclassify train DATA --out M ...``), for the model card: rebuilt from the
+    command's declared parameters and their values (those that differ from the defaults), so it reads the same
+    however the CLI was invoked."""
+    import inspect
+    import shlex
+    import typing
+
+    hints = typing.get_type_hints(function, include_extras=True)
+    words = ["koclassify", name]
+    for pname, param in inspect.signature(function).parameters.items():
+        info = next((m for m in getattr(hints.get(pname), "__metadata__", ()) if hasattr(m, "param_decls")), None)
+        value = values.get(pname)
+        if info is None or value is None or value == param.default or value in ((), []):
+            continue
+        first = getattr(info, "default", None)  # in Annotated[..., typer.Option("--out", "-o")] it is a name
+        names = [first, *(info.param_decls or ())] if isinstance(first, str) else list(info.param_decls or ())
+        decls = [d for d in names if d.startswith("--")]
+        listed = value if isinstance(value, (list, tuple)) else [value]
+        if not decls:  # an argument
+            words += [str(v) for v in listed]
+        elif isinstance(value, bool):
+            words.append(decls[0].split("/")[0] if value else decls[0].split("/")[-1])
+        else:
+            words += [w for v in listed for w in (decls[0], str(v))]
+    return shlex.join(words)
+
+
+def _metrics(clf: Any, examples: list, title: str) -> dict[str, Any]:
     from koclassify.metrics import evaluate as score
-    from koclassify.metrics import format_metrics
 
     examples = clf.prepare(examples, source=title)  # rows as training saw them (one per label in split mode)
     gold = clf.labels_.indicator(examples, source=title)
     pred = clf.decide(clf.predict_proba(examples))
-    metrics = score(gold, pred, list(clf.labels_.names), clf.labels_.multi_label)
+    return score(gold, pred, list(clf.labels_.names), clf.labels_.multi_label)
+
+
+def _print_metrics(
+    clf: Any, examples: list, *, as_json: bool, title: str, metrics: dict[str, Any] | None = None
+) -> None:
+    from koclassify.metrics import format_metrics
+
+    if metrics is None:
+        metrics = _metrics(clf, examples, title)
     # with --json, stdout holds nothing but the JSON (`evaluate --json > m.json`); the table goes to stderr
     (console if as_json else stdout).print(format_metrics(metrics, title=title), highlight=False)
     if as_json:

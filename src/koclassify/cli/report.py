@@ -40,12 +40,14 @@ def report(
 ) -> None:
     """Write an HTML report with plots: per-label P/R/F1, F1-vs-threshold, confusion/error matrix, distribution."""
     from koclassify.api import Classifier
+    from koclassify.card import CARD_FILE
     from koclassify.report import write_report
     from koclassify.report.plots import require_matplotlib
 
     require_matplotlib()  # before the slow steps
     layout = with_config(config, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
                          no_header=no_header, lenient=lenient)  # fmt: skip
+    card = model_dir / CARD_FILE
     with steps() as step:
         with step(f"loading {model_dir}"):
             clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
@@ -59,5 +61,6 @@ def report(
                 title=title or f"{data.name}",
                 subtitle=f"model {model_dir} on {data}",
                 source=str(data),
+                model_card=card if card.is_file() else None,
             )
     console.print(f"[green]wrote[/] {index}  (open it in a browser)")
