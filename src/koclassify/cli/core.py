@@ -31,11 +31,12 @@ from koclassify.cli.common import (
 )
 from koclassify.errors import KoclassifyError
 from koclassify.options import OptionError
+from koclassify.pipes import STDIN_NAME, STDOUT_NAME, input_path, is_dash, output_path
 
 
 @app.command()
 def train(
-    data: Annotated[Path, typer.Argument(help="training file (NIKL jsonl, jsonl, CSV or TSV)")],
+    data: Annotated[Path, typer.Argument(help="training file (NIKL jsonl, jsonl, CSV or TSV); '-': standard input")],
     out: Annotated[Path, typer.Option("--out", "-o", help="model directory to write")],
     dev: Annotated[Path | None, typer.Option("--dev", help="dev file: thresholds are tuned on it")] = None,
     backend: Annotated[str | None, typer.Option("--backend", help="linear (default), encoder or llm")] = None,
@@ -149,8 +150,8 @@ def train(
     check_replaceable(out, overwrite=overwrite, inputs=inputs)  # before training, not after
 
     with steps() as step:
-        with step("reading data"):
-            train_set = read_examples(data, layout)
+        with step("reading data"), input_path(data) as source:
+            train_set = read_examples(source, layout)
             dev_set = read_examples(dev, train_set.options) if dev is not None else None
         what = f"training {backend_name} on {len(train_set)} rows"
         if fit.calibrate is not None and (dev_set is not None or fit.calibrate == "cv" or backend_name == "linear"):
@@ -196,11 +197,28 @@ def train(
 def predict(
     model_dir: Annotated[Path, typer.Argument(help="model directory written by `koclassify train`")],
     data: Annotated[
-        Path, typer.Argument(help="file to classify (--engine ray: a file, a directory or a glob of shards)")
-    ],
+        Path | None,
+        typer.Argument(
+            help="file to classify, '-' for standard input (--engine ray: a file, a directory or a glob of shards)"
+        ),
+    ] = None,
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="output file (written atomically); --engine ray: output directory")
-    ],
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="output file (written atomically), '-' for standard output (jsonl unless --to); --engine ray: "
+            "output directory",
+        ),
+    ] = None,
+    text: Annotated[
+        list[str] | None,
+        typer.Option("--text", help="classify this sentence and print its labels and probabilities (repeatable)"),
+    ] = None,
+    top_k: Annotated[
+        int | None,
+        typer.Option("--top-k", help="also give the K most probable labels with their probabilities (jsonl, --text)"),
+    ] = None,
     probs: Annotated[bool, typer.Option("--probs", help="write jsonl rows with every label's probability")] = False,
     to: Annotated[
         str | None, typer.Option("--to", help="auto | nikl | probs | csv | parquet (default: auto; ray: parquet)")
@@ -240,6 +258,25 @@ def predict(
     kind = "probs" if probs else (to or "auto")
     if kind not in KINDS:
         raise OptionError("--to", to, KINDS)
+    if top_k is not None and top_k < 1:
+        raise OptionError("--top-k", top_k, message="--top-k must be at least 1")
+    if text:
+        if data is not None or out is not None:
+            raise OptionError("--text", message="give either --text SENTENCE or DATA --out FILE, not both")
+        _predict_texts(model_dir, text, top_k, trust_remote_code)
+        return
+    if data is None:
+        raise OptionError("DATA", message="give a file to classify ('-' for standard input) or --text SENTENCE")
+    if out is None:
+        raise OptionError("--out", message="give --out FILE ('-' for standard output)")
+    if top_k is not None:
+        if kind == "auto" and out.suffix.lower() not in (".csv", ".tsv", ".parquet"):
+            kind = "probs"  # the rows that have a place for it (NIKL input would otherwise give the submission)
+        if kind != "probs":
+            shown = to or out.suffix
+            raise OptionError(
+                "--top-k", top_k, message=f"--top-k adds to jsonl rows; {shown} output has no place for it"
+            )
     if engine not in ("local", "ray"):
         raise OptionError("--engine", engine, message=f"--engine must be local or ray, not {engine!r}")
     if batch_size is not None and batch_size < 1:
@@ -247,26 +284,49 @@ def predict(
     flags = with_config(config, format=format, text_col=text_col, id_col=id_col, target_col=target_col,
                         no_header=no_header, lenient=lenient)  # fmt: skip
     if engine == "ray":
+        if is_dash(data) or is_dash(out):
+            raise OptionError("--engine", "ray", message="--engine ray reads and writes files, not '-'")
         ray_options = (address, workers, gpus_per_worker, batch_size, trust_remote_code)
         _predict_ray(model_dir, data, out, kind, flags, *ray_options)
         return
     if out.is_dir():
         raise KoclassifyError(f"--out {out}: is a directory; give a file name to write (or use --engine ray)")
-    errors_path = out.with_name(out.name + ".errors.jsonl") if lenient else None
-    with steps() as step:
+    errors_name = "predictions" if is_dash(out) else out.name  # --out -: bad rows go beside, in the working directory
+    errors_path = out.with_name(errors_name + ".errors.jsonl") if lenient else None
+    suffix = {"csv": ".csv", "parquet": ".parquet"}.get(kind, ".jsonl")
+    with steps() as step, input_path(data) as source, output_path(out, suffix) as target:
         with step(f"loading {model_dir}"):
             clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
-        layout = clf.layout_for(data, **flags)
-        with step(f"predicting {data}"):
+        layout = clf.layout_for(source, **flags)
+        with step(f"predicting {STDIN_NAME if is_dash(data) else data}"):
             result = predict_file(
-                clf, data, out, layout, kind=kind, chunk_rows=batch_size or CHUNK_ROWS, errors_path=errors_path
-            )
-    console.print(f"[green]wrote[/] {out}: {result.rows} rows")
+                clf, source, target, layout, kind=kind, chunk_rows=batch_size or CHUNK_ROWS, errors_path=errors_path,
+                top_k=top_k,
+            )  # fmt: skip
+    console.print(f"[green]wrote[/] {STDOUT_NAME if is_dash(out) else out}: {result.rows} rows")
     if result.errors:
         console.print(f"[yellow]set aside[/] {result.errors} bad row(s) with their reasons: {errors_path}")
     for ex, labels in result.preview:
-        target = f" [{ex.target_form}]" if ex.target_form else ""
-        console.print(f"  {ex.text[:50]}{target} -> [bold]{', '.join(labels)}[/]", highlight=False)
+        span = f" [{ex.target_form}]" if ex.target_form else ""
+        console.print(f"  {ex.text[:50]}{span} -> [bold]{', '.join(labels)}[/]", highlight=False)
+
+
+def _predict_texts(model_dir: Path, texts: list[str], top_k: int | None, trust_remote_code: bool) -> None:
+    """``--text``: each sentence, its labels, and its most probable labels with their probabilities (stdout)."""
+    from koclassify.api import Classifier
+    from koclassify.data.writers import top_labels
+
+    clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
+    probs = clf.predict_proba(texts)
+    decisions = clf.decide(probs)
+    names = clf.classes_.tolist()
+    k = top_k or min(len(names), 5)
+    for sentence, row, decided in zip(texts, probs, decisions):
+        labels = [n for n, on in zip(names, decided) if on]
+        print(f"{sentence}\t{', '.join(labels) or '(no label)'}")  # tab-separated: plain print, no rich layout
+        for name, p in top_labels(row, names, k):
+            mark = " *" if name in labels else ""
+            print(f"  {name}\t{p:.4f}{mark}")
 
 
 def _predict_ray(
@@ -307,7 +367,7 @@ def _predict_ray(
 @app.command()
 def evaluate(
     model_dir: Annotated[Path, typer.Argument(help="model directory")],
-    data: Annotated[Path, typer.Argument(help="labelled file")],
+    data: Annotated[Path, typer.Argument(help="labelled file; '-': standard input")],
     as_json: Annotated[
         bool, typer.Option("--json", help="print all metrics as one JSON line on stdout (the table goes to stderr)")
     ] = False,
@@ -326,14 +386,15 @@ def evaluate(
     layout = with_config(config, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep,
                          no_header=no_header, lenient=lenient)  # fmt: skip
     clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
-    dataset = clf.read(data, **layout)
-    _print_metrics(clf, dataset.examples, as_json=as_json, title=str(data))
+    with input_path(data) as source:
+        dataset = clf.read(source, **layout)
+    _print_metrics(clf, dataset.examples, as_json=as_json, title=STDIN_NAME if is_dash(data) else str(data))
 
 
 @app.command()
 def convert(
-    src: Annotated[Path, typer.Argument(help="input file")],
-    dst: Annotated[Path, typer.Argument(help="output file")],
+    src: Annotated[Path, typer.Argument(help="input file; '-': standard input")],
+    dst: Annotated[Path, typer.Argument(help="output file; '-': standard output (jsonl unless --to)")],
     expand: Annotated[
         bool, typer.Option("--expand", help="one row per true label (the LLM recipe's training rows)")
     ] = False,
@@ -365,8 +426,10 @@ def convert(
         label_names=label_names,
         lenient=lenient,
     )
-    n = convert_file(src, dst, layout, expand=expand, collapse=collapse, to=to)
-    console.print(f"[green]wrote[/] {dst}: {n} rows")
+    suffix = {"csv": ".csv", "tsv": ".tsv", "parquet": ".parquet"}.get(to or "", ".jsonl")
+    with input_path(src) as source, output_path(dst, suffix) as target:
+        n = convert_file(source, target, layout, expand=expand, collapse=collapse, to=to)
+    console.print(f"[green]wrote[/] {STDOUT_NAME if is_dash(dst) else dst}: {n} rows")
 
 
 def command_line(name: str, function: Any, values: dict[str, Any]) -> str:
