@@ -74,6 +74,17 @@ def render(
     )
 
 
+def document(title: str, body: str, *, subtitle: str | None = None) -> str:
+    """Another page in the report's style (e.g. ``koclassify audit``): ``body`` is HTML the caller escaped."""
+    when = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    sub = " · ".join(part for part in (subtitle, f"koclassify {__version__}", when) if part)
+    return (
+        '<!DOCTYPE html>\n<html lang="ko">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f'<h1>{escape(title)}</h1>\n<p class="sub">{escape(sub)}</p>\n{body}\n</body>\n</html>\n'
+    )
+
+
 def _cards(data: ReportData) -> str:
     m = data.metrics
     calibration = data.calibration
