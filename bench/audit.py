@@ -22,6 +22,7 @@ from koclassify import Classifier
 from koclassify.audit import LABEL_ISSUE, audit, conflicting_duplicates
 from koclassify.data.options import ReadOptions
 from koclassify.data.read import read_examples
+from koclassify.options import parse_pairs
 
 
 def precision(ranked_rows: list[int], flipped: set[int], k: int) -> tuple[float, int]:
@@ -29,7 +30,7 @@ def precision(ranked_rows: list[int], flipped: set[int], k: int) -> tuple[float,
     return (sum(1 for i in top if i in flipped) / len(top) if top else 0.0), len(top)
 
 
-def nsmc(data, rows: int, flips: int, seed: int, folds: int) -> None:
+def nsmc(data, rows: int, flips: int, seed: int, folds: int, options: dict) -> None:
     opts = ReadOptions(format="tsv", text_col="document", label_col="label", id_col="id")
     examples = read_examples(data / "nsmc-reviews/train.tsv", opts).examples[:rows]
     rng = np.random.default_rng(seed)
@@ -38,7 +39,7 @@ def nsmc(data, rows: int, flips: int, seed: int, folds: int) -> None:
     other = {names[0]: names[1], names[1]: names[0]}
     noisy = [ex.with_labels((other[ex.labels[0]],)) if i in flipped else ex for i, ex in enumerate(examples)]
     t0 = time.perf_counter()
-    result = audit(Classifier(), noisy, folds=folds, seed=seed)
+    result = audit(Classifier(**options), noisy, folds=folds, seed=seed)
     seconds = time.perf_counter() - t0
     index = {ex.id: i for i, ex in enumerate(noisy)}
     ours = [index[f.ids[0]] for f in result.label_issues if f.kind == LABEL_ISSUE]
@@ -50,7 +51,8 @@ def nsmc(data, rows: int, flips: int, seed: int, folds: int) -> None:
     disagree = np.flatnonzero(probs.argmax(axis=1) != given)
     naive = list(disagree[np.argsort(-probs[disagree].max(axis=1), kind="stable")])
     p_naive, n_naive = precision(naive, flipped, flips)
-    print(f"| nsmc first {rows:,} rows, {flips:,} flipped (seed {seed}) | {folds}-fold linear + cleanlab |")
+    shown = " ".join(f"{k}={v}" for k, v in options.items())
+    print(f"| nsmc first {rows:,} rows, {flips:,} flipped (seed {seed}) | {folds}-fold linear {shown} + cleanlab |")
     print("|---|---|")
     print(f"| findings (cleanlab find_label_issues) | {len(ours):,} |")
     print(f"| precision of the top {flips:,} findings (ours) | {p_ours:.3f} (of {n_ours:,}) |")
@@ -82,13 +84,14 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", choices=["nsmc", "kote"])
+    parser.add_argument("--option", "-O", action="append", default=[], help="linear option KEY=VALUE (variants)")
     args = parser.parse_args()
     data = datadir.resolve(args.data, needs=["nsmc-reviews", "kote"])
     if args.only in (None, "kote"):
         kote(data)
         print()
     if args.only in (None, "nsmc"):
-        nsmc(data, args.rows, args.flips, args.seed, args.folds)
+        nsmc(data, args.rows, args.flips, args.seed, args.folds, parse_pairs(args.option))
 
 
 if __name__ == "__main__":
