@@ -96,6 +96,8 @@ def test_score_is_accuracy_for_multi_class() -> None:
     expected = np.mean(np.array(clf.predict(TEXTS)) == np.array(LABELS))
     assert clf.score(TEXTS, LABELS) == pytest.approx(expected)
     assert clf.score(np.array(TEXTS), np.array(LABELS)) == pytest.approx(expected)
+    assert clf.binarize(clf.predict("정말 재미있어요")).tolist() == [[1, 0]]
+    assert clf.binarize(["부정", "긍정"]).tolist() == [[0, 1], [1, 0]]
 
 
 def test_cross_val_score_multi_class() -> None:

@@ -138,6 +138,8 @@ class EstimatorMixin:
         (``f1_score(clf.binarize(gold), clf.binarize(clf.predict(X)), average="micro")``). An (n, L) matrix is
         returned as ``int``; an unknown label is a :class:`DataError`."""
         space = self._check()  # type: ignore[attr-defined]
+        if isinstance(labels, str):  # predict("one text") of a multi-class model: one row
+            labels = [labels]
         if hasattr(labels, "toarray"):
             labels = labels.toarray()
         if isinstance(labels, np.ndarray) and labels.ndim == 2 and labels.dtype.kind in "biuf":
