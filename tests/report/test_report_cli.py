@@ -67,3 +67,11 @@ def test_report_links_the_model_card(nikl_model: Path, tmp_path: Path) -> None:
     href = json.loads((out / "report.json").read_text(encoding="utf-8"))["model_card"]
     assert (out / href).resolve() == (nikl_model / "README.md").resolve()
     assert f'<a href="{href}">model card</a>' in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_report_reads_standard_input(nikl_model: Path, tmp_path: Path) -> None:
+    data = sample_path("nikl_dev.jsonl").read_text(encoding="utf-8")
+    result = runner.invoke(app, ["report", str(nikl_model), "-", "--out", str(tmp_path / "r"), "--title", "stdin"],
+                           input=data)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8"))["metrics"]["samples"] == 80

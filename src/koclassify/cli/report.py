@@ -26,7 +26,7 @@ from koclassify.cli.common import (
 @app.command()
 def report(
     model_dir: Annotated[Path, typer.Argument(help="model directory written by `koclassify train`")],
-    data: Annotated[Path, typer.Argument(help="labelled file to score (e.g. the dev set)")],
+    data: Annotated[Path, typer.Argument(help="labelled file to score (e.g. the dev set); '-': standard input")],
     out: Annotated[Path, typer.Option("--out", "-o", help="report directory to write (index.html + PNG plots)")],
     title: Annotated[str | None, typer.Option("--title", help="page title (default: the data file's name)")] = None,
     format: FormatOpt = None,
@@ -41,6 +41,7 @@ def report(
     """Write an HTML report with plots: per-label P/R/F1, F1-vs-threshold, confusion/error matrix, distribution."""
     from koclassify.api import Classifier
     from koclassify.card import CARD_FILE
+    from koclassify.pipes import input_path
     from koclassify.report import write_report
     from koclassify.report.plots import require_matplotlib
 
@@ -51,8 +52,8 @@ def report(
     with steps() as step:
         with step(f"loading {model_dir}"):
             clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
-        with step("reading data"):
-            dataset = clf.read(data, **layout)
+        with step("reading data"), input_path(data) as source:  # '-': standard input
+            dataset = clf.read(source, **layout)
         with step(f"scoring {len(dataset)} rows and drawing the plots"):
             index = write_report(
                 clf,
