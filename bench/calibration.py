@@ -12,17 +12,17 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 
+import datadir
 from koclassify import Classifier
 from koclassify.calibration import find_thresholds
 from koclassify.data.options import ReadOptions
 from koclassify.data.read import read_examples
 from koclassify.metrics import evaluate
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA = datadir.default()  # --data DIR / $KOCLASSIFY_DATA (bench/datadir.py)
 warnings.filterwarnings("ignore")
 
 
@@ -37,7 +37,10 @@ def seed_loop(probs: np.ndarray, gold: np.ndarray) -> np.ndarray:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
+    datadir.add_argument(parser)
     args = parser.parse_args()
+    global DATA
+    DATA = datadir.resolve(args.data, needs=["kote"])
     opts = ReadOptions(format="tsv", no_header=True, id_col="0", text_col="1", label_col="2", label_sep=",",
                        label_names=str(DATA / "kote/labels.txt"), multi_label=True)  # fmt: skip
     train, test = read_examples(DATA / "kote/val.tsv", opts), read_examples(DATA / "kote/test.tsv", opts)

@@ -20,10 +20,10 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 
+import datadir
 import quality
 from koclassify import Classifier, Ensemble, LabelSpace
 from koclassify.ensemble import combine
@@ -47,12 +47,11 @@ def member(name: str, rows, label_names) -> tuple[Classifier, np.ndarray, float]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    default_data = quality.DATA if quality.DATA.is_dir() else Path("/work/shared/data")
-    parser.add_argument("--data", type=Path, default=default_data, help="the shared data folder (holds kote/)")
+    datadir.add_argument(parser)
     parser.add_argument("--max-train", type=int, default=0, help="first N val rows (0: all 5,000)")
     parser.add_argument("--max-test", type=int, default=0, help="first N test rows (0: all 5,000)")
     args = parser.parse_args()
-    quality.DATA = args.data
+    quality.DATA = datadir.resolve(args.data, needs=["kote"])
     np.random.seed(0)
     train_set, test_set = quality.kote()
     train = train_set.examples[: args.max_train or None]

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
+import datadir
 from koclassify import Classifier
 from koclassify.data.example import Example
 from koclassify.data.options import ReadOptions
@@ -33,7 +34,7 @@ from koclassify.fields import field_values
 from koclassify.priors import FieldPrior
 from koclassify.splits import train_dev_test
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA = datadir.default()  # --data DIR / $KOCLASSIFY_DATA (bench/datadir.py)
 warnings.filterwarnings("ignore")
 
 TASKS = {
@@ -136,7 +137,10 @@ def main() -> None:
     parser.add_argument("--text-fields", action="store_true", help="also train a model with the field in the text")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, help="also write the results here")
+    datadir.add_argument(parser)
     args = parser.parse_args()
+    global DATA
+    DATA = datadir.resolve(args.data)
     results = {}
     for name in [args.only] if args.only else list(TASKS):
         results[name] = res = run(name, args.text_fields, args.seed)

@@ -35,15 +35,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.multiclass import OneVsRestClassifier
 
+import datadir
 from koclassify import Classifier
 from koclassify.data.options import ReadOptions
 from koclassify.data.read import read_examples
 
-# ../shared/data from the project root; from a worktree (/work/wt/NAME) the nearest parent that has shared/data
-DATA = next(
-    (p / "shared" / "data" for p in Path(__file__).resolve().parents[1:] if (p / "shared" / "data").is_dir()),
-    Path(__file__).resolve().parents[1].parent / "shared" / "data",
-)
+DATA = datadir.default()  # --data DIR / $KOCLASSIFY_DATA / the nearest shared/data above (bench/datadir.py)
 warnings.filterwarnings("ignore")
 
 
@@ -216,7 +213,10 @@ def main() -> None:
     parser.add_argument("--multi-class-variants", default=MULTI_CLASS_VARIANTS, help="comma-separated (hate, nsmc)")
     parser.add_argument("--max-train", type=int, help="first rows of KOTE / hate training data only (quick runs)")
     parser.add_argument("--max-test", type=int, help="first test rows only (quick runs)")
+    datadir.add_argument(parser)
     args = parser.parse_args()
+    global DATA
+    DATA = datadir.resolve(args.data)
     cut = {"n_train": args.max_train, "n_test": args.max_test}
     ml, mc = args.multi_label_variants.split(","), args.multi_class_variants.split(",")
     print("| data | train rows | variant | test scores (vs before) | train time | predict throughput | chosen |")

@@ -15,12 +15,12 @@ import time
 import warnings
 from pathlib import Path
 
+import datadir
 from koclassify.data.options import ReadOptions
 from koclassify.data.read import read_examples
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CASES = [
-    ("kote/val.tsv", "\t", ReadOptions(no_header=True, label_names=str(DATA / "kote/labels.txt"))),
+    ("kote/val.tsv", "\t", ReadOptions(no_header=True, label_names="kote/labels.txt")),  # relative to --data
     ("korean-hate-speech/train.tsv", "\t", None),
     ("nsmc-reviews/train.tsv", "\t", None),
     ("kpop-lyrics/train.csv", ",", ReadOptions(lenient=True)),
@@ -51,11 +51,15 @@ def best(fn, repeat: int) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3)
+    datadir.add_argument(parser)
     args = parser.parse_args()
+    data = datadir.resolve(args.data, needs=[name for name, _, _ in CASES])
     print("| file | MB | rows | read_examples | bare csv.reader | ratio |")
     print("|---|---|---|---|---|---|")
     for name, delimiter, options in CASES:
-        path = DATA / name
+        path = data / name
+        if options is not None and options.label_names:
+            options = options.merged(label_names=str(data / options.label_names))
         t_ours, rows = best(lambda p=path, o=options: ours(p, o), args.repeat)
         t_base, _ = best(lambda p=path, d=delimiter: baseline(p, d), args.repeat)
         mb = path.stat().st_size / 1e6

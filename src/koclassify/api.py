@@ -14,10 +14,12 @@ from typing import Any
 import numpy as np
 
 from koclassify.backends.base import Backend, check_backend_options, get_backend_class, make_backend
+from koclassify.card import training_summary
 from koclassify.data.example import Example
 from koclassify.data.labels import LabelSpace
 from koclassify.decision import DecisionRule, choose_rule, given_rule
-from koclassify.errors import DataError, ModelError
+from koclassify.errors import DataError, NotFittedError
+from koclassify.estimator import EstimatorMixin, init_params, label_lists
 from koclassify.fields import (
     StepReport,
     check_fields,
@@ -59,8 +61,8 @@ def as_examples(X: TextsLike, y: LabelsLike = None) -> list[Example]:
     return [ex.with_labels((lab,) if isinstance(lab, str) else tuple(lab)) for ex, lab in zip(examples, y)]
 
 
-class Classifier:
-    """A Korean text classifier.
+class Classifier(EstimatorMixin):
+    """A Korean text classifier (a scikit-learn estimator: see :mod:`koclassify.estimator`).
 
     >>> clf = Classifier()                       # the offline default: TF-IDF + Kiwi morphemes + logistic regression
     >>> clf.fit(["정말 좋아요", "최악이에요"], ["긍정", "부정"]).predict("좋아요")
@@ -104,6 +106,7 @@ class Classifier:
         stack: str | bool = "auto",
         **backend_options: Any,
     ) -> None:
+        self._init_params = init_params(locals())  # get_params / set_params / clone (koclassify.estimator)
         # every option is checked here, before any data is read (OptionError names the option and what is allowed)
         self.options = TrainOptions.parse(
             multi_label=multi_label, decision=decision, max_labels=max_labels,
@@ -147,6 +150,7 @@ class Classifier:
         self.prior_options = self.options.prior_options.to_dict()
         self.data_report_: list[StepReport] = []
         self.notes_: list[str] = []
+        self.training_: dict[str, Any] = {}  # what fit saw (rows, label counts; the CLI adds paths): the model card
 
     # ------------------------------------------------------------------ fitting
     def fit(
@@ -174,6 +178,7 @@ class Classifier:
         if how.calibrate == "dev" and dev is None:
             raise OptionError("calibrate", "dev", "auto, cv or none without dev data (--dev FILE)", owner=how.owner)
         self.data_report_, self.notes_ = [], []
+        y, labels = label_lists(y, labels)  # scikit-learn's forms: an indicator matrix, a Series, an array
         raw = as_examples(X, y)
         examples = self.prepare(raw, source="training data")
         if not examples:
@@ -188,6 +193,7 @@ class Classifier:
             dev_pair = (self.backend_view(dev_examples), space.indicator(dev_examples, source="dev data"))
         check_fields(examples, list(self.text_fields), "training data (text_fields)")
         self.backend.fit(self.backend_view(examples), y_mat, space, dev=dev_pair)
+        self.training_ = training_summary(len(raw), examples, y_mat, space.names, len(dev_raw) if dev_raw else None)
         self.labels_ = space
         self.thresholds_ = np.full(len(space), 0.5)
         self.decision_ = self._default_rule(space, y_mat)
@@ -294,7 +300,7 @@ class Classifier:
 
     def _fitted(self) -> tuple[LabelSpace, np.ndarray, DecisionRule]:
         if self.labels_ is None or self.thresholds_ is None or self.decision_ is None:
-            raise ModelError("this Classifier is not fitted: call fit() or Classifier.load()")
+            raise NotFittedError("this Classifier is not fitted: call fit() or Classifier.load()")
         return self.labels_, self.thresholds_, self.decision_
 
     def predict_proba(self, X: TextsLike, *, use_prior: bool = True, use_stack: bool = True) -> np.ndarray:

@@ -43,3 +43,8 @@ class MissingDependencyError(KoclassifyError):
 
     def __init__(self, package: str, extra: str):
         super().__init__(f"this feature needs {package!r}: pip install 'koclassify[{extra}]'")
+
+
+class NotFittedError(ModelError, ValueError, AttributeError):
+    """An estimator used before ``fit`` or ``load`` (a ``ValueError`` and ``AttributeError``, as scikit-learn's is,
+    so ``hasattr(clf, "classes_")`` is ``False`` on an unfitted one)."""

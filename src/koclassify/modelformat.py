@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from koclassify.card import CARD_FILE, write_card
 from koclassify.data.labels import LabelSpace
 from koclassify.decision import DecisionRule
 from koclassify.errors import KoclassifyError, ModelError
@@ -45,9 +46,9 @@ LOAD_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError, OSEr
 # ------------------------------------------------------------------------------------------------- saving
 def save_model(clf: Classifier, directory: Path, *, overwrite: bool = False) -> Path:
     """Write ``clf`` as a model directory, atomically (see :meth:`Classifier.save`)."""
-    from koclassify.version import __version__
     from koclassify.io import atomic_directory, write_json
     from koclassify.modeldir import check_replaceable
+    from koclassify.version import __version__
 
     space, _, rule = clf._fitted()
     check_replaceable(directory, overwrite=overwrite)
@@ -67,6 +68,7 @@ def save_model(clf: Classifier, directory: Path, *, overwrite: bool = False) -> 
                 "calibration": clf.calibration_,
                 "stack": clf.stack,
                 "data_options": clf.data_options,
+                "training": clf.training_,
                 "metadata": {
                     "text_fields": clf.text_fields,
                     "fields_in_prompt": clf.fields_in_prompt,
@@ -78,6 +80,7 @@ def save_model(clf: Classifier, directory: Path, *, overwrite: bool = False) -> 
         if clf.prior_ is not None:
             write_json(tmp / PRIOR_FILE, clf.prior_.to_json())
         write_stack(clf, tmp)
+        write_card(clf, tmp)  # README.md, the model card
         write_manifest(tmp)  # last: it covers whatever the steps above wrote (a model card included)
     return directory
 
@@ -100,7 +103,8 @@ def save_calibration(clf: Classifier, directory: Path) -> None:
         write_stack(clf, tmp)
         write_json(tmp / THRESHOLDS_FILE, clf.thresholds_dict())
         write_json(tmp / CONFIG_FILE, config)
-        update_manifest(tmp, [CONFIG_FILE, THRESHOLDS_FILE, STACK_FILE])
+        write_card(clf, tmp)
+        update_manifest(tmp, [CONFIG_FILE, THRESHOLDS_FILE, STACK_FILE, CARD_FILE])
 
 
 def write_stack(clf: Classifier, directory: Path) -> None:
@@ -195,6 +199,7 @@ def _load_checked(cls: type[Classifier], directory: Path, trust_remote_code: boo
     clf.thresholds_ = _thresholds(thresholds, space, str(directory / THRESHOLDS_FILE))
     clf.calibration_ = expect(config.get("calibration", {}), dict, f"{config_path}: 'calibration'")
     clf.data_options = _data_options(config.get("data_options", {}), str(config_path))
+    clf.training_ = expect(config.get("training") or {}, dict, f"{config_path}: 'training'")
     prior = read_model_json(directory / PRIOR_FILE, required=False)
     if prior is not None:
         from koclassify.priors import FieldPrior

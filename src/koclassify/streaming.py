@@ -43,11 +43,12 @@ def predict_file(
     chunk_rows: int = CHUNK_ROWS,
     errors_path: str | Path | None = None,
     on_chunk: Callable[[int], None] | None = None,
+    top_k: int | None = None,
 ) -> PredictResult:
     """Classify ``source`` with the loaded ``clf`` into ``out``, ``chunk_rows`` rows at a time.
 
     ``errors_path``: where bad rows go (lenient); ``None`` makes the first bad row an error. ``on_chunk`` is
-    called with each chunk's row count (progress).
+    called with each chunk's row count (progress). ``top_k``: jsonl rows also list the K most probable labels.
     """
     options = options or ReadOptions()
     fmt = options.format or sniff_format(source)
@@ -56,7 +57,7 @@ def predict_file(
     names = list(clf.labels_.names)
     errors: list[dict[str, Any]] | None = [] if errors_path is not None else None
     result = PredictResult(rows=0, kind=kind)
-    with PredictionWriter(out, kind, names) as writer:
+    with PredictionWriter(out, kind, names, top_k=top_k) as writer:
         for chunk in iter_chunks(source, options, chunk_rows=chunk_rows, need_labels=False, errors=errors):
             probs = clf.predict_proba(chunk.examples)
             decisions = clf.decide(probs)

@@ -58,3 +58,20 @@ def test_model_without_weights_is_a_clear_error(nikl_model: Path, tmp_path: Path
 def test_not_a_model_directory_is_a_clear_error(tmp_path: Path) -> None:
     result = invoke("report", tmp_path, sample_path("nikl_dev.jsonl"), "--out", tmp_path / "r", catch=True)
     assert isinstance(result.exception, ModelError) and "not a koclassify model directory" in str(result.exception)
+
+
+def test_report_links_the_model_card(nikl_model: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    result = invoke("report", nikl_model, sample_path("nikl_dev.jsonl"), "--out", out)
+    assert result.exit_code == 0, result.output
+    href = json.loads((out / "report.json").read_text(encoding="utf-8"))["model_card"]
+    assert (out / href).resolve() == (nikl_model / "README.md").resolve()
+    assert f'<a href="{href}">model card</a>' in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_report_reads_standard_input(nikl_model: Path, tmp_path: Path) -> None:
+    data = sample_path("nikl_dev.jsonl").read_text(encoding="utf-8")
+    result = runner.invoke(app, ["report", str(nikl_model), "-", "--out", str(tmp_path / "r"), "--title", "stdin"],
+                           input=data)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8"))["metrics"]["samples"] == 80

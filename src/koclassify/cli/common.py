@@ -46,18 +46,19 @@ def check_inputs(*paths: Path | None) -> None:
     from koclassify.data.read import read_head
 
     for path in paths:
-        if path is not None:
+        if path is not None and str(path) != "-":  # '-' is standard input: read when the command reads it
             read_head(path)
 
 
 def load_and_read(step: Any, model_dir: Path, data: Path, flags: dict[str, Any], trust_remote_code: bool) -> Any:
     """``(classifier, dataset)``: the model, then ``data`` read in the layout it remembers, each a shown stage."""
     from koclassify.api import Classifier
+    from koclassify.pipes import input_path
 
     with step(f"loading {model_dir}"):
         clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
-    with step(f"reading {data}"):
-        dataset = clf.read(data, **flags)
+    with step(f"reading {data}"), input_path(data) as source:  # '-': standard input
+        dataset = clf.read(source, **flags)
     return clf, dataset
 
 

@@ -22,12 +22,13 @@ from koclassify.cli.flags import (
 )
 from koclassify.errors import KoclassifyError
 from koclassify.options import OptionError
+from koclassify.pipes import STDIN_NAME, STDOUT_NAME, input_path, is_dash, output_path
 
 
 @app.command()
 @layout_flags(*ALL_LAYOUT, config=True)
 def train(
-    data: Annotated[Path, typer.Argument(help="training file (NIKL jsonl, jsonl, CSV or TSV)")],
+    data: Annotated[Path, typer.Argument(help="training file (NIKL jsonl, jsonl, CSV or TSV); '-': standard input")],
     out: Annotated[Path, typer.Option("--out", "-o", help="model directory to write")],
     dev: Annotated[Path | None, typer.Option("--dev", help="dev file: thresholds are tuned on it")] = None,
     backend: Annotated[str | None, typer.Option("--backend", help="linear (default), encoder or llm")] = None,
@@ -83,9 +84,13 @@ def train(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="replace --out even if it is not a koclassify model directory")
     ] = False,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="the backend's random state (solvers, shuffling, init; default 0)")
+    ] = None,
     layout: Layout | None = None,
 ) -> None:
     """Train a classifier, tune its thresholds, and save it as a model directory."""
+    given_values = dict(locals())  # for the model card's command line
     from koclassify.api import Classifier, is_main_process, layout_options
     from koclassify.backends.base import check_backend_options
     from koclassify.data.read import read_examples
@@ -98,7 +103,7 @@ def train(
     cfg = ConfigFile.parse(load_config(config), where=f"config {config}")
     read_opts = layout_options(layout_options(None, **cfg.layout), **layout.given)
     backend_name = backend or cfg.backend or "linear"
-    given = {"model": model, "epochs": epochs, "batch_size": batch_size, "lr": lr, "features": features}
+    given = {"model": model, "epochs": epochs, "batch_size": batch_size, "lr": lr, "features": features, "seed": seed}
     backend_options = {**cfg.backend_options, **{k: v for k, v in given.items() if v is not None}}
     if qlora:
         backend_options["qlora"] = True
@@ -128,8 +133,8 @@ def train(
     with steps() as step:
         with step(f"loading the {backend_name} backend"):  # its libraries: seconds before any data is read
             clf = Classifier(backend_name, **train_options, **backend_options)
-        with step(f"reading {data}" + (f" and {dev}" if dev is not None else "")):
-            train_set = read_examples(data, read_opts)
+        with step(f"reading {data}" + (f" and {dev}" if dev is not None else "")), input_path(data) as source:
+            train_set = read_examples(source, read_opts)
             dev_set = read_examples(dev, train_set.options) if dev is not None else None
         if layout.lenient and clf.multi_label is None:  # rows without a label: set aside, not a task change
             from koclassify.data.labels import set_aside_unlabelled
@@ -157,6 +162,14 @@ def train(
         if clf.calibration_.get("source"):
             console.print(f"  thresholds tuned on {clf.calibration_['source']} ({fit.objective})", highlight=False)
         clf.data_options = train_set.options.to_json()
+        clf.training_.update(
+            data=str(data),
+            dev=str(dev) if dev is not None else None,
+            command=command_line("train", train, given_values),
+        )
+        dev_metrics = _metrics(clf, dev_set.examples, str(dev)) if dev_set is not None else None
+        if dev_metrics is not None:  # for the model card: the headline numbers, not the per-label table
+            clf.training_["dev_metrics"] = {k: dev_metrics[k] for k in ("samples", "accuracy", "micro_f1", "macro_f1")}
         for line in describe_backend(clf):
             console.print(f"  {line}", highlight=False)
         if not is_main_process():
@@ -167,8 +180,10 @@ def train(
     assert labels is not None and clf.decision_ is not None
     kind = "multi-label" if labels.multi_label else "multi-class"
     console.print(f"[green]saved[/] {out}: {kind}, {len(labels)} labels, {describe_calibration(clf)}")
-    if dev_set is not None:
-        _print_metrics(clf, dev_set.examples, as_json=False, title=_dev_title(clf, str(dev), train_set, dev_set))
+    if dev_metrics is not None:
+        _print_metrics(
+            clf, [], as_json=False, title=_dev_title(clf, str(dev), train_set, dev_set), metrics=dev_metrics
+        )
 
 
 def _multi_label(train_set: Any, train_options: dict[str, Any]) -> bool:
@@ -212,11 +227,28 @@ def _dev_title(clf: Any, dev: str, train_set: Any, dev_set: Any) -> str:
 def predict(
     model_dir: Annotated[Path, typer.Argument(help="model directory written by `koclassify train`")],
     data: Annotated[
-        Path, typer.Argument(help="file to classify (--engine ray: a file, a directory or a glob of shards)")
-    ],
+        Path | None,
+        typer.Argument(
+            help="file to classify, '-' for standard input (--engine ray: a file, a directory or a glob of shards)"
+        ),
+    ] = None,
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="output file (written atomically); --engine ray: output directory")
-    ],
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="output file (written atomically), '-' for standard output (jsonl unless --to); --engine ray: "
+            "output directory",
+        ),
+    ] = None,
+    text: Annotated[
+        list[str] | None,
+        typer.Option("--text", help="classify this sentence and print its labels and probabilities (repeatable)"),
+    ] = None,
+    top_k: Annotated[
+        int | None,
+        typer.Option("--top-k", help="also give the K most probable labels with their probabilities (jsonl, --text)"),
+    ] = None,
     probs: Annotated[bool, typer.Option("--probs", help="write jsonl rows with every label's probability")] = False,
     to: Annotated[
         str | None, typer.Option("--to", help="auto | nikl | probs | csv | parquet (default: auto; ray: parquet)")
@@ -248,33 +280,75 @@ def predict(
     kind = "probs" if probs else (to or "auto")
     if kind not in KINDS:
         raise OptionError("--to", to, KINDS)
+    if top_k is not None and top_k < 1:
+        raise OptionError("--top-k", top_k, message="--top-k must be at least 1")
+    if text:
+        if data is not None or out is not None:
+            raise OptionError("--text", message="give either --text SENTENCE or DATA --out FILE, not both")
+        _predict_texts(model_dir, text, top_k, trust_remote_code)
+        return
+    if data is None:
+        raise OptionError("DATA", message="give a file to classify ('-' for standard input) or --text SENTENCE")
+    if out is None:
+        raise OptionError("--out", message="give --out FILE ('-' for standard output)")
+    if top_k is not None:
+        if kind == "auto" and out.suffix.lower() not in (".csv", ".tsv", ".parquet"):
+            kind = "probs"  # the rows that have a place for it (NIKL input would otherwise give the submission)
+        if kind != "probs":
+            shown = to or out.suffix
+            raise OptionError(
+                "--top-k", top_k, message=f"--top-k adds to jsonl rows; {shown} output has no place for it"
+            )
     if engine not in ("local", "ray"):
         raise OptionError("--engine", engine, message=f"--engine must be local or ray, not {engine!r}")
     if batch_size is not None and batch_size < 1:
         raise OptionError("--chunk-rows", batch_size, message="--chunk-rows must be at least 1")
     flags = layout.flags()
     if engine == "ray":
+        if is_dash(data) or is_dash(out):
+            raise OptionError("--engine", "ray", message="--engine ray reads and writes files, not '-'")
         ray_options = (address, workers, gpus_per_worker, batch_size, trust_remote_code)
         _predict_ray(model_dir, data, out, kind, flags, *ray_options)
         return
     if out.is_dir():
         raise KoclassifyError(f"--out {out}: is a directory; give a file name to write (or use --engine ray)")
     check_inputs(data)
-    errors_path = out.with_name(out.name + ".errors.jsonl") if flags.get("lenient") else None
-    with steps() as step:
+    errors_name = "predictions" if is_dash(out) else out.name  # --out -: bad rows go beside, in the working directory
+    errors_path = out.with_name(errors_name + ".errors.jsonl") if flags.get("lenient") else None
+    suffix = {"csv": ".csv", "parquet": ".parquet"}.get(kind, ".jsonl")
+    with steps() as step, input_path(data) as source, output_path(out, suffix) as target:
         with step(f"loading {model_dir}"):
             clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
-        read_opts = clf.layout_for(data, **flags)
-        with step(f"predicting {data}"):
+        read_opts = clf.layout_for(source, **flags)
+        with step(f"predicting {STDIN_NAME if is_dash(data) else data}"):
             result = predict_file(
-                clf, data, out, read_opts, kind=kind, chunk_rows=batch_size or CHUNK_ROWS, errors_path=errors_path
-            )
-    console.print(f"[green]wrote[/] {out}: {result.rows} rows")
+                clf, source, target, read_opts, kind=kind, chunk_rows=batch_size or CHUNK_ROWS, errors_path=errors_path,
+                top_k=top_k,
+            )  # fmt: skip
+    console.print(f"[green]wrote[/] {STDOUT_NAME if is_dash(out) else out}: {result.rows} rows")
     if result.errors:
         console.print(f"[yellow]set aside[/] {result.errors} bad row(s) with their reasons: {errors_path}")
     for ex, labels in result.preview:
-        target = f" [{ex.target_form}]" if ex.target_form else ""
-        console.print(f"  {ex.text[:50]}{target} -> [bold]{', '.join(labels)}[/]", highlight=False)
+        span = f" [{ex.target_form}]" if ex.target_form else ""
+        console.print(f"  {ex.text[:50]}{span} -> [bold]{', '.join(labels)}[/]", highlight=False)
+
+
+def _predict_texts(model_dir: Path, texts: list[str], top_k: int | None, trust_remote_code: bool) -> None:
+    """``--text``: each sentence, its labels, and its most probable labels with their probabilities (stdout)."""
+    from koclassify.api import Classifier
+    from koclassify.data.writers import top_labels
+
+    clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
+    probs = clf.predict_proba(texts)
+    decisions = clf.decide(probs)
+    names = clf.classes_.tolist()
+    k = top_k or min(len(names), 5)
+    for sentence, row, decided in zip(texts, probs, decisions):
+        labels = [n for n, on in zip(names, decided) if on]
+        print(f"{sentence}\t{', '.join(labels) or '(no label)'}")  # tab-separated: plain print, no rich layout
+        for name, p in top_labels(row, names, k):
+            mark = " *" if name in labels else ""
+            print(f"  {name}\t{p:.4f}{mark}")
 
 
 def _predict_ray(
@@ -316,7 +390,7 @@ def _predict_ray(
 @layout_flags(*LABELLED, config=True)
 def evaluate(
     model_dir: Annotated[Path, typer.Argument(help="model directory")],
-    data: Annotated[Path, typer.Argument(help="labelled file")],
+    data: Annotated[Path, typer.Argument(help="labelled file; '-': standard input")],
     as_json: Annotated[
         bool, typer.Option("--json", help="print all metrics as one JSON line on stdout (the table goes to stderr)")
     ] = False,
@@ -331,14 +405,14 @@ def evaluate(
         with step(f"scoring {len(dataset)} rows"):
             examples = clf.prepare(dataset.examples, source=str(data))
             predicted = clf.predict_proba(examples)
-    _print_metrics(clf, examples, as_json=as_json, title=str(data), probs=predicted)
+    _print_metrics(clf, examples, as_json=as_json, title=STDIN_NAME if is_dash(data) else str(data), probs=predicted)
 
 
 @app.command()
 @layout_flags("format", "text_col", "label_col", "label_sep", "label_cols", "no_header", "label_names", "lenient")
 def convert(
-    src: Annotated[Path, typer.Argument(help="input file")],
-    dst: Annotated[Path, typer.Argument(help="output file")],
+    src: Annotated[Path, typer.Argument(help="input file; '-': standard input")],
+    dst: Annotated[Path, typer.Argument(help="output file; '-': standard output (jsonl unless --to)")],
     expand: Annotated[
         bool, typer.Option("--expand", help="one row per true label (the LLM recipe's training rows)")
     ] = False,
@@ -354,21 +428,60 @@ def convert(
     if expand and collapse:
         raise KoclassifyError("choose one of --expand and --collapse")
     check_inputs(src)
-    n = convert_file(src, dst, (layout or Layout()).read_options(), expand=expand, collapse=collapse, to=to)
-    console.print(f"[green]wrote[/] {dst}: {n} rows")
+    suffix = {"csv": ".csv", "tsv": ".tsv", "parquet": ".parquet"}.get(to or "", ".jsonl")
+    with input_path(src) as source, output_path(dst, suffix) as target:
+        n = convert_file(source, target, (layout or Layout()).read_options(), expand=expand, collapse=collapse, to=to)
+    console.print(f"[green]wrote[/] {STDOUT_NAME if is_dash(dst) else dst}: {n} rows")
 
 
-def _print_metrics(clf: Any, examples: list, *, as_json: bool, title: str, probs: Any = None) -> None:
+def command_line(name: str, function: Any, values: dict[str, Any]) -> str:
+    """The command that is running (``koclassify train DATA --out M ...``), for the model card: rebuilt from the
+    command's declared parameters and their values (those that differ from the defaults), so it reads the same
+    however the CLI was invoked."""
+    import inspect
+    import shlex
+    import typing
+
+    hints = typing.get_type_hints(function, include_extras=True)
+    words = ["koclassify", name]
+    for pname, param in inspect.signature(function).parameters.items():
+        info = next((m for m in getattr(hints.get(pname), "__metadata__", ()) if hasattr(m, "param_decls")), None)
+        value = values.get(pname)
+        if info is None or value is None or value == param.default or value in ((), []):
+            continue
+        first = getattr(info, "default", None)  # in Annotated[..., typer.Option("--out", "-o")] it is a name
+        names = [first, *(info.param_decls or ())] if isinstance(first, str) else list(info.param_decls or ())
+        decls = [d for d in names if d.startswith("--")]
+        listed = value if isinstance(value, (list, tuple)) else [value]
+        if not decls:  # an argument
+            words += [str(v) for v in listed]
+        elif isinstance(value, bool):
+            words.append(decls[0].split("/")[0] if value else decls[0].split("/")[-1])
+        else:
+            words += [w for v in listed for w in (decls[0], str(v))]
+    return shlex.join(words)
+
+
+
+def _metrics(clf: Any, examples: list, title: str, probs: Any = None) -> dict[str, Any]:
     """``probs``: the model's probabilities for ``examples`` already prepared (rows as training saw them)."""
     from koclassify.metrics import evaluate as score
-    from koclassify.metrics import format_metrics
 
     if probs is None:
         examples = clf.prepare(examples, source=title)  # rows as training saw them (one per label in split mode)
         probs = clf.predict_proba(examples)
     gold = clf.labels_.indicator(examples, source=title)
     pred = clf.decide(probs)
-    metrics = score(gold, pred, list(clf.labels_.names), clf.labels_.multi_label)
+    return score(gold, pred, list(clf.labels_.names), clf.labels_.multi_label)
+
+
+def _print_metrics(
+    clf: Any, examples: list, *, as_json: bool, title: str, metrics: dict[str, Any] | None = None, probs: Any = None
+) -> None:
+    from koclassify.metrics import format_metrics
+
+    if metrics is None:
+        metrics = _metrics(clf, examples, title, probs)
     # with --json, stdout holds nothing but the JSON (`evaluate --json > m.json`); the table goes to stderr
     (console if as_json else stdout).print(format_metrics(metrics, title=title), highlight=False)
     if as_json:

@@ -129,10 +129,13 @@ class PredictionWriter:
     order; memory holds one chunk at a time. Ids must differ across chunks too (the streaming reader checks).
     """
 
-    def __init__(self, path: str | Path, kind: str, label_names: Sequence[str]) -> None:
+    def __init__(self, path: str | Path, kind: str, label_names: Sequence[str], *, top_k: int | None = None) -> None:
         if kind not in KINDS or kind == "auto":
             raise ValueError(f"unknown output kind {kind!r}; choose one of {KINDS[1:]}")
+        if top_k is not None and kind != "probs":
+            raise ValueError(f"top_k adds to probs jsonl rows; the {kind!r} output has no place for it")
         self.path, self.kind, self.label_names = Path(path), kind, list(label_names)
+        self.top_k = top_k
         self.rows = 0
         self._stack: Any = None
 
@@ -190,10 +193,18 @@ class PredictionWriter:
                     self._writerow([row_id, labels_cell(labels), *(repr(float(p)) for p in row)])
             else:
                 for row_id, labels, row in zip(ids, rows, probs, strict=True):
-                    obj = {"id": row_id, "labels": list(labels),
-                           "probs": dict(zip(self.label_names, map(float, row), strict=True))}  # fmt: skip
+                    scores = dict(zip(self.label_names, map(float, row), strict=True))
+                    obj: dict[str, Any] = {"id": row_id, "labels": list(labels), "probs": scores}
+                    if self.top_k is not None:
+                        obj["top_k"] = [list(pair) for pair in top_labels(row, self.label_names, self.top_k)]
                     self._fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
         self.rows += len(rows)
+
+
+def top_labels(row: np.ndarray, label_names: Sequence[str], k: int) -> list[tuple[str, float]]:
+    """The ``k`` most probable labels of one row of probabilities, most probable first (ties: label order)."""
+    order = np.argsort(-np.asarray(row, dtype=np.float64), kind="stable")[:k]
+    return [(label_names[i], float(row[i])) for i in order]
 
 
 def _check_lengths(n: int, **others: int) -> None:

@@ -37,8 +37,12 @@ def write_report(
     title: str = "koclassify report",
     subtitle: str | None = None,
     source: str = "report data",
+    model_card: str | os.PathLike | None = None,
 ) -> Path:
     """Score ``clf`` on labelled ``examples`` and write ``out_dir`` (index.html, PNG plots, report.json).
+
+    ``model_card``: the model directory's ``README.md`` (:mod:`koclassify.card`); the page links it by its path
+    relative to ``out_dir``.
 
     The directory is built beside ``out_dir`` and swapped in whole, so a reader never sees half a report.
     An existing ``out_dir`` is replaced only if it is empty or an earlier report. Returns the index.html path.
@@ -52,6 +56,7 @@ def write_report(
     data = content.build(clf, examples, title=title, source=source)
     font = korean_font()
     notes = list(data.notes)
+    links = [("model card", os.path.relpath(model_card, out_dir))] if model_card is not None else []
     if not font.found:
         warnings.warn(font.describe(), FontWarning, stacklevel=2)
         notes.append(f"Plots: {font.describe()}.")
@@ -63,8 +68,11 @@ def write_report(
             notes.append(f"Plots: {message}.")
         with atomic_open(tmp / INDEX) as fh:
             embed = functools.partial(web_subset, font)
-            fh.write(page.render(data, drawn, notes, subtitle=subtitle, embed_font=embed))
-        write_json(tmp / SUMMARY, _summary(data, drawn, notes, font.describe()))
+            fh.write(page.render(data, drawn, notes, subtitle=subtitle, embed_font=embed, links=links))
+        summary = _summary(data, drawn, notes, font.describe())
+        if links:
+            summary["model_card"] = links[0][1]
+        write_json(tmp / SUMMARY, summary)
     return out_dir / INDEX
 
 

@@ -42,6 +42,7 @@ def render(
     *,
     subtitle: str | None = None,
     embed_font: Callable[[str], bytes | None] | None = None,
+    links: list[tuple[str, str]] | None = None,
 ) -> str:
     """The whole page as a string. ``embed_font(text)`` may return a font file covering ``text``'s characters;
     it is inlined as the Hangul font, so the page reads the same on machines without a Korean font."""
@@ -50,6 +51,7 @@ def render(
     body = [
         f"<h1>{escape(data.title)}</h1>",
         f'<p class="sub">{escape(sub)}</p>',
+        _links(links or []),
         _cards(data),
         _notes(notes),
         "<h2>Per-label scores</h2>",
@@ -72,6 +74,17 @@ def render(
     )
 
 
+def document(title: str, body: str, *, subtitle: str | None = None) -> str:
+    """Another page in the report's style (e.g. ``koclassify audit``): ``body`` is HTML the caller escaped."""
+    when = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    sub = " · ".join(part for part in (subtitle, f"koclassify {__version__}", when) if part)
+    return (
+        '<!DOCTYPE html>\n<html lang="ko">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f'<h1>{escape(title)}</h1>\n<p class="sub">{escape(sub)}</p>\n{body}\n</body>\n</html>\n'
+    )
+
+
 def _cards(data: ReportData) -> str:
     m = data.metrics
     calibration = data.calibration
@@ -90,6 +103,14 @@ def _cards(data: ReportData) -> str:
     ]
     cards = "".join(f'<div class="card">{escape(k)}<b>{escape(str(v))}</b></div>' for k, v in items)
     return f'<div class="cards">{cards}</div>'
+
+
+def _links(links: list[tuple[str, str]]) -> str:
+    """``(text, href)`` pairs, e.g. the model card of the model the page reports on."""
+    if not links:
+        return ""
+    items = " · ".join(f'<a href="{escape(href)}">{escape(text)}</a>' for text, href in links)
+    return f'<p class="links">{items}</p>'
 
 
 def _notes(notes: list[str]) -> str:

@@ -103,7 +103,7 @@ class LinearBackend(Backend):
 
     def _fit_head(self, X: Any, y: np.ndarray, labels: LabelSpace, choice: Choice, n_sparse: int = 0) -> Head:
         if choice.head == "mlp":
-            return fit_mlp_head(X, y, multi_label=labels.multi_label)
+            return fit_mlp_head(X, y, multi_label=labels.multi_label, seed=int(self.options["seed"]))
         opts = self.options
         nb = None
         if choice.nb:  # factors of the sparse columns; the dense block, if any, is left as it is (factor 1)
@@ -118,6 +118,7 @@ class LinearBackend(Backend):
             max_iter=int(opts["max_iter"]),
             n_jobs=opts["n_jobs"],
             nb=nb,
+            seed=int(opts["seed"]),
         )
 
     # ------------------------------------------------------------------ Backend
@@ -170,7 +171,7 @@ class LinearBackend(Backend):
             val_d = self.dense.transform(dev[0]) if self.dense is not None else None
             y_val = dev[1]
         else:
-            split = holdout(y, multi_label=labels.multi_label)
+            split = holdout(y, multi_label=labels.multi_label, seed=int(self.options["seed"]))
             if split is None:
                 return options[0], {}
             fit_rows, val_rows = split

@@ -67,9 +67,11 @@ def fit_head(
     max_iter: int,
     n_jobs: int | None,
     nb: np.ndarray | None = None,
+    seed: int = 0,
 ) -> LinearHead:
     if nb is not None:
-        return _fit_nb_head(X, y, nb, multi_label=multi_label, C=C, class_weight=class_weight, max_iter=max_iter)
+        return _fit_nb_head(X, y, nb, multi_label=multi_label, C=C, class_weight=class_weight, max_iter=max_iter,
+                            seed=seed)  # fmt: skip
     n_labels = y.shape[1]
     coef = np.zeros((n_labels, X.shape[1]), dtype=np.float32)
     intercept = np.zeros(n_labels)
@@ -78,7 +80,8 @@ def fit_head(
         warnings.filterwarnings("ignore", message=".*Label .* is present in all training examples.*")
         warnings.filterwarnings("ignore", message=".*Label not .* is present in all training examples.*")
         if multi_label:
-            base = LogisticRegression(C=C, solver="liblinear", class_weight=class_weight, max_iter=max_iter)
+            base = LogisticRegression(C=C, solver="liblinear", class_weight=class_weight, max_iter=max_iter,
+                                      random_state=seed)  # fmt: skip
             ovr = OneVsRestClassifier(base, n_jobs=n_jobs).fit(X, y.astype(int))
             for i, est in enumerate(ovr.estimators_):
                 if hasattr(est, "coef_"):
@@ -111,6 +114,7 @@ def _fit_nb_head(
     C: float,
     class_weight: str | None,
     max_iter: int,
+    seed: int = 0,
 ) -> LinearHead:
     """NB-LR: label ``j``'s binary regression on ``X * nb[j]``; two classes share one regression."""
     n_labels = y.shape[1]
@@ -125,19 +129,21 @@ def _fit_nb_head(
             return LinearHead("softmax", coef, intercept, np.ones_like(coef))
         if len(present) == 2:  # one regression: p(c1) = sigmoid(w.(x*r) + b) = softmax([0, w.(x*r) + b])
             first, second = present
-            lr = _binary(X.multiply(nb[second]).tocsr(), target[:, second], C, class_weight, max_iter)
+            lr = _binary(X.multiply(nb[second]).tocsr(), target[:, second], C, class_weight, max_iter, seed)
             coef[second], intercept[second], intercept[first] = lr.coef_[0], lr.intercept_[0], 0.0
             return LinearHead("softmax", coef, intercept, nb)
     for j in range(n_labels):
         if target[:, j].all() or not target[:, j].any():
             intercept[j] = CONSTANT_LOGIT if target[:, j].all() else -CONSTANT_LOGIT
             continue
-        lr = _binary(X.multiply(nb[j]).tocsr(), target[:, j], C, class_weight, max_iter)
+        lr = _binary(X.multiply(nb[j]).tocsr(), target[:, j], C, class_weight, max_iter, seed)
         coef[j], intercept[j] = lr.coef_[0], lr.intercept_[0]
     return LinearHead("ovr" if multi_label else "ovr_norm", coef, intercept, nb)
 
 
-def _binary(X: sp.csr_matrix, y: np.ndarray, C: float, class_weight: str | None, max_iter: int) -> LogisticRegression:
+def _binary(
+    X: sp.csr_matrix, y: np.ndarray, C: float, class_weight: str | None, max_iter: int, seed: int = 0
+) -> LogisticRegression:
     """liblinear's dual solver: NB-scaled features are badly conditioned for lbfgs (nsmc 20k: 32 iterations and
     13x the time for the same accuracy), and with more features than rows the dual is the cheaper problem."""
     with warnings.catch_warnings():
@@ -145,5 +151,5 @@ def _binary(X: sp.csr_matrix, y: np.ndarray, C: float, class_weight: str | None,
         # liblinear's dual solver visits rows in a random order: a fixed seed makes two trainings on the same data
         # give the same weights (a CSV and a Parquet copy of one file must predict alike)
         lr = LogisticRegression(C=C, solver="liblinear", dual=True, class_weight=class_weight, max_iter=max_iter,
-                                random_state=0)  # fmt: skip
+                                random_state=seed)  # fmt: skip
         return lr.fit(X, y)
