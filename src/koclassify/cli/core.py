@@ -204,6 +204,12 @@ def predict(
     batch_size: Annotated[
         int | None, typer.Option("--batch-size", help="rows read and predicted at a time (default 10000; ray 1000)")
     ] = None,
+    split_rows: Annotated[
+        int | None, typer.Option("--split-rows", help="ray: rows per unit of work (default 100000)")
+    ] = None,
+    split_bytes: Annotated[
+        int | None, typer.Option("--split-bytes", help="ray: bytes per unit of work of a text file (default 64 MiB)")
+    ] = None,
     format: FormatOpt = None,
     text_col: TextColOpt = None,
     id_col: IdColOpt = None,
@@ -235,7 +241,11 @@ def predict(
     flags = with_config(config, format=format, text_col=text_col, id_col=id_col, target_col=target_col,
                         no_header=no_header, lenient=lenient)  # fmt: skip
     if engine == "ray":
-        ray_options = (address, workers, gpus_per_worker, batch_size, trust_remote_code)
+        from koclassify.data.ranges import SplitOptions
+
+        sizes = {"split_rows": split_rows, "split_bytes": split_bytes}
+        splits = SplitOptions.parse({k: v for k, v in sizes.items() if v is not None})
+        ray_options = (address, workers, gpus_per_worker, batch_size, trust_remote_code, splits)
         _predict_ray(model_dir, data, out, kind, flags, *ray_options)
         return
     if out.is_dir():
@@ -268,6 +278,7 @@ def _predict_ray(
     gpus_per_worker: float,
     batch_size: int | None,
     trust_remote_code: bool,
+    splits: Any,
 ) -> None:
     from koclassify.distributed import SHARD_BATCH, predict_to_directory
 
@@ -283,9 +294,12 @@ def _predict_ray(
         lenient=bool(flags.get("lenient", False)),
         address=address,
         trust_remote_code=trust_remote_code,
+        splits=splits,
     )
+    for note in summary.notes:
+        console.print(f"[yellow]note[/] {note}")
     console.print(
-        f"[green]wrote[/] {out}: {summary.rows} rows in {summary.shards} shard(s) "
+        f"[green]wrote[/] {out}: {summary.rows} rows from {summary.shards} file(s) in {summary.splits} split(s) "
         f"({summary.done} predicted now, {summary.skipped} already done); manifest {out / 'manifest.json'}"
     )
     if summary.errors:
