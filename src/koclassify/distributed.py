@@ -128,7 +128,7 @@ class ShardPredictor:
     def __init__(self, model_dir: str, kind: str, chunk_rows: int, lenient: bool, trust_remote_code: bool) -> None:
         self.clf = _load(model_dir, trust_remote_code)
         self.kind, self.chunk_rows, self.lenient = kind, chunk_rows, lenient
-        pin_threads(self.clf)
+        pin_threads()
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         from koclassify.data.ranges import file_sha256
@@ -163,22 +163,15 @@ class ShardPredictor:
         return {k: np.asarray(v, dtype=np.int64 if k in ("rows", "errors") else object) for k, v in out.items()}
 
 
-def pin_threads(clf: Any) -> None:
-    """One core per worker: BLAS, OpenMP and Kiwi each get one thread (the worker's env sets the same)."""
-    try:
-        from threadpoolctl import threadpool_limits
+def pin_threads() -> None:
+    """One core per worker: BLAS/OpenMP pools (threadpoolctl) and Kiwi get one thread each; the worker's
+    environment (:data:`ONE_THREAD`) already holds libraries that read it at start-up to one."""
+    from threadpoolctl import threadpool_limits
 
-        threadpool_limits(1)
-    except ImportError:  # pragma: no cover - scikit-learn brings threadpoolctl
-        pass
-    backend = getattr(clf, "backend_", None)
-    for holder in (backend, getattr(backend, "features", None), getattr(backend, "vectorizer", None)):
-        kiwi = getattr(holder, "kiwi", None) if holder is not None else None
-        if kiwi is not None and hasattr(kiwi, "num_workers"):
-            try:
-                kiwi.num_workers = 1
-            except (AttributeError, TypeError, ValueError):
-                pass
+    from koclassify.backends.linear import morphs
+
+    threadpool_limits(1)
+    morphs.set_threads(1)
 
 
 ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
@@ -449,6 +442,7 @@ class BatchPredictor:
     def __init__(self, model_dir: str, trust_remote_code: bool = False) -> None:
         self.clf = _load(model_dir, trust_remote_code)
         self.names = list(self.clf.labels_.names)
+        pin_threads()
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         from koclassify.data.example import Example
@@ -524,5 +518,6 @@ def predict(
         batch_size=batch_size,
         compute=ray.data.ActorPoolStrategy(size=workers),
         num_gpus=gpus_per_worker or None,
+        runtime_env={"env_vars": ONE_THREAD},
         fn_constructor_kwargs={"model_dir": model_dir, "trust_remote_code": trust_remote_code},
     )
