@@ -110,8 +110,8 @@ def main() -> None:
                     "--engine", "ray", "--workers", str(workers), "--split-rows", str(args.split_rows)]  # fmt: skip
 
         runs = [
-            ("single process", local("tiny.jsonl", "tiny.jsonl"), local("corpus.jsonl", "pred.jsonl"), args.rows),
-            (f"single process ({small_n:,} rows)", None, local("small.jsonl", "small.jsonl"), small_n),
+            ("single process", local("tiny.jsonl", "tiny-pred.jsonl"), local("corpus.jsonl", "pred.jsonl"), args.rows),
+            (f"single process ({small_n:,} rows)", None, local("small.jsonl", "small-pred.jsonl"), small_n),
             ("ray, 1 worker", ray("tiny.jsonl", "tiny1", 1), ray("corpus.jsonl", "ray1", 1), args.rows),
             ("ray, 2 workers", ray("tiny.jsonl", "tiny2", 2), ray("corpus.jsonl", "ray2", 2), args.rows),
         ]
