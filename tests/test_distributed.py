@@ -6,8 +6,10 @@ part-way is finished by a re-run with every id exactly once; a corrupt shard is 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -80,6 +82,12 @@ def single_process(model: Path, src: Path, tmp: Path) -> list[dict]:
     return pq.read_table(out).to_pylist()
 
 
+def outputs_of(manifest: dict, src: Path) -> list[str]:
+    """The output shards of input file ``src``, in the order of its splits."""
+    entries = [e for e in manifest["splits"].values() if e["input"] == str(src.resolve())]
+    return [e["output"] for e in sorted(entries, key=lambda e: e["start"])]
+
+
 def assert_same_rows(got: list[dict], expected: list[dict]) -> None:
     assert [r["id"] for r in got] == [r["id"] for r in expected]
     assert [r["labels"] for r in got] == [r["labels"] for r in expected]
@@ -98,10 +106,10 @@ def test_ray_engine_equals_single_process_over_shards_of_every_format(local_ray,
     result = invoke("predict", linear_model, shards, "--engine", "ray", "--workers", 2, "--batch-size", 7, "--out", out)
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["complete"] and manifest["rows"] == 60 and len(manifest["shards"]) == 3
+    assert manifest["complete"] and manifest["rows"] == 60 and len(manifest["splits"]) == 3
     for src in sorted(shards.iterdir()):
-        entry = manifest["shards"][str(src.resolve())]
-        assert_same_rows(pq.read_table(out / entry["output"]).to_pylist(), single_process(linear_model, src, tmp_path))
+        (output,) = outputs_of(manifest, src)
+        assert_same_rows(pq.read_table(out / output).to_pylist(), single_process(linear_model, src, tmp_path))
 
 
 def test_a_corrupt_shard_is_named_and_a_rerun_finishes_only_the_missing_shards(
@@ -116,9 +124,9 @@ def test_a_corrupt_shard_is_named_and_a_rerun_finishes_only_the_missing_shards(
     result = invoke("predict", linear_model, tmp_path / "shards", "--engine", "ray", "--workers", 2, "--out", out)
     assert isinstance(result.exception, KoclassifyError)
     assert f"{paths[1].resolve()}:5, field 'input.form': text must be a string" in str(result.exception)
-    assert "1 of 3 shards failed" in str(result.exception)
+    assert "1 of 3 splits failed" in str(result.exception)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert not manifest["complete"] and len(manifest["shards"]) == 2
+    assert not manifest["complete"] and len(manifest["splits"]) == 2
     done = {p: p.stat().st_mtime_ns for p in out.glob("part-*")}
     assert len(done) == 2
 
@@ -126,17 +134,20 @@ def test_a_corrupt_shard_is_named_and_a_rerun_finishes_only_the_missing_shards(
     assert result.exit_code == 0, result.output  # lenient: the bad row goes to the errors file with its reason
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["complete"] and manifest["rows"] == 59
-    entry = manifest["shards"][str(paths[1].resolve())]
+    (entry,) = [e for e in manifest["splits"].values() if e["input"] == str(paths[1].resolve())]
     reason = json.loads((out / entry["errors_file"]).read_text())
     assert (reason["line"], reason["field"]) == (5, "input.form") and "must be a string" in reason["error"]
     assert {p: p.stat().st_mtime_ns for p in done} == done  # the finished shards were not redone
 
     paths[1].write_text(good, encoding="utf-8")  # fixed input: that shard (only) is predicted again
-    (out / f".{entry['output']}.x1y2.tmp").write_bytes(b"half a file, as left by kill -9")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (out / f".{entry['output']}.{int(dead.stdout)}.x1y2.tmp").write_bytes(b"half a file, as left by kill -9")
+    (out / ".part-mine.tmp").write_bytes(b"a user's file that looks like a temp file")
     result = invoke("predict", linear_model, tmp_path / "shards", "--engine", "ray", "--out", out)
     assert result.exit_code == 0, result.output
     assert "1 predicted now, 2 already done" in " ".join(result.output.split())
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # the dead run's temp file is cleaned up
+    hidden = [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert hidden == [".part-mine.tmp"]  # the dead run's temp file is cleaned up, the user's file is not
     ids = [r["id"] for r in read_outputs(out)]
     assert sorted(ids) == sorted(json.loads(line)["id"] for line in TEST_LINES) and len(set(ids)) == 60
 
@@ -164,7 +175,7 @@ def test_a_run_killed_part_way_is_finished_by_a_rerun(local_ray, linear_model, t
     result = invoke("predict", linear_model, tmp_path / "shards", "--engine", "ray", "--out", out)
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["complete"] and len(manifest["shards"]) == 10
+    assert manifest["complete"] and len(manifest["splits"]) == 10
     ids = [r["id"] for r in read_outputs(out)]
     assert len(ids) == 60 and len(set(ids)) == 60
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no half-written shard is left
@@ -176,19 +187,131 @@ def test_bad_inputs_and_outputs_fail_before_any_work(linear_model, tmp_path) -> 
     (tmp_path / "full" / "something.txt").write_text("x")
     other = tmp_path / "other"
     other.mkdir()
-    (other / "manifest.json").write_text(json.dumps({"model": "/elsewhere", "kind": "parquet", "shards": {}}))
+    (other / "manifest.json").write_text(json.dumps(manifest_of("/elsewhere")))
+    wrong = tmp_path / "wrong"
+    wrong.mkdir()
     cases = [
         (("--engine", "spark", "--out", tmp_path / "o"), "--engine must be local or ray"),
         (("--engine", "ray", "--out", tmp_path / "full"), "not empty and has no manifest.json"),
         (("--engine", "ray", "--out", other), "holds parquet predictions of /elsewhere"),
         (("--engine", "ray", "--workers", 0, "--out", tmp_path / "o"), "--workers and --batch-size must be"),
         (("--engine", "ray", "--to", "tsv", "--out", tmp_path / "o"), 'invalid option --to="tsv": allowed:'),
+        (("--engine", "ray", "--split-rows", 0, "--out", tmp_path / "o"), "invalid option split_rows=0"),
     ]
     for args, message in cases:
         result = invoke("predict", linear_model, shards[0], *args)
         assert isinstance(result.exception, KoclassifyError) and message in str(result.exception), args
     result = invoke("predict", linear_model, tmp_path / "nothing*.jsonl", "--engine", "ray", "--out", tmp_path / "o")
     assert "no files match this pattern" in str(result.exception)
+    model = str(linear_model.resolve())
+    split = {"input": "/x", "unit": "bytes", "start": 0, "stop": 1, "sha256": "0", "output": "part-x.parquet",
+             "output_sha256": "0", "rows": 1, "errors": 0, "errors_file": None}  # fmt: skip
+    broken = [
+        ([], "a list, not an object"),
+        ({**manifest_of(model), "splits": []}, "'splits' is not a dict"),
+        ({**manifest_of(model), "splits": {"p": {**split, "rows": "many"}}}, "split 'p': 'rows' is 'many'"),
+        ({**manifest_of(model), "splits": {"p": {**split, "output": "../../etc/x"}}}, "not a file of this directory"),
+        ({"model": model, "kind": "parquet", "shards": {}}, "format None version None"),  # written by 0.x
+    ]
+    for content, message in broken:  # a manifest of the wrong shape: one clean line, nothing predicted
+        (wrong / "manifest.json").write_text(json.dumps(content))
+        result = invoke("predict", linear_model, shards[0], "--engine", "ray", "--out", wrong)
+        assert isinstance(result.exception, KoclassifyError), content
+        assert "not a koclassify manifest" in str(result.exception) and message in str(result.exception), content
+
+
+def manifest_of(model: str) -> dict:
+    return {"format": "koclassify-ray-predictions", "version": 2, "model": model, "model_sha256": "0",
+            "kind": "parquet", "inputs": {}, "splits": {}}  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------ splits of one file
+def nikl_as_rows(lines: list[str]) -> list[dict]:
+    return [{"id": r["id"], "text": r["input"]["form"]} for r in map(json.loads, lines)]
+
+
+def test_one_big_file_is_cut_into_splits_that_feed_every_worker(local_ray, linear_model, tmp_path) -> None:
+    rows = nikl_as_rows(TEST_LINES)
+    big = tmp_path / "in" / "big.jsonl"  # CRLF line ends, blank lines, no newline at the end
+    big.parent.mkdir()
+    big.write_bytes(("\r\n".join(json.dumps(r, ensure_ascii=False) for r in rows[:30]) + "\r\n\r\n"
+                     + "\n".join(json.dumps(r, ensure_ascii=False) for r in rows[30:])).encode())  # fmt: skip
+    table = tmp_path / "in" / "quoted.csv"  # quoted cells over several lines, no id column: row-number ids
+    table.write_text("text\n" + "".join(f'"{r["text"]}\n{r["text"]}"\n' for r in rows[:25]), encoding="utf-8")
+    out = tmp_path / "out"
+    result = invoke("predict", linear_model, tmp_path / "in", "--engine", "ray", "--workers", 2, "--split-rows", 7,
+                    "--batch-size", 3, "--out", out)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "85 rows from 2 file(s) in 13 split(s) (13 predicted now, 0 already done)" in " ".join(result.output.split())
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["complete"] and manifest["rows"] == 85
+    assert manifest["inputs"][str(big.resolve())]["splits"] == 9
+    for src in (big, table):
+        got = [row for name in outputs_of(manifest, src) for row in pq.read_table(out / name).to_pylist()]
+        assert_same_rows(got, single_process(linear_model, src, tmp_path))  # same ids, order and probabilities
+    for entry in manifest["splits"].values():
+        assert entry["rows"] == pq.read_metadata(out / entry["output"]).num_rows
+        assert entry["output_sha256"] == hashlib.sha256((out / entry["output"]).read_bytes()).hexdigest()
+
+
+def test_a_rerun_redoes_what_changed_model_input_or_output(local_ray, linear_model, tmp_path) -> None:
+    """Issue 20 section 4: the model retrained at the same path, an output shard truncated, an input edited with
+    the same size and modification time: each is predicted again, and only it."""
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in nikl_as_rows(TEST_LINES)), "utf-8")
+    model = tmp_path / "model"
+    shutil.copytree(linear_model, model)
+    out = tmp_path / "out"
+
+    def run() -> str:
+        result = invoke("predict", model, src, "--engine", "ray", "--split-rows", 20, "--out", out)
+        assert result.exit_code == 0, result.output
+        expected = [json.loads(line)["id"] for line in src.read_text("utf-8").splitlines()]
+        assert sorted(r["id"] for r in read_outputs(out)) == sorted(expected)
+        return " ".join(result.output.split())
+
+    assert "(3 predicted now, 0 already done)" in run()
+    assert "(0 predicted now, 3 already done)" in run()
+
+    data = read_examples(sample_path("nikl_train.jsonl"))
+    Classifier("linear").fit(data.examples[:150], labels=data.label_names).save(model)  # same path, new model
+    said = run()
+    assert "changed since the last run" in said and "(3 predicted now, 0 already done)" in said
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    first = sorted(manifest["splits"].values(), key=lambda e: e["start"])
+    shard = out / first[1]["output"]
+    shard.write_bytes(shard.read_bytes()[:100])  # truncated (a full disk, a bad copy)
+    assert "(1 predicted now, 2 already done)" in run()
+
+    st = src.stat()
+    first_id = nikl_as_rows(TEST_LINES)[0]["id"]
+    src.write_text(src.read_text("utf-8").replace(first_id, first_id[:-1] + "Z", 1), "utf-8")  # one byte changed
+    os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert src.stat().st_size == st.st_size and src.stat().st_mtime_ns == st.st_mtime_ns
+    assert "(1 predicted now, 2 already done)" in run()  # only the first split's bytes changed
+
+
+def test_an_id_in_two_splits_is_an_error_naming_both(local_ray, linear_model, tmp_path) -> None:
+    rows = nikl_as_rows(TEST_LINES[:12])
+    rows[10]["id"] = rows[2]["id"]  # line 3 and line 11 of one file: two splits of 5 rows
+    src = tmp_path / "dup.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    out = tmp_path / "out"
+    result = invoke("predict", linear_model, src, "--engine", "ray", "--split-rows", 5, "--out", out)
+    assert isinstance(result.exception, KoclassifyError), result.output
+    message = str(result.exception)
+    assert message.startswith(f"{src.resolve()}:11, field 'id': duplicate id {rows[2]['id']!r}, also in ")
+    assert f"{src.resolve()} (bytes 0-" in message and "split 1 of 3) line 3" in message
+    assert not json.loads((out / "manifest.json").read_text())["complete"]
+    (tmp_path / "two").mkdir()
+    first, second = tmp_path / "two" / "a.jsonl", tmp_path / "two" / "b.jsonl"  # the same id in a second file
+    first.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows[:10]), "utf-8")
+    second.write_text(json.dumps(rows[0], ensure_ascii=False) + "\n", "utf-8")
+    result = invoke("predict", linear_model, tmp_path / "two", "--engine", "ray", "--out", tmp_path / "out2")
+    assert result.exit_code != 0
+    expected = f"{second.resolve()}:1, field 'id': duplicate id {rows[0]['id']!r}, also in {first.resolve()} line 1"
+    assert expected in str(result.exception)
 
 
 # ------------------------------------------------------------------------------------------ transformer backends
@@ -247,5 +370,5 @@ def test_ray_engine_equals_single_process_for_a_tiny_llm(local_ray, tmp_path) ->
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "manifest.json").read_text())
     for src in sorted(shards.iterdir()):
-        got = pq.read_table(out / manifest["shards"][str(src.resolve())]["output"]).to_pylist()
-        assert_same_rows(got, single_process(model, src, tmp_path))
+        (output,) = outputs_of(manifest, src)
+        assert_same_rows(pq.read_table(out / output).to_pylist(), single_process(model, src, tmp_path))

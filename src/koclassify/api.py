@@ -414,10 +414,13 @@ class Classifier(EstimatorMixin):
             groups = None
         oof = np.zeros_like(gold, dtype=np.float64)
         folds_iter = kfold_indices(gold, folds=folds, seed=seed, multi_label=space.multi_label, groups=groups)
-        for train_idx, test_idx in folds_iter:
-            backend = self.backend.fold_clone()
-            backend.fit([view[i] for i in train_idx], gold[train_idx], space)
-            oof[test_idx] = backend.predict_proba([view[i] for i in test_idx])
+        try:
+            for train_idx, test_idx in folds_iter:
+                backend = self.backend.fold_clone()
+                backend.fit([view[i] for i in train_idx], gold[train_idx], space)
+                oof[test_idx] = backend.predict_proba([view[i] for i in test_idx])
+        finally:
+            self.backend.end_folds()
         if self.prior_ is not None:  # slightly optimistic: the prior's counts include each fold's own rows
             oof = self.prior_.apply(oof, examples)
         return oof

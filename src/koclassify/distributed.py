@@ -2,13 +2,15 @@
 
 Two entry points:
 
-* :func:`predict_to_directory` (``koclassify predict MODEL INPUT --engine ray --out OUTDIR``): every input shard
-  (a file) is one unit of work. A pool of Ray Data actors, each holding the model loaded once, predicts a shard
-  chunk by chunk and writes its output shard atomically; the driver records each finished shard in
-  ``OUTDIR/manifest.json``. A re-run skips the shards whose output is already there for an unchanged input, so
-  after a crash or ``kill -9`` only the missing shards are done, and every id appears exactly once.
+* :func:`predict_to_directory` (``koclassify predict MODEL INPUT --engine ray --out OUTDIR``): every input file
+  is cut into splits (:mod:`koclassify.data.ranges`: line-aligned byte ranges, Parquet row groups), and a split
+  is one unit of work, so one big file feeds every worker. A pool of Ray Data actors, each holding the model
+  loaded once, predicts a split chunk by chunk and writes its output shard atomically; the driver records each
+  finished split in ``OUTDIR/manifest.json`` (:mod:`koclassify.runmanifest`). A re-run skips the splits whose
+  output is intact for the same model and unchanged split bytes, so after a crash, ``kill -9`` or a lost node
+  only the missing splits are done, and every id appears exactly once (an id in two splits is an error).
 * :func:`predict` returns a lazy Ray Dataset with ``id``, ``labels`` and ``probs`` columns, to chain in a Ray
-  pipeline: input shards are read by Ray tasks, rows are predicted in batches by the actor pool.
+  pipeline: the same splits are read by Ray tasks, rows are predicted in batches by the actor pool.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from __future__ import annotations
 import glob
 import hashlib
 import json
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,12 +26,14 @@ from typing import Any
 import numpy as np
 
 from koclassify.data.options import ReadOptions
+from koclassify.data.ranges import Split, SplitOptions, plan_splits
 from koclassify.errors import DataError, KoclassifyError, MissingDependencyError
 
 MANIFEST = "manifest.json"
 ERRORS_DIR = "errors"
 EXTENSIONS = {"parquet": ".parquet", "probs": ".jsonl", "csv": ".csv", "nikl": ".jsonl"}
 SHARD_BATCH = 1_000  # rows a worker predicts at a time
+PLAN_ROWS = 1_000  # rows read to resolve a file's column layout once, for all its splits
 
 
 def ray_module() -> Any:
@@ -103,55 +106,92 @@ def _load(model_dir: str, trust_remote_code: bool = False) -> Any:
     return Classifier.load(model_dir, trust_remote_code=trust_remote_code)
 
 
-class ShardPredictor:
-    """A Ray Data actor: loads the model once, then predicts whole shards into their output files."""
+def plan_input(
+    data_options: dict[str, Any], path: Path, flags: ReadOptions, splits: SplitOptions
+) -> tuple[ReadOptions, list[Split]]:
+    """The layout every split of ``path`` is read with (resolved on the file's first rows, so all splits agree)
+    and the file's splits."""
+    from koclassify.data.read import sniff_format
+    from koclassify.data.stream import iter_chunks
 
-    def __init__(
-        self, model_dir: str, flags: dict[str, Any], kind: str, chunk_rows: int, lenient: bool, trust_remote_code: bool
-    ) -> None:
+    options = shard_options(data_options, path, flags)
+    options = options.merged(format=options.format or sniff_format(path))
+    for chunk in iter_chunks(path, options, chunk_rows=PLAN_ROWS, need_labels=False, errors=[]):
+        options = chunk.options.merged(format=options.format)
+        break
+    return options, plan_splits(path, options.format or "jsonl", no_header=options.no_header, options=splits)
+
+
+class ShardPredictor:
+    """A Ray Data actor: loads the model once, then predicts whole splits into their output files."""
+
+    def __init__(self, model_dir: str, kind: str, chunk_rows: int, lenient: bool, trust_remote_code: bool) -> None:
         self.clf = _load(model_dir, trust_remote_code)
-        self.flags, self.kind, self.chunk_rows, self.lenient = ReadOptions.from_json(flags), kind, chunk_rows, lenient
+        self.kind, self.chunk_rows, self.lenient = kind, chunk_rows, lenient
+        pin_threads()
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        from koclassify.data.ranges import file_sha256
         from koclassify.streaming import predict_file
 
-        out: dict[str, list[Any]] = {"input": [], "rows": [], "errors": [], "failure": []}
-        for source, output, errors_file in zip(batch["input"], batch["output"], batch["errors_file"]):
-            out["input"].append(source)
+        out: dict[str, list[Any]] = {"name": [], "rows": [], "errors": [], "failure": [], "sha256": []}
+        for name, split, options, output, errors_file in zip(
+            batch["name"], batch["split"], batch["options"], batch["output"], batch["errors_file"]
+        ):
+            out["name"].append(name)
             try:
-                options = shard_options(self.clf.data_options, source, self.flags)
                 result = predict_file(
                     self.clf,
-                    source,
+                    json.loads(split)["path"],
                     output,
-                    options,
+                    ReadOptions.from_json(json.loads(options)),
                     kind=self.kind,
                     chunk_rows=self.chunk_rows,
                     errors_path=errors_file if self.lenient else None,
+                    split=Split.from_json(json.loads(split)),
                 )
-            except KoclassifyError as exc:  # bad input: reported by the driver, other shards go on
+            except KoclassifyError as exc:  # bad input: reported by the driver, other splits go on
                 out["rows"].append(-1)
                 out["errors"].append(0)
                 out["failure"].append(str(exc))
+                out["sha256"].append("")
             else:
                 out["rows"].append(result.rows)
                 out["errors"].append(result.errors)
                 out["failure"].append("")
-        return {k: np.asarray(v, dtype=object if k in ("input", "failure") else np.int64) for k, v in out.items()}
+                out["sha256"].append(file_sha256(output))
+        return {k: np.asarray(v, dtype=np.int64 if k in ("rows", "errors") else object) for k, v in out.items()}
+
+
+def pin_threads() -> None:
+    """One core per worker: BLAS/OpenMP pools (threadpoolctl) and Kiwi get one thread each; the worker's
+    environment (:data:`ONE_THREAD`) already holds libraries that read it at start-up to one."""
+    from threadpoolctl import threadpool_limits
+
+    from koclassify.backends.linear import morphs
+
+    threadpool_limits(1)
+    morphs.set_threads(1)
+
+
+ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "RAYON_NUM_THREADS")}  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------ CLI engine
 @dataclass
 class RunSummary:
-    """What a run did: shards done now, shards skipped as already done, rows, rows set aside, failures."""
+    """What a run did: splits done now, splits skipped as already done, rows, rows set aside, failures."""
 
     out_dir: Path
     shards: int
+    splits: int = 0
     done: int = 0
     skipped: int = 0
     rows: int = 0
     errors: int = 0
     failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def predict_to_directory(
@@ -167,90 +207,206 @@ def predict_to_directory(
     lenient: bool = False,
     address: str | None = None,
     trust_remote_code: bool = False,
+    splits: SplitOptions | None = None,
 ) -> RunSummary:
-    """Predict every shard of ``source`` into ``out_dir`` (one output shard per input shard, plus the manifest).
+    """Predict every split of ``source`` into ``out_dir`` (one output shard per input split, plus the manifest).
 
-    Shards already done for the same model and an unchanged input are skipped. Raises :class:`KoclassifyError`
-    naming the first bad shard (file, line, field) after the other shards are finished and recorded.
+    Splits already done for the same model (by its files' hash), the same split bytes and an intact output are
+    skipped. Raises :class:`KoclassifyError` naming the first bad split (file, line, field), or an id found in
+    two splits, after the other splits are finished and recorded.
     """
-    from koclassify.io import write_json
+    from koclassify import runmanifest
+    from koclassify.data.ranges import fingerprint, tree_sha256
+    from koclassify.io import clean_stale, write_json
 
     if kind not in EXTENSIONS:
         raise KoclassifyError(f"--to must be one of {', '.join(EXTENSIONS)} with --engine ray, not {kind!r}")
     if workers < 1 or batch_size < 1 or gpus_per_worker < 0:
         raise KoclassifyError("--workers and --batch-size must be at least 1, --gpus-per-worker at least 0")
+    splits = splits or SplitOptions()
     model_dir = Path(model_dir).resolve()
-    _load(str(model_dir), trust_remote_code)  # a bad model directory fails here, once, not in every worker
+    clf = _load(str(model_dir), trust_remote_code)  # a bad model directory fails here, once, not in every worker
     inputs = [p.resolve() for p in expand_inputs(source)]
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise KoclassifyError(f"{out_dir}: exists and is not a directory; --out names a directory with --engine ray")
-    manifest = _read_manifest(out_dir, model_dir, kind)
-    for stale in [*out_dir.glob(".part-*.tmp"), *(out_dir / ERRORS_DIR).glob(".part-*.tmp")]:
-        stale.unlink(missing_ok=True)  # half-written shards of a run that was killed: never read, now removed
-    todo: list[dict[str, str]] = []
+    manifest, model_changed = runmanifest.read(out_dir, model_dir, tree_sha256(model_dir), kind)
     summary = RunSummary(out_dir=out_dir, shards=len(inputs))
-    names = [_shard_name(p) for p in inputs]
-    if len(set(names)) != len(names):
+    if model_changed:
+        summary.notes.append(f"{model_dir} changed since the last run: every split is predicted again")
+    stems = [_shard_name(p) for p in inputs]
+    if len(set(stems)) != len(stems):
         raise KoclassifyError("two input shards map to one output name; give distinct files")
-    for path, name in zip(inputs, names):
-        entry = manifest["shards"].get(str(path))
-        output = out_dir / (name + EXTENSIONS[kind])
-        if entry is not None and entry.get("stamp") == _stamp(path) and output.is_file():
-            summary.skipped += 1
-            summary.rows += entry["rows"]
-            summary.errors += entry.get("errors", 0)
+    old_splits: dict[str, Any] = manifest["splits"]
+    manifest["splits"], manifest["inputs"] = {}, {}
+    planned: dict[str, tuple[Split, ReadOptions]] = {}
+    todo: list[dict[str, str]] = []
+    for path, stem in zip(inputs, stems):
+        try:
+            options, file_splits = plan_input(clf.data_options, path, flags or ReadOptions(), splits)
+        except KoclassifyError as exc:
+            summary.failures.append(str(exc))
             continue
-        manifest["shards"].pop(str(path), None)
-        errors_file = out_dir / ERRORS_DIR / f"{name}.errors.jsonl"
-        todo.append({"input": str(path), "output": str(output), "errors_file": str(errors_file)})
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_json(out_dir / MANIFEST, manifest)
-    if todo:
-        init_ray(address)
-        ray = ray_module()
-        items = ray.data.from_items(todo, override_num_blocks=len(todo))
-        results = items.map_batches(
-            ShardPredictor,
-            batch_size=1,
-            compute=ray.data.ActorPoolStrategy(size=min(workers, len(todo))),
-            num_gpus=gpus_per_worker or None,
-            fn_constructor_kwargs={
-                "model_dir": str(model_dir),
-                "flags": (flags or ReadOptions()).to_json(),
-                "kind": kind,
-                "chunk_rows": batch_size,
-                "lenient": lenient,
-                "trust_remote_code": trust_remote_code,
-            },
-        )
-        by_input = {item["input"]: item for item in todo}
-        for row in results.iter_rows():
-            item = by_input[str(row["input"])]
-            if row["failure"]:
-                summary.failures.append(str(row["failure"]))
+        manifest["inputs"][str(path)] = {**fingerprint(path), "splits": len(file_splits), "note": file_splits[0].note}
+        if file_splits[0].note and len(file_splits) == 1 and path.stat().st_size > splits.split_bytes:
+            summary.notes.append(f"{path}: {file_splits[0].note}; read as one split")
+        for split in file_splits:
+            name = stem if split.whole else f"{stem}-{split.number:05d}"
+            planned[name] = (split, options)
+            entry = old_splits.pop(name, None)
+            if not model_changed and runmanifest.still_done(entry, split, out_dir):
+                manifest["splits"][name] = entry
+                summary.skipped += 1
+                summary.rows += int(entry["rows"])
+                summary.errors += int(entry["errors"])
                 continue
-            rows, errors = int(row["rows"]), int(row["errors"])
-            manifest["shards"][item["input"]] = {
-                "output": Path(item["output"]).name,
-                "rows": rows,
-                "errors": errors,
-                "errors_file": f"{ERRORS_DIR}/{Path(item['errors_file']).name}" if errors else None,
-                "stamp": _stamp(Path(item["input"])),
-            }
-            write_json(out_dir / MANIFEST, manifest)  # after each shard: a crash loses at most running shards
-            summary.done += 1
-            summary.rows += rows
-            summary.errors += errors
-    manifest["complete"] = not summary.failures and len(manifest["shards"]) == len(inputs)
-    manifest["rows"] = sum(e["rows"] for e in manifest["shards"].values())
-    write_json(out_dir / MANIFEST, manifest)
+            output = out_dir / (name + EXTENSIONS[kind])
+            errors_file = out_dir / ERRORS_DIR / f"{name}.errors.jsonl"
+            for target in (output, errors_file):
+                clean_stale(target)  # half-written shards of a killed run (their writer's process is gone)
+            todo.append({"name": name, "split": json.dumps(split.to_json()), "options": json.dumps(options.to_json()),
+                         "output": str(output), "errors_file": str(errors_file)})  # fmt: skip
+    summary.splits = len(planned)
+    _drop_outputs(out_dir, old_splits, keep={entry["output"] for entry in manifest["splits"].values()})
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_json(out_dir / runmanifest.MANIFEST, manifest)
+    if todo:
+        _run(todo, manifest, summary, str(model_dir), kind, workers, gpus_per_worker, batch_size, lenient, address,
+             trust_remote_code)  # fmt: skip
+    duplicate = None if summary.failures else _duplicate_ids(out_dir, manifest, planned, kind)
+    manifest["complete"] = not summary.failures and duplicate is None and len(manifest["splits"]) == len(planned)
+    manifest["rows"] = sum(e["rows"] for e in manifest["splits"].values())
+    write_json(out_dir / runmanifest.MANIFEST, manifest)
     if summary.failures:
         raise KoclassifyError(
-            f"{summary.failures[0]} ({len(summary.failures)} of {len(inputs)} shards failed; the others are in "
-            f"{out_dir}: fix the input and re-run to finish only the missing shards)"
+            f"{summary.failures[0]} ({len(summary.failures)} of {len(planned) or len(inputs)} splits failed; the "
+            f"others are in {out_dir}: fix the input and re-run to finish only the missing splits)"
         )
+    if duplicate is not None:
+        raise duplicate
     return summary
+
+
+def _run(todo: list[dict[str, str]], manifest: dict[str, Any], summary: RunSummary, model_dir: str, kind: str,
+         workers: int, gpus: float, batch_size: int, lenient: bool, address: str | None,
+         trust: bool) -> None:  # fmt: skip
+    """Predict the ``todo`` splits on an actor pool, recording each finished split in the manifest at once."""
+    from koclassify import runmanifest
+    from koclassify.io import write_json
+
+    init_ray(address)
+    ray = ray_module()
+    items = ray.data.from_items(todo, override_num_blocks=len(todo))
+    results = items.map_batches(
+        ShardPredictor,
+        batch_size=1,
+        compute=ray.data.ActorPoolStrategy(size=min(workers, len(todo))),
+        num_gpus=gpus or None,
+        runtime_env={"env_vars": ONE_THREAD},
+        fn_constructor_kwargs={
+            "model_dir": model_dir,
+            "kind": kind,
+            "chunk_rows": batch_size,
+            "lenient": lenient,
+            "trust_remote_code": trust,
+        },  # fmt: skip
+    )
+    by_name = {item["name"]: item for item in todo}
+    for row in results.iter_rows():
+        item = by_name[str(row["name"])]
+        if row["failure"]:
+            summary.failures.append(str(row["failure"]))
+            continue
+        rows, errors = int(row["rows"]), int(row["errors"])
+        split = Split.from_json(json.loads(item["split"]))
+        errors_file = f"{ERRORS_DIR}/{Path(item['errors_file']).name}" if errors else None
+        manifest["splits"][item["name"]] = runmanifest.record(
+            split, Path(item["output"]).name, str(row["sha256"]), rows, errors, errors_file
+        )
+        write_json(Path(summary.out_dir) / runmanifest.MANIFEST, manifest)  # a crash loses at most running splits
+        summary.done += 1
+        summary.rows += rows
+        summary.errors += errors
+
+
+def _drop_outputs(out_dir: Path, stale: dict[str, Any], keep: set[str]) -> None:
+    """Remove the output shards of splits that are no longer planned (an input re-cut, removed or renamed): the
+    manifest recorded them, so they are this package's own files; left, they would be read twice."""
+    for entry in stale.values():
+        if not isinstance(entry, dict):
+            continue
+        for rel in (entry.get("output"), entry.get("errors_file")):
+            if isinstance(rel, str) and rel not in keep and "/" not in rel.removeprefix(f"{ERRORS_DIR}/"):
+                (out_dir / rel).unlink(missing_ok=True)
+
+
+def _duplicate_ids(
+    out_dir: Path, manifest: dict[str, Any], planned: dict[str, tuple[Split, ReadOptions]], kind: str
+) -> DataError | None:
+    """An id written by two splits, as an error naming both (with their lines), or ``None``.
+
+    Each split's ids are already unique (its reader checks); across splits, 8 bytes of hash per row are
+    compared, and a hit is confirmed on the two output shards."""
+    names = [name for name in planned if name in manifest["splits"]]
+    hashes, owners = [], []
+    for k, name in enumerate(names):
+        ids = np.fromiter((hash(i) for i in _output_ids(out_dir / manifest["splits"][name]["output"], kind)),
+                          dtype=np.int64)  # fmt: skip
+        hashes.append(ids)
+        owners.append(np.full(len(ids), k, dtype=np.int32))
+    if not hashes:
+        return None
+    keys, who = np.concatenate(hashes), np.concatenate(owners)
+    order = np.argsort(keys, kind="stable")
+    keys, who = keys[order], who[order]
+    for i in np.flatnonzero((keys[1:] == keys[:-1]) & (who[1:] != who[:-1])):
+        first, second = names[who[i]], names[who[i + 1]]
+        ids_first = {j for j in _output_ids(out_dir / manifest["splits"][first]["output"], kind) if hash(j) == keys[i]}
+        common = [j for j in _output_ids(out_dir / manifest["splits"][second]["output"], kind) if j in ids_first]
+        if not common:
+            continue  # two ids with one hash
+        (a, a_options), (b, b_options) = planned[first], planned[second]
+        row_id = common[0]
+        line = _line_of(b, b_options, row_id)
+        return DataError(
+            f"duplicate id {row_id!r}, also in {a.describe()} line {_line_of(a, a_options, row_id)}; ids must be "
+            f"unique across all inputs (found in split {b.number + 1} of {b.count} of this file)",
+            path=b.path,
+            line=line,
+            field="id",
+        )
+    return None
+
+
+def _output_ids(path: Path, kind: str) -> Iterator[str]:
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        yield from (str(i) for i in pq.read_table(path, columns=["id"]).column("id").to_pylist())
+    elif kind == "csv":
+        import csv
+
+        with open(path, encoding="utf-8", newline="") as fh:
+            reader = csv.reader(fh)
+            next(reader, None)
+            yield from (cells[0] for cells in reader if cells)
+    else:
+        with open(path, encoding="utf-8") as fh:
+            yield from (str(json.loads(line)["id"]) for line in fh if line.strip())
+
+
+def _line_of(split: Split, options: ReadOptions, row_id: str) -> int | None:
+    """The input line of ``row_id`` in ``split`` (read again: this runs only to name a duplicate)."""
+    from koclassify.data.stream import iter_chunks
+
+    try:
+        for chunk in iter_chunks(split.path, options, need_labels=False, errors=[], split=split):
+            for other, line in zip(chunk.ids, chunk.lines):
+                if other == row_id:
+                    return line
+    except KoclassifyError:
+        return None
+    return None
 
 
 def _shard_name(path: Path) -> str:
@@ -260,43 +416,17 @@ def _shard_name(path: Path) -> str:
     return f"part-{stem}-{digest}"
 
 
-def _stamp(path: Path) -> list[int]:
-    """Size and modification time: a changed input shard is predicted again."""
-    st = os.stat(path)
-    return [st.st_size, st.st_mtime_ns]
-
-
-def _read_manifest(out_dir: Path, model_dir: Path, kind: str) -> dict[str, Any]:
-    fresh = {"model": str(model_dir), "kind": kind, "complete": False, "rows": 0, "shards": {}}
-    path = out_dir / MANIFEST
-    if not path.is_file():
-        if out_dir.is_dir() and any(p for p in out_dir.iterdir() if not p.name.startswith(".")):
-            raise KoclassifyError(f"{out_dir}: not empty and has no {MANIFEST}; give a new or empty --out directory")
-        return fresh
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise KoclassifyError(f"{path}: unreadable manifest ({exc}); remove it or use a new --out") from None
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("shards"), dict):
-        raise KoclassifyError(f"{path}: not a koclassify manifest; use a new --out")
-    if manifest.get("model") != str(model_dir) or manifest.get("kind") != kind:
-        raise KoclassifyError(
-            f"{out_dir}: holds {manifest.get('kind')} predictions of {manifest.get('model')}; "
-            "use a new --out for another model or output kind"
-        )
-    return manifest
-
-
 # ------------------------------------------------------------------------------------------ Python API
 
 
-def _read_shards(batch: dict[str, np.ndarray], flags: dict[str, Any], data_options: dict, rows: int) -> Iterator:
-    """A Ray task: stream shards into batches of plain columns (the Examples, flattened)."""
+def _read_shards(batch: dict[str, np.ndarray], rows: int) -> Iterator:
+    """A Ray task: stream splits into batches of plain columns (the Examples, flattened)."""
     from koclassify.data.stream import iter_chunks
 
-    for source in batch["path"]:
-        options = shard_options(data_options, source, ReadOptions.from_json(flags))
-        for chunk in iter_chunks(source, options, chunk_rows=rows, need_labels=False):
+    for split, options in zip(batch["split"], batch["options"]):
+        split = Split.from_json(json.loads(split))
+        options = ReadOptions.from_json(json.loads(options))
+        for chunk in iter_chunks(split.path, options, chunk_rows=rows, need_labels=False, split=split):
             exs = chunk.examples
             yield {
                 "id": np.asarray([ex.id for ex in exs], dtype=object),
@@ -312,6 +442,7 @@ class BatchPredictor:
     def __init__(self, model_dir: str, trust_remote_code: bool = False) -> None:
         self.clf = _load(model_dir, trust_remote_code)
         self.names = list(self.clf.labels_.names)
+        pin_threads()
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         from koclassify.data.example import Example
@@ -356,13 +487,16 @@ def predict(
     options: ReadOptions | None = None,
     address: str | None = None,
     trust_remote_code: bool = False,
+    splits: SplitOptions | None = None,
 ) -> Any:
     """A lazy Ray Dataset of predictions: ``id`` (str), ``labels`` (list of label names), ``probs`` (float64
     array in the order of the model's label names).
 
     ``source``: paths (a file, directory or glob of shards in any supported format; ``options`` as for the CLI)
-    or a ``ray.data.Dataset`` with ``id`` and ``text`` columns (optional ``target``: the target's form). Ray is
-    started locally unless this process is connected already (or ``address`` is given).
+    or a ``ray.data.Dataset`` with ``id`` and ``text`` columns (optional ``target``: the target's form). Files are
+    cut into ``splits`` as for the CLI; ids are checked unique within each split (across splits, only
+    :func:`predict_to_directory` checks). Ray is started locally unless this process is connected already (or
+    ``address`` is given).
     """
     init_ray(address)
     ray = ray_module()
@@ -371,17 +505,19 @@ def predict(
     if isinstance(source, ray.data.Dataset):
         rows = source
     else:
-        paths = [str(p.resolve()) for p in expand_inputs(source)]
-        rows = ray.data.from_items([{"path": p} for p in paths], override_num_blocks=len(paths)).map_batches(
-            _read_shards,
-            batch_size=1,
-            fn_kwargs={"flags": (options or ReadOptions()).to_json(), "data_options": clf.data_options,
-                       "rows": batch_size},
-        )  # fmt: skip
+        items = []
+        for path in expand_inputs(source):
+            layout, file_splits = plan_input(clf.data_options, path.resolve(), options or ReadOptions(),
+                                             splits or SplitOptions())  # fmt: skip
+            items += [{"split": json.dumps(s.to_json()), "options": json.dumps(layout.to_json())} for s in file_splits]
+        rows = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
+            _read_shards, batch_size=1, fn_kwargs={"rows": batch_size}
+        )
     return rows.map_batches(
         BatchPredictor,
         batch_size=batch_size,
         compute=ray.data.ActorPoolStrategy(size=workers),
         num_gpus=gpus_per_worker or None,
+        runtime_env={"env_vars": ONE_THREAD},
         fn_constructor_kwargs={"model_dir": model_dir, "trust_remote_code": trust_remote_code},
     )

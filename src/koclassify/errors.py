@@ -31,7 +31,7 @@ class DataError(KoclassifyError):
             parts.append(f"field {field!r}")
         prefix = ", ".join(parts)
         super().__init__(f"{prefix}: {message}" if prefix else message)
-        self.path, self.line, self.field = path, line, field
+        self.path, self.line, self.field, self.message = path, line, field, message
 
 
 class ModelError(KoclassifyError):

@@ -15,6 +15,7 @@ from typing import Any
 
 from koclassify.data.example import Example
 from koclassify.data.options import ReadOptions
+from koclassify.data.ranges import Split
 from koclassify.data.read import sniff_format
 from koclassify.data.stream import CHUNK_ROWS, iter_chunks
 from koclassify.data.writers import PredictionWriter, prediction_kind
@@ -44,11 +45,13 @@ def predict_file(
     errors_path: str | Path | None = None,
     on_chunk: Callable[[int], None] | None = None,
     top_k: int | None = None,
+    split: Split | None = None,
 ) -> PredictResult:
     """Classify ``source`` with the loaded ``clf`` into ``out``, ``chunk_rows`` rows at a time.
 
     ``errors_path``: where bad rows go (lenient); ``None`` makes the first bad row an error. ``on_chunk`` is
     called with each chunk's row count (progress). ``top_k``: jsonl rows also list the K most probable labels.
+    ``split``: only that part of ``source`` (a Ray work unit).
     """
     options = options or ReadOptions()
     fmt = options.format or sniff_format(source)
@@ -58,7 +61,7 @@ def predict_file(
     errors: list[dict[str, Any]] | None = [] if errors_path is not None else None
     result = PredictResult(rows=0, kind=kind)
     with PredictionWriter(out, kind, names, top_k=top_k) as writer:
-        for chunk in iter_chunks(source, options, chunk_rows=chunk_rows, need_labels=False, errors=errors):
+        for chunk in iter_chunks(source, options, chunk_rows=chunk_rows, need_labels=False, errors=errors, split=split):
             probs = clf.predict_proba(chunk.examples)
             decisions = clf.decide(probs)
             writer.write(chunk, decisions, probs)

@@ -99,6 +99,10 @@ class Backend(ABC):
         """An unfitted twin for one cross-validation fold: separate runs never share checkpoints or resume."""
         return type(self)(**{**self.options, **self.run_state_options})
 
+    def end_folds(self) -> None:
+        """Cross-validation is over: drop what the fold twins shared (the linear backend's term counts)."""
+        return None
+
     def check_fitted(self) -> LabelSpace:
         if self.labels is None:
             raise KoclassifyError(f"the {self.name!r} backend is not fitted yet: call fit() or load a model")

@@ -265,6 +265,12 @@ def predict(
         int | None, typer.Option("--chunk-rows", help="rows read and predicted at a time (default 10000; ray 1000)")
     ] = None,
     batch_size: Annotated[int | None, hidden("--batch-size")] = None,  # the old name of --chunk-rows
+    split_rows: Annotated[
+        int | None, typer.Option("--split-rows", help="ray: rows per unit of work (default 100000)")
+    ] = None,
+    split_bytes: Annotated[
+        int | None, typer.Option("--split-bytes", help="ray: bytes per unit of work of a text file (default 64 MiB)")
+    ] = None,
     trust_remote_code: TrustRemoteCodeOpt = False,
     layout: Layout | None = None,
 ) -> None:
@@ -307,7 +313,11 @@ def predict(
     if engine == "ray":
         if is_dash(data) or is_dash(out):
             raise OptionError("--engine", "ray", message="--engine ray reads and writes files, not '-'")
-        ray_options = (address, workers, gpus_per_worker, batch_size, trust_remote_code)
+        from koclassify.data.ranges import SplitOptions
+
+        sizes = {"split_rows": split_rows, "split_bytes": split_bytes}
+        splits = SplitOptions.parse({k: v for k, v in sizes.items() if v is not None})
+        ray_options = (address, workers, gpus_per_worker, batch_size, trust_remote_code, splits)
         _predict_ray(model_dir, data, out, kind, flags, *ray_options)
         return
     if out.is_dir():
@@ -362,6 +372,7 @@ def _predict_ray(
     gpus_per_worker: float,
     batch_size: int | None,
     trust_remote_code: bool,
+    splits: Any,
 ) -> None:
     from koclassify.distributed import SHARD_BATCH, predict_to_directory
 
@@ -377,9 +388,12 @@ def _predict_ray(
         lenient=bool(flags.get("lenient", False)),
         address=address,
         trust_remote_code=trust_remote_code,
+        splits=splits,
     )
+    for note in summary.notes:
+        console.print(f"[yellow]note[/] {note}")
     console.print(
-        f"[green]wrote[/] {out}: {summary.rows} rows in {summary.shards} shard(s) "
+        f"[green]wrote[/] {out}: {summary.rows} rows from {summary.shards} file(s) in {summary.splits} split(s) "
         f"({summary.done} predicted now, {summary.skipped} already done); manifest {out / 'manifest.json'}"
     )
     if summary.errors:

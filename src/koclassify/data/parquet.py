@@ -47,14 +47,20 @@ def open_parquet(path: str | Path) -> Any:
         raise DataError(f"not a readable Parquet file: {exc}", path=str(path)) from None
 
 
-def iter_parquet_batches(path: str | Path, batch_rows: int) -> Iterator[tuple[list[str], list[tuple[int, list[str]]]]]:
-    """(header, [(row number, cells)]) per batch of at most ``batch_rows`` rows, cells as strings."""
+def iter_parquet_batches(
+    path: str | Path, batch_rows: int, groups: tuple[int, int, int] | None = None
+) -> Iterator[tuple[list[str], list[tuple[int, list[str]]]]]:
+    """(header, [(row number, cells)]) per batch of at most ``batch_rows`` rows, cells as strings.
+
+    ``groups``: (first row group, stop row group, row index of the first one's first row) to read only those.
+    """
     pa = pyarrow()
     handle = open_parquet(path)
     header = list(handle.schema_arrow.names)
-    row = 0
+    row = groups[2] if groups else 0
+    selected = list(range(groups[0], groups[1])) if groups else None
     try:
-        for batch in handle.iter_batches(batch_size=batch_rows):
+        for batch in handle.iter_batches(batch_size=batch_rows, row_groups=selected):
             columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
             types = [_not_text(batch.schema.field(i).type) for i in range(batch.num_columns)]
             cells = [[_typed(_cell(col[i]), t) for col, t in zip(columns, types)] for i in range(batch.num_rows)]

@@ -12,6 +12,7 @@ With ``errors`` (a list), a bad row does not stop the read: it is left out and i
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -22,6 +23,7 @@ import numpy as np
 
 from koclassify.data.dataset import Dataset, duplicate_id
 from koclassify.data.options import FORMATS, ReadOptions
+from koclassify.data.ranges import Split, range_lines, table_header
 from koclassify.data.read import sniff_format
 from koclassify.data.text import decode_line, label_names, not_utf8
 from koclassify.errors import DataError
@@ -36,8 +38,13 @@ def iter_chunks(
     chunk_rows: int = CHUNK_ROWS,
     need_labels: bool = False,
     errors: list[dict[str, Any]] | None = None,
+    split: Split | None = None,
 ) -> Iterator[Dataset]:
-    """Yield the rows of ``path`` as :class:`Dataset` chunks of at most ``chunk_rows`` rows, in file order."""
+    """Yield the rows of ``path`` as :class:`Dataset` chunks of at most ``chunk_rows`` rows, in file order.
+
+    ``split``: read only that part of the file (see :mod:`koclassify.data.ranges`), with the whole file's line
+    numbers and row-number ids; ids are then checked unique within the split.
+    """
     if chunk_rows < 1:
         raise ValueError("chunk_rows must be at least 1")
     options = options or ReadOptions()
@@ -45,9 +52,11 @@ def iter_chunks(
     if fmt not in FORMATS:
         raise DataError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", path=str(path))
     options = options.merged(format=fmt)
-    ids = _SeenIds(path, options, chunk_rows, need_labels)
+    if split is not None and split.whole:
+        split = None
+    ids = _SeenIds(path, options, chunk_rows, need_labels, split)
     empty = True
-    for chunk in _raw_chunks(path, options, chunk_rows, need_labels, errors):
+    for chunk in _raw_chunks(path, options, chunk_rows, need_labels, errors, split):
         chunk = ids.check(chunk, errors)
         empty = False
         if len(chunk):
@@ -57,17 +66,22 @@ def iter_chunks(
 
 
 def _raw_chunks(
-    path: str | Path, options: ReadOptions, chunk_rows: int, need_labels: bool, errors: list | None
+    path: str | Path,
+    options: ReadOptions,
+    chunk_rows: int,
+    need_labels: bool,
+    errors: list | None,
+    split: Split | None = None,
 ) -> Iterator[Dataset]:
     if options.format in ("jsonl", "nikl"):
-        yield from _json_chunks(path, options, chunk_rows, need_labels, errors)
+        yield from _json_chunks(path, options, chunk_rows, need_labels, errors, split)
     else:
-        yield from _table_chunks(path, options, chunk_rows, need_labels, errors)
+        yield from _table_chunks(path, options, chunk_rows, need_labels, errors, split)
 
 
 # ------------------------------------------------------------------------------------------- JSON lines
 def _json_chunks(
-    path: str | Path, options: ReadOptions, chunk_rows: int, need_labels: bool, errors: list | None
+    path: str | Path, options: ReadOptions, chunk_rows: int, need_labels: bool, errors: list | None, split: Split | None
 ) -> Iterator[Dataset]:
     from koclassify.data.jsonl import parse_jsonl
     from koclassify.data.nikl import parse_nikl
@@ -84,9 +98,11 @@ def _json_chunks(
         )
 
     pending: list[tuple[int, int, str]] = []  # (line number, row index, text)
-    index = 0
-    with open(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, 1):
+    index = split.first_index if split else 0
+    first = split.first_line if split else 1
+    with contextlib.ExitStack() as stack:
+        raws = range_lines(path, split) if split else stack.enter_context(open(path, "rb"))
+        for lineno, raw in enumerate(raws, first):
             line = decode_line(raw, where, lineno)
             if not line.strip():
                 continue
@@ -101,14 +117,14 @@ def _json_chunks(
 
 # ------------------------------------------------------------------------------------------- tables
 def _table_chunks(
-    path: str | Path, options: ReadOptions, chunk_rows: int, need_labels: bool, errors: list | None
+    path: str | Path, options: ReadOptions, chunk_rows: int, need_labels: bool, errors: list | None, split: Split | None
 ) -> Iterator[Dataset]:
     from koclassify.data.table import parse_table_rows
 
     where = str(path)
     names = label_names(options.label_names)
     resolved = options
-    index = 0
+    index = split.first_index if split else 0
 
     def parse(header: list[str], rows: list[tuple[int, int, list[str]]]) -> Dataset:
         return parse_table_rows(
@@ -122,7 +138,7 @@ def _table_chunks(
             indices=[i for _, i, _ in rows],
         )
 
-    for header, batch in _table_batches(path, options, chunk_rows):
+    for header, batch in _table_batches(path, options, chunk_rows, split):
         rows = [(lineno, index + i, cells) for i, (lineno, cells) in enumerate(batch)]
         index += len(rows)
         chunk = _parse_or_split(functools.partial(parse, header), rows, errors, where)
@@ -132,13 +148,17 @@ def _table_chunks(
 
 
 def _table_batches(
-    path: str | Path, options: ReadOptions, chunk_rows: int
+    path: str | Path, options: ReadOptions, chunk_rows: int, split: Split | None = None
 ) -> Iterator[tuple[list[str], list[tuple[int, list[str]]]]]:
     """(header, rows) batches of CSV/TSV or Parquet, rows as (line number, cells)."""
     if options.format == "parquet":
         from koclassify.data.parquet import iter_parquet_batches
 
-        yield from iter_parquet_batches(path, chunk_rows)
+        groups = (split.start, split.stop, split.first_index) if split else None
+        yield from iter_parquet_batches(path, chunk_rows, groups)
+        return
+    if split is not None:
+        yield from _split_table_batches(path, options, chunk_rows, split)
         return
     from koclassify.data.table import (
         check_closed_quotes,
@@ -187,6 +207,56 @@ def _table_batches(
         yield header, batch
 
 
+def _split_table_batches(
+    path: str | Path, options: ReadOptions, chunk_rows: int, split: Split
+) -> Iterator[tuple[list[str], list[tuple[int, list[str]]]]]:
+    """(header, rows) batches of one byte-range split of a CSV/TSV file: the header is the file's first record."""
+    from koclassify.data.table import (
+        check_closed_quotes,
+        check_header,
+        check_width,
+        column_numbers,
+        csv_delimiter,
+        iter_records,
+    )
+
+    where = str(path)
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        delimiter = "\t" if options.format == "tsv" else csv_delimiter(fh.readline())
+    header: list[str] | None = None
+    if not options.no_header:
+        header = check_header(table_header(path, delimiter) or [], where)
+
+    def text_lines() -> Iterator[str]:
+        for lineno, raw in enumerate(range_lines(path, split), split.first_line):
+            yield decode_line(raw, where, lineno)
+
+    skip = split.first_line - 1  # the csv module counts lines from the split's start
+
+    def end_check(first: int, last: int) -> None:  # an unclosed quote swallowing the rest of the split
+        check_closed_quotes(text_lines(), where, delimiter, first, last)  # its line is shifted below
+
+    batch: list[tuple[int, list[str]]] = []
+    records = iter_records(text_lines(), where, delimiter, end_check)
+    while True:
+        try:
+            lineno, cells = next(records)
+        except StopIteration:
+            break
+        except DataError as exc:  # malformed CSV: the line as the file counts it
+            raise DataError(exc.message, path=where, line=(exc.line or 1) + skip) from None
+        lineno += skip
+        if header is None:
+            header = column_numbers(cells)
+        check_width(header, cells, where, lineno)
+        batch.append((lineno, cells))
+        if len(batch) >= chunk_rows:
+            yield header, batch
+            batch = []
+    if batch and header is not None:
+        yield header, batch
+
+
 # ------------------------------------------------------------------------------------------- shared
 def _parse_or_split(parse: Callable[[list], Dataset], rows: list, errors: list | None, where: str) -> Dataset:
     """Parse a chunk; in lenient mode, on a bad row re-parse row by row and set the bad ones aside."""
@@ -223,8 +293,11 @@ def _reason(exc: DataError, where: str) -> dict[str, Any]:
 class _SeenIds:
     """Every id seen so far, as a sorted array of 64-bit hashes; a hit is confirmed by re-reading the file."""
 
-    def __init__(self, path: str | Path, options: ReadOptions, chunk_rows: int, need_labels: bool) -> None:
+    def __init__(
+        self, path: str | Path, options: ReadOptions, chunk_rows: int, need_labels: bool, split: Split | None = None
+    ) -> None:
         self.path, self.options, self.chunk_rows, self.need_labels = path, options, chunk_rows, need_labels
+        self.split = split
         self.hashes = np.zeros(0, dtype=np.int64)
 
     def check(self, chunk: Dataset, errors: list | None) -> Dataset:
@@ -259,7 +332,7 @@ class _SeenIds:
 
     def _first_line(self, row_id: str, before: int) -> int | None:
         """The line of the first row with ``row_id`` before line ``before``, re-reading the file from the top."""
-        for chunk in _raw_chunks(self.path, self.options, self.chunk_rows, self.need_labels, []):
+        for chunk in _raw_chunks(self.path, self.options, self.chunk_rows, self.need_labels, [], self.split):
             for other, line in zip(chunk.ids, chunk.lines):
                 if line >= before:
                     return None

@@ -82,6 +82,7 @@ class LinearBackend(Backend):
         super().__init__(**options)  # checked by LinearOptions: a bad option fails before any data is read
         self.spec = parse_features(self.options["features"])
         self.features: FeatureUnion | None = None
+        self._fold_counts: Any = None  # shared by the fold twins of one cross-validation (foldcounts.FoldCounts)
         self.dense: DenseBlock | None = None
         self.head: Head | None = None
         self.choice: Choice | None = None
@@ -133,6 +134,7 @@ class LinearBackend(Backend):
             self.features = FeatureUnion(
                 blocks, min_df=min_df, max_features=opts["max_features"], context_width=opts["context_width"]
             )
+            self.features.fold_counts = self._fold_counts
             Xs = self.features.fit_transform(examples)
         Xd = None
         if self.spec.dense:
@@ -204,7 +206,16 @@ class LinearBackend(Backend):
             opts["nb"] = nb_option(self.choice.nb)
             if self.choice.scale is not None:
                 opts["embed_scale"] = self.choice.scale
-        return type(self)(**opts)
+        twin = type(self)(**opts)
+        if self._fold_counts is None:
+            from koclassify.backends.linear.foldcounts import FoldCounts
+
+            self._fold_counts = FoldCounts()
+        twin._fold_counts = self._fold_counts  # each text analysed once for all the folds
+        return twin
+
+    def end_folds(self) -> None:
+        self._fold_counts = None
 
     # ------------------------------------------------------------------ persistence (plain files only)
     def save(self, directory: Path) -> None:

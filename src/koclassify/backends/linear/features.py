@@ -99,6 +99,7 @@ class FeatureUnion:
     def __post_init__(self) -> None:
         self.vectorizers: dict[str, TfidfVectorizer] = {}
         self.train_pieces: list[str] = []  # pieces of the training texts, whose analyses the model keeps
+        self.fold_counts: Any = None  # a cross-validation fold's shared counts (foldcounts.FoldCounts)
 
     def _make(self, block: str, vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
         params = {**BLOCKS[block], **COMMON}
@@ -107,14 +108,22 @@ class FeatureUnion:
         return TfidfVectorizer(vocabulary=vocabulary, **params)
 
     def fit_transform(self, examples: Sequence[Example]) -> sp.csr_matrix:
-        if "morph" in self.blocks:
+        shared = self.fold_counts if self.max_features is None else None
+        if "morph" in self.blocks and shared is None:  # a fold's model is never saved: no pieces to keep
             self.train_pieces = distinct_pieces([ex.text for ex in examples])
         mats = []
         for block in list(self.blocks):
-            docs = view(block, examples, self.context_width)
             vec = self._make(block)
             try:
-                mats.append(vec.fit_transform(docs))
+                if shared is not None:
+                    matrix, vocabulary, idf = shared.fit_block(
+                        block, vec, examples, lambda exs, b=block: view(b, exs, self.context_width)
+                    )
+                    vec = self._make(block, vocabulary=vocabulary)
+                    vec.idf_ = idf
+                    mats.append(matrix)
+                else:
+                    mats.append(vec.fit_transform(view(block, examples, self.context_width)))
             except ValueError:  # empty vocabulary (e.g. min_df too high for a tiny set): drop the block
                 self.blocks.remove(block)
                 continue

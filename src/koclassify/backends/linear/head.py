@@ -129,16 +129,25 @@ def _fit_nb_head(
             return LinearHead("softmax", coef, intercept, np.ones_like(coef))
         if len(present) == 2:  # one regression: p(c1) = sigmoid(w.(x*r) + b) = softmax([0, w.(x*r) + b])
             first, second = present
-            lr = _binary(X.multiply(nb[second]).tocsr(), target[:, second], C, class_weight, max_iter, seed)
+            lr = _binary(scale_columns(X, nb[second]), target[:, second], C, class_weight, max_iter, seed)
             coef[second], intercept[second], intercept[first] = lr.coef_[0], lr.intercept_[0], 0.0
             return LinearHead("softmax", coef, intercept, nb)
     for j in range(n_labels):
         if target[:, j].all() or not target[:, j].any():
             intercept[j] = CONSTANT_LOGIT if target[:, j].all() else -CONSTANT_LOGIT
             continue
-        lr = _binary(X.multiply(nb[j]).tocsr(), target[:, j], C, class_weight, max_iter, seed)
+        lr = _binary(scale_columns(X, nb[j]), target[:, j], C, class_weight, max_iter, seed)
         coef[j], intercept[j] = lr.coef_[0], lr.intercept_[0]
     return LinearHead("ovr" if multi_label else "ovr_norm", coef, intercept, nb)
+
+
+def scale_columns(X: sp.csr_matrix, factors: np.ndarray) -> sp.csr_matrix:
+    """``X.multiply(factors).tocsr()`` without its COO round trip and index sort (a quarter of a multi-label NB
+    fit on long texts): same values, same sparsity structure as ``X``."""
+    X = sp.csr_matrix(X)
+    out = X.copy()
+    out.data = (X.data * factors[X.indices]).astype(np.result_type(X.dtype, factors.dtype), copy=False)
+    return out
 
 
 def _binary(

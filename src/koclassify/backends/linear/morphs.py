@@ -37,6 +37,7 @@ _cache: dict[str, str] = {}
 _lock = threading.Lock()
 _kiwi_lock = threading.Lock()
 _kiwi_instance = None
+_kiwi_threads: int | None = None  # None: one thread per CPU this process may use
 
 
 def _kiwi():
@@ -46,8 +47,16 @@ def _kiwi():
         from kiwipiepy import Kiwi  # ships its own model: no download
 
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        _kiwi_instance = Kiwi(num_workers=max(1, workers))
+        _kiwi_instance = Kiwi(num_workers=max(1, _kiwi_threads or workers))
     return _kiwi_instance
+
+
+def set_threads(threads: int | None) -> None:
+    """Kiwi's thread count from now on (a Ray worker that owns one core sets 1); ``None``: one per CPU."""
+    global _kiwi_instance, _kiwi_threads
+    with _kiwi_lock:
+        if threads != _kiwi_threads:
+            _kiwi_threads, _kiwi_instance = threads, None
 
 
 def _remember(new: dict[str, str]) -> None:
