@@ -92,3 +92,38 @@ def test_pooled_head_reads_hidden_states(bert_dir: Path, how: str) -> None:
         pooled = model.features(ids, mask)
     expected = hidden[:, 0] if how == "cls" else (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
     torch.testing.assert_close(pooled, expected)
+
+
+def test_probe_start_mean_pooling_and_progress_lines(bert_dir: Path, task, tmp_path: Path, capsys) -> None:
+    """The whole recipe on the tiny encoder: the probe alone already separates the task; progress lines with an
+    ETA go to stderr; the pooled head survives save / load with identical probabilities."""
+    from koclassify import Classifier
+
+    (texts, labels), (held_texts, held_labels) = task
+    options = {"epochs": 1, "batch_size": 8, "warmup": 0.0, "lr": 1e-4, "head_lr": 1e-2, "layer_decay": 0.8}
+    clf = Classifier("encoder", model=str(bert_dir), pooling="mean", probe="on", progress_steps=1, **options)
+    clf.fit(texts, labels)
+    err = capsys.readouterr().err
+    assert "linear probe: head initialised" in err and "step 3/3 (100%)" in err and "ETA" in err
+    stats = clf.backend.train_stats_
+    assert stats["probe_train_accuracy"] > 0.9 and stats["recipe"]["pooling"] == "mean"
+    assert stats["recipe"]["layer_decay"] == 0.8
+    clf.save(tmp_path / "m")
+    again = Classifier.load(tmp_path / "m")
+    np.testing.assert_allclose(again.predict_proba(held_texts), clf.predict_proba(held_texts), atol=1e-6)
+
+
+def test_probe_needs_a_pooled_head() -> None:
+    from koclassify import Classifier
+
+    with pytest.raises(OptionError, match="probe"):  # at construction, before any data or model is read
+        Classifier("encoder", model="klue/roberta-base", probe="on")
+
+
+def test_pruning_needs_a_unigram_tokenizer(bert_dir: Path, task) -> None:
+    from koclassify import Classifier
+    from koclassify.errors import ModelError
+
+    (texts, labels), _ = task
+    with pytest.raises(ModelError, match="Unigram"):
+        Classifier("encoder", model=str(bert_dir), prune_vocab="on", epochs=1).fit(texts, labels)

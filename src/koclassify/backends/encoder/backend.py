@@ -182,9 +182,6 @@ class EncoderBackend(Backend):
         from koclassify.backends.encoder.batch import WindowCollator
         from koclassify.backends.encoder.probe import init_head_from_probe
 
-        if not hasattr(model, "features"):
-            raise OptionError("probe", "on", "pooling=mean or cls (the probe fits the pooled features)",
-                              owner="encoder backend")  # fmt: skip
         collator = WindowCollator(self.tokenizer.pad_token_id, token_types=self._token_types())
         return init_head_from_probe(
             model, rows, y, collator, multi_label=multi_label, max_windows=int(self.options["eval_windows"])

@@ -73,6 +73,10 @@ class EncoderOptions(Options):
         if len(self.markers) != 2:
             raise self.fail("markers", "two strings (opening, closing)")
         self.check_window(self.max_length or DEFAULT_MAX_LENGTH)
+        base = RECIPES.get(self.model or "", RECIPES["default"])
+        pooling = base["pooling"] if self.pooling == "auto" else self.pooling
+        if (base["probe"] if self.probe == "auto" else self.probe) == "on" and pooling == "auto":
+            raise self.fail("probe", "off unless pooling is mean or cls (the probe fits the pooled features)")
 
     def recipe(self) -> EncoderOptions:
         """These options with every ``None``/``auto`` recipe value filled in for this model (see ``RECIPES``)."""
