@@ -44,10 +44,10 @@ LAYER_MAP = {
 
 
 def models_cache_dir() -> Path:
-    if os.environ.get("KOCLASSIFY_CACHE"):
-        return Path(os.environ["KOCLASSIFY_CACHE"]) / "models"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "koclassify" / "models"
+    """``models/`` beside the embedding cache (same root: ``$KOCLASSIFY_CACHE``, ``$XDG_CACHE_HOME``, ``~/.cache``)."""
+    from koclassify.embed.cache import default_cache_dir
+
+    return default_cache_dir().parent / "models"
 
 
 def is_builtin(name: str | os.PathLike | None) -> bool:
