@@ -19,11 +19,19 @@ printed apart), so every eojeol the model never saw goes through Kiwi.
     python bench/quality.py                 # all datasets
     python bench/quality.py --only kote     # one of: kote, hate, nsmc, lyrics (the shipped default vs baseline)
     python bench/quality.py --only kote --max-train 1000 --max-test 1000 --multi-label-variants before,rule
+
+``--e5`` adds, in the same run, issue 24's rows: the linear default and the fine-tuned e5-small encoder trained on
+the same rows (the last ``--e5-dev`` training rows held out as their dev set: e5's thresholds and best epoch, and
+the ensemble's weights and thresholds are tuned on it), and their ``koclassify ensemble`` (tuned weights).
+``--e5-rows`` caps e5's own training rows (CPU budget); ``--e5-options`` passes encoder options (JSON).
+
+    python bench/quality.py --only kote --e5 --e5-rows 2000 --max-test 1000 --e5-options '{"max_length": 64}'
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 import warnings
@@ -220,6 +228,51 @@ def run(name, train_set, test_set, n_train=None, features=None, which=("before",
         print(f"| {name} | {len(train)} | {variant} | {metric_txt} | {time_txt} | {rate_txt} | {note} |", flush=True)
 
 
+def e5_rows(name, train_set, test_set, *, n_train=None, n_test=None, n_dev=500, e5_rows=None, e5_options=None):
+    """Linear default vs fine-tuned e5-small vs their ensemble, on the same training rows and held-out dev rows."""
+    from koclassify.data.labels import LabelSpace
+    from koclassify.ensemble import Ensemble, combine
+
+    examples = train_set.examples[:n_train] if n_train else train_set.examples
+    test = test_set.examples[:n_test] if n_test else test_set.examples
+    train, dev = examples[:-n_dev], examples[-n_dev:]
+    multi = bool(train_set.options.multi_label) or any(len(ex.labels) != 1 for ex in examples)
+    space = LabelSpace.from_examples(examples, multi_label=multi, names=train_set.label_names)
+    gold = space.indicator(test)
+    t0 = time.perf_counter()
+    # what `koclassify train` does without --dev: thresholds from 5-fold CV on the training rows
+    linear = Classifier(multi_label=multi).fit(train, labels=train_set.label_names, calibrate="auto")
+    linear_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    linear_probs = linear.predict_proba(test)
+    linear_rate = len(test) / (time.perf_counter() - t0)
+    e5_train = train[:e5_rows] if e5_rows else train
+    options = {"model": "e5-small", **(e5_options or {})}
+    t0 = time.perf_counter()
+    e5 = Classifier("encoder", multi_label=multi, **options).fit(
+        e5_train, labels=train_set.label_names, dev=dev, calibrate="dev"
+    )
+    e5_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    e5_probs = e5.predict_proba(test)
+    e5_rate = len(test) / (time.perf_counter() - t0)
+    ens = Ensemble([linear, e5], weights="tuned")
+    ens.calibrate(dev, objective="micro-f1")
+    ens_pred = ens.decide(combine([linear_probs, e5_probs], ens.weights_))  # members' test probabilities, reused
+    ref = scores(gold, linear.decide(linear_probs), multi)
+    rows = [("linear (default)", ref, linear_s, linear_rate, len(train)),
+            ("e5-small " + json.dumps(options, ensure_ascii=False), scores(gold, e5.decide(e5_probs), multi), e5_s,
+             e5_rate, len(e5_train)),
+            (f"ensemble linear + e5 (weights {np.round(ens.weights_, 2).tolist()})", scores(gold, ens_pred, multi),
+             linear_s + e5_s, None, len(train))]  # fmt: skip
+    for variant, o, train_s, rate, n in rows:
+        metric_txt = "  ".join(f"{k} {o[k]:.4f} ({(o[k] - ref[k]) * 100:+.2f} pt)" for k in o)
+        rate_txt = f"{rate:,.1f} texts/s" if rate else "(both members)"
+        print(
+            f"| {name} | {n} (+{n_dev} dev) | {variant} | {metric_txt} | {train_s:.0f} s | {rate_txt} | |", flush=True
+        )
+
+
 MULTI_LABEL_VARIANTS = "before,rule+stack,rule+stack=auto,nb=0.5 rule+stack,nb=0.5 rule+stack=auto,nb=on rule+stack"
 MULTI_CLASS_VARIANTS = "before,nb=0.5,nb=on,nb=auto"
 
@@ -234,10 +287,25 @@ def main() -> None:
     parser.add_argument("--max-train", type=int, help="first rows of KOTE / hate training data only (quick runs)")
     parser.add_argument("--max-test", type=int, help="first test rows only (quick runs)")
     datadir.add_argument(parser)
+    parser.add_argument("--e5", action="store_true", help="issue 24: linear vs e5-small vs their ensemble instead")
+    parser.add_argument("--e5-rows", type=int, help="first training rows e5-small trains on (CPU budget)")
+    parser.add_argument("--e5-dev", type=int, default=500, help="training rows held out as dev (thresholds, ensemble)")
+    parser.add_argument("--e5-options", type=json.loads, default={}, help="encoder options as JSON")
     args = parser.parse_args()
     global DATA
     DATA = datadir.resolve(args.data)
     cut = {"n_train": args.max_train, "n_test": args.max_test}
+    if args.e5:
+        print("| data | train rows | model | test scores (vs linear) | train time | predict throughput | |")
+        print("|---|---|---|---|---|---|---|")
+        e5 = {"n_dev": args.e5_dev, "e5_rows": args.e5_rows, "e5_options": args.e5_options, **cut}
+        if args.only in (None, "kote"):
+            e5_rows("KOTE (val->test, 44 labels)", *kote(), **e5)
+        if args.only in (None, "hate"):
+            e5_rows("korean-hate-speech (hate)", *hate(), **e5)
+        if args.only in (None, "nsmc"):
+            e5_rows("nsmc-reviews", *nsmc(), **e5)
+        return
     ml, mc = args.multi_label_variants.split(","), args.multi_class_variants.split(",")
     print("| data | train rows | variant | test scores (vs before) | train time | predict throughput | chosen |")
     print("|---|---|---|---|---|---|---|")

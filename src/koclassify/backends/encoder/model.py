@@ -26,22 +26,44 @@ def load_tokenizer(name_or_path: str | Path) -> Any:
 
 
 def load_classifier(
-    name_or_path: str | Path, labels: Sequence[str], *, multi_label: bool
+    name_or_path: str | Path, labels: Sequence[str], *, multi_label: bool, pooling: str = "auto"
 ) -> tuple[Any, dict[str, Any]]:
-    """The model with a ``len(labels)``-way head, and what was (re)initialised: ``fresh_head``, ``new_keys``."""
-    from transformers import AutoModelForSequenceClassification
+    """The model with a ``len(labels)``-way head, and what was (re)initialised: ``fresh_head``, ``new_keys``.
+
+    ``pooling`` ``mean`` or ``cls`` (BERT architectures): the head of :mod:`pooling` reads the hidden states
+    directly; ``auto``: the checkpoint's own ``AutoModelForSequenceClassification`` head.
+    """
+    from transformers import AutoConfig, AutoModelForSequenceClassification
 
     hf_files.refuse_custom_code(name_or_path, False)  # the encoder backend never runs a model's code
+
+    from koclassify.backends.encoder.pooling import POOLING_KEY, pooled_classifier_class
+
+    head = {
+        "num_labels": len(labels),
+        "id2label": dict(enumerate(labels)),
+        "label2id": {name: i for i, name in enumerate(labels)},
+        "problem_type": "multi_label_classification" if multi_label else "single_label_classification",
+    }
+    loader: Any = AutoModelForSequenceClassification
+    if pooling in ("mean", "cls"):
+        try:
+            config = AutoConfig.from_pretrained(str(name_or_path), trust_remote_code=False, **head)
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"cannot load an encoder from {str(name_or_path)!r}: {exc}") from None
+        if config.model_type != "bert":
+            raise ModelError(
+                f"pooling={pooling} needs a BERT-architecture encoder; {name_or_path} is a {config.model_type}"
+            )
+        setattr(config, POOLING_KEY, pooling)
+        loader, head = pooled_classifier_class(), {"config": config}
     try:
-        model, info = AutoModelForSequenceClassification.from_pretrained(
+        model, info = loader.from_pretrained(
             str(name_or_path),
-            num_labels=len(labels),
-            id2label=dict(enumerate(labels)),
-            label2id={name: i for i, name in enumerate(labels)},
-            problem_type="multi_label_classification" if multi_label else "single_label_classification",
             ignore_mismatched_sizes=True,
             output_loading_info=True,
             trust_remote_code=False,
+            **head,
         )
     except (OSError, ValueError, KeyError) as exc:
         raise ModelError(f"cannot load an encoder from {str(name_or_path)!r}: {hf_files.one_line(exc)}") from None
@@ -55,11 +77,15 @@ def _key(entry: Any) -> str:
 
 def load_trained(directory: Path, n_labels: int) -> Any:
     """A fine-tuned model saved by the backend; its head must match the label space."""
-    from transformers import AutoModelForSequenceClassification
+    from transformers import AutoConfig, AutoModelForSequenceClassification
+
+    from koclassify.backends.encoder.pooling import is_pooled, pooled_classifier_class
 
     hf_files.check_stored_model(directory)  # no code, no loading switches, sizes the weights can fill
     try:
-        model = AutoModelForSequenceClassification.from_pretrained(str(directory), trust_remote_code=False)
+        config = AutoConfig.from_pretrained(str(directory), trust_remote_code=False)
+        loader: Any = pooled_classifier_class() if is_pooled(config) else AutoModelForSequenceClassification
+        model = loader.from_pretrained(str(directory), trust_remote_code=False)
     except (OSError, ValueError) as exc:
         raise ModelError(f"{directory}: cannot load the encoder weights: {hf_files.one_line(exc)}") from None
     if model.config.num_labels != n_labels:

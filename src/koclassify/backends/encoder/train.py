@@ -14,39 +14,41 @@ that small data sets still log, checkpoint and pick a best epoch.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
 from typing import Any
 
 from koclassify.backends.encoder.batch import WindowCollator
+from koclassify.backends.encoder.options import EncoderOptions
+from koclassify.backends.encoder.progress import progress_callback
 from koclassify.backends.encoder.windows import window_loss
 from koclassify.backends.hf_training import common_args, resolve_resume, sampling_args, train_and_report, warmup_args
 
 
-@dataclass
-class TrainConfig:
-    """The backend's training options."""
-
-    epochs: float = 10
-    batch_size: int = 32
-    lr: float = 2e-5
-    warmup: float = 0.1
-    grad_clip: float = 1.0
-    weight_decay: float = 0.01  # torch.optim.AdamW's default, which the KoBERT lyrics recipe used
-    grad_accum: int = 1
-    log_steps: int = 500
-    save_steps: int = 1000
-    bf16: bool = False
-    group_by_length: bool = True
-    checkpoint_dir: str | None = None
-    resume: bool | str = False
-    seed: int = 0
-    aggregate: str = "mean"
-    pos_weight: list[float] | None = None
-
-
-def version_args(config: TrainConfig) -> dict[str, Any]:
+def version_args(config: EncoderOptions) -> dict[str, Any]:
     """Arguments whose names changed between transformers 4.x and 5.x."""
     return {**warmup_args(config.warmup), **sampling_args(config.group_by_length)}
+
+
+def param_groups(model: Any, config: EncoderOptions) -> list[dict[str, Any]]:
+    """AdamW groups: the head at ``head_lr``; encoder layer i (of L) at ``lr * layer_decay^(L-1-i)``, embeddings
+    at ``lr * layer_decay^L``; no weight decay on biases and LayerNorm weights (as ``Trainer`` does)."""
+    import re
+
+    assert config.lr is not None
+    prefix = getattr(model, "base_model_prefix", "") + "."
+    layers = int(getattr(model.config, "num_hidden_layers", 0))
+    groups: dict[tuple[float, float], list[Any]] = {}
+    for name, param in model.named_parameters():
+        if not param.requires_grad:
+            continue
+        if not name.startswith(prefix):
+            rate = float(config.head_lr or config.lr)
+        else:
+            match = re.search(r"\.layer\.(\d+)\.", name)
+            depth = layers - 1 - int(match.group(1)) if match else (layers if ".embeddings." in name else 0)
+            rate = float(config.lr) * config.layer_decay**depth
+        decay = 0.0 if name.endswith(".bias") or "LayerNorm" in name or "layer_norm" in name else config.weight_decay
+        groups.setdefault((rate, decay), []).append(param)
+    return [{"params": params, "lr": rate, "weight_decay": decay} for (rate, decay), params in groups.items()]
 
 
 def make_trainer_class() -> type:
@@ -82,12 +84,17 @@ def run_training(
     tokenizer: Any,
     rows: list[dict[str, Any]],
     dev_rows: list[dict[str, Any]] | None,
-    config: TrainConfig,
+    config: EncoderOptions,
     *,
+    pos_weight: list[float] | None,
     multi_label: bool,
     token_types: bool,
 ) -> tuple[Any, dict[str, Any]]:
-    """Train ``model`` on window rows; returns the trained (best-on-dev, when dev rows are given) model and stats."""
+    """Train ``model`` on window rows; returns the trained (best-on-dev, when dev rows are given) model and stats.
+
+    ``config``: the backend's options with the recipe filled in (:meth:`EncoderOptions.recipe`) and ``bf16``
+    resolved to a bool; ``pos_weight`` resolved to one weight per label.
+    """
     import torch
     from transformers import TrainingArguments
 
@@ -113,7 +120,9 @@ def run_training(
             ddp_find_unused_parameters=False,
             disable_tqdm=True,
         )
-        pos_weight = torch.tensor(config.pos_weight) if config.pos_weight is not None else None
+        optimizer = None
+        if (config.head_lr or config.lr) != config.lr or config.layer_decay != 1.0:
+            optimizer = torch.optim.AdamW(param_groups(model, config), lr=float(config.lr or 0))
         trainer = make_trainer_class()(
             model=model,
             args=args,
@@ -123,9 +132,11 @@ def run_training(
             processing_class=tokenizer,
             multi_label=multi_label,
             aggregate=config.aggregate,
-            pos_weight=pos_weight,
+            pos_weight=torch.tensor(pos_weight) if pos_weight is not None else None,
+            optimizers=(optimizer, None),
+            callbacks=[progress_callback(config.progress_steps)],
         )
         stats = train_and_report(trainer, rows, resume_from, "encoder")
-        stats["bf16"] = config.bf16
+        stats["bf16"] = bool(config.bf16)
         trained = trainer.model
     return trained, stats
