@@ -115,7 +115,7 @@ def _data_section(training: dict[str, Any]) -> str:
 
 
 def _backend_section(clf: Any) -> str:
-    from koclassify.api import MACHINE_OPTIONS
+    from koclassify.modelformat import MACHINE_OPTIONS
 
     options = {k: v for k, v in clf.backend.options.items() if k not in MACHINE_OPTIONS}
     lines = ["## Backend and options", "", f"Backend: `{clf.backend.name}`.", "", "| option | value |", "|---|---|"]

@@ -136,7 +136,7 @@ def train(
         with step(f"reading {data}" + (f" and {dev}" if dev is not None else "")), input_path(data) as source:
             train_set = read_examples(source, read_opts)
             dev_set = read_examples(dev, train_set.options) if dev is not None else None
-        if layout.lenient and clf.multi_label is None:  # rows without a label: set aside, not a task change
+        if read_opts.lenient and clf.multi_label is None:  # rows without a label: set aside, not a task change
             from koclassify.data.labels import set_aside_unlabelled
 
             train_set.examples, aside = set_aside_unlabelled(train_set.examples)
