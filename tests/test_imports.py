@@ -17,14 +17,16 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "koclassify"
 # bottom to top: a module may import its own layer (without circles) and the layers below, never above
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("koclassify.version", "koclassify.errors", "koclassify.options", "koclassify.data.options",
-                    "koclassify.io", "koclassify.modeldir", "koclassify.metrics")),
+                    "koclassify.io", "koclassify.manifest", "koclassify.modeldir", "koclassify.metrics",
+                    "koclassify.pipes")),
     ("data", ("koclassify.data", "koclassify.embed", "koclassify.samples")),
     ("decisions", ("koclassify.decision", "koclassify.calibration", "koclassify.stacking", "koclassify.splits",
                    "koclassify.fields", "koclassify.priors")),
     ("backends", ("koclassify.backends",)),
     ("model", ("koclassify.api", "koclassify.ensemble", "koclassify.streaming", "koclassify.distributed",
-               "koclassify.export")),
-    ("applications", ("koclassify.report", "koclassify.serve", "koclassify.cli", "koclassify.__main__",
+               "koclassify.export", "koclassify.modelformat", "koclassify.card", "koclassify.estimator",
+               "koclassify.runmanifest")),
+    ("applications", ("koclassify.audit", "koclassify.report", "koclassify.serve", "koclassify.cli", "koclassify.__main__",
                       "koclassify")),
 ]  # fmt: skip
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from koclassify.backends.base import Backend, check_backend_options, get_backend_class, make_backend
 from koclassify.card import training_summary
-from koclassify.data.example import Example
+from koclassify.data.example import Example, LabelsLike, TextsLike, as_examples  # noqa: F401  (public here)
 from koclassify.data.labels import LabelSpace
 from koclassify.decision import DecisionRule, choose_rule, given_rule
 from koclassify.errors import DataError, NotFittedError
@@ -30,35 +30,6 @@ from koclassify.fields import (
 )
 from koclassify.modelformat import BACKEND_DIR, CONFIG_FILE, PRIOR_FILE, THRESHOLDS_FILE  # noqa: F401  (the format's names)
 from koclassify.options import DecisionOptions, FitOptions, OptionError, TrainOptions
-
-TextsLike = str | Example | Sequence[str | Example]
-LabelsLike = Sequence[str | Sequence[str]] | None
-
-
-def as_examples(X: TextsLike, y: LabelsLike = None) -> list[Example]:
-    """Accept one text, a list of texts, or :class:`Example` objects; attach ``y`` when given."""
-    if isinstance(X, (str, Example)):
-        X = [X]
-        if y is not None and (isinstance(y, str) or not isinstance(y, Sequence) or len(y) != 1):
-            one: Any = y
-            y = [one]
-    examples = [x if isinstance(x, Example) else Example(id=str(i), text=x) for i, x in enumerate(X)]
-    for ex in examples:
-        if not isinstance(ex.text, str):
-            raise DataError(f"row id={ex.id!r}: text must be a string, got {type(ex.text).__name__}")
-        if not ex.text.isascii():
-            try:
-                ex.text.encode("utf-8")
-            except UnicodeEncodeError as exc:
-                raise DataError(
-                    f"row id={ex.id!r}: text holds {ex.text[exc.start : exc.end]!r}, a lone surrogate (not valid "
-                    "Unicode)"
-                ) from None
-    if y is None:
-        return examples
-    if len(y) != len(examples):
-        raise DataError(f"got {len(examples)} texts but {len(y)} labels")
-    return [ex.with_labels((lab,) if isinstance(lab, str) else tuple(lab)) for ex, lab in zip(examples, y)]
 
 
 class Classifier(EstimatorMixin):

@@ -83,7 +83,7 @@ def write_card(clf: Any, directory: Path) -> Path:
 
 
 def _summary(clf: Any, kind: str) -> str:
-    from koclassify import __version__
+    from koclassify.version import __version__
 
     names = ", ".join(f"`{n}`" for n in clf.labels_.names)
     return (
@@ -115,7 +115,7 @@ def _data_section(training: dict[str, Any]) -> str:
 
 
 def _backend_section(clf: Any) -> str:
-    from koclassify.modelformat import MACHINE_OPTIONS
+    from koclassify.modeldir import MACHINE_OPTIONS
 
     options = {k: v for k, v in clf.backend.options.items() if k not in MACHINE_OPTIONS}
     lines = ["## Backend and options", "", f"Backend: `{clf.backend.name}`.", "", "| option | value |", "|---|---|"]

@@ -162,7 +162,7 @@ class EstimatorMixin:
         when ``X`` holds labelled :class:`Example` objects."""
         from sklearn.metrics import accuracy_score, f1_score
 
-        from koclassify.api import as_examples
+        from koclassify.data.example import as_examples
 
         space = self._check()  # type: ignore[attr-defined]
         examples = as_examples(X)

@@ -22,6 +22,8 @@ from koclassify.manifest import model_hash
 __all__ = ["check_npz", "check_replaceable", "check_threshold", "check_tree", "expect", "is_model_directory",
            "model_hash", "read_model_json"]  # fmt: skip
 
+# backend options that belong to the person or the machine, not to a model: never stored, never read from one
+MACHINE_OPTIONS = ("trust_remote_code", "embed_cache")
 MAX_ENTRIES = 100_000  # files a model directory may hold (a walk over a hostile tree must end)
 
 

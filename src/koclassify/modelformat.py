@@ -27,7 +27,7 @@ from koclassify.data.labels import LabelSpace
 from koclassify.decision import DecisionRule
 from koclassify.errors import KoclassifyError, ModelError
 from koclassify.manifest import FORMAT_VERSION, MANIFEST_FILE, checked, update_manifest, verify, write_manifest
-from koclassify.modeldir import check_threshold, check_tree, expect, read_model_json
+from koclassify.modeldir import MACHINE_OPTIONS, check_threshold, check_tree, expect, read_model_json
 
 if TYPE_CHECKING:
     from koclassify.api import Classifier
@@ -37,8 +37,6 @@ THRESHOLDS_FILE = "thresholds.json"
 PRIOR_FILE = "prior.json"
 BACKEND_DIR = "backend"
 
-# backend options that belong to the person or the machine, not to a model: never stored, never read from one
-MACHINE_OPTIONS = ("trust_remote_code", "embed_cache")
 # what a malformed backend directory can raise while being read (turned into ModelError naming the directory)
 LOAD_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError, OSError, MemoryError, RecursionError)
 

@@ -73,13 +73,11 @@ class Layout:
 
     def flags(self) -> dict[str, Any]:
         """Layout flags over the config file's layout keys (whose keys are checked)."""
-        from koclassify.cli.common import with_config
 
         return with_config(self.config, **self.given)
 
     def read_options(self) -> Any:
         """:meth:`flags` as a :class:`ReadOptions`."""
-        from koclassify.cli.common import read_options
 
         return read_options(**self.flags())
 
@@ -157,3 +155,38 @@ OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="replace existin
 TrustRemoteCodeOpt = Annotated[
     bool, typer.Option("--trust-remote-code", help="llm: let the base model run its own code (never the default)")
 ]
+
+
+def with_config(config: Path | None, **flags: Any) -> dict[str, Any]:
+    """Layout flags given on the command line over the column options of a ``--config`` file (whose keys are
+    checked: an unknown one is an error; training keys are allowed and ignored by commands that do not train)."""
+    from koclassify.options import ConfigFile, load_config
+
+    cfg = ConfigFile.parse(load_config(config), where=f"config {config}") if config is not None else None
+    given = {k: v for k, v in flags.items() if v is not None and v is not False}
+    return {**(cfg.layout if cfg else {}), **given}
+
+
+def read_options(
+    base: ReadOptions | None = None,
+    *,
+    format: str | None = None,
+    text_col: str | None = None,
+    label_col: str | None = None,
+    label_sep: str | None = None,
+    label_cols: str | None = None,
+    multi_label: bool | None = None,
+    no_header: bool = False,
+    label_names: Path | None = None,
+    id_col: str | None = None,
+    target_col: str | None = None,
+    lenient: bool = False,
+) -> ReadOptions:
+    """Command-line flags on top of ``base`` (a config file's or a model directory's remembered layout)."""
+    from koclassify.api import layout_options
+
+    return layout_options(
+        base, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep, label_cols=label_cols,
+        multi_label=multi_label, no_header=no_header, label_names=label_names, id_col=id_col, target_col=target_col,
+        lenient=lenient,
+    )  # fmt: skip

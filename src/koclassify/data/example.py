@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from koclassify.errors import DataError
 
 
 @dataclass(frozen=True)
@@ -41,3 +44,33 @@ class Example:
 
     def with_text(self, text: str) -> Example:
         return replace(self, text=text)
+
+
+TextsLike = str | Example | Sequence[str | Example]
+LabelsLike = Sequence[str | Sequence[str]] | None
+
+
+def as_examples(X: TextsLike, y: LabelsLike = None) -> list[Example]:
+    """Accept one text, a list of texts, or :class:`Example` objects; attach ``y`` when given."""
+    if isinstance(X, (str, Example)):
+        X = [X]
+        if y is not None and (isinstance(y, str) or not isinstance(y, Sequence) or len(y) != 1):
+            one: Any = y
+            y = [one]
+    examples = [x if isinstance(x, Example) else Example(id=str(i), text=x) for i, x in enumerate(X)]
+    for ex in examples:
+        if not isinstance(ex.text, str):
+            raise DataError(f"row id={ex.id!r}: text must be a string, got {type(ex.text).__name__}")
+        if not ex.text.isascii():
+            try:
+                ex.text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise DataError(
+                    f"row id={ex.id!r}: text holds {ex.text[exc.start : exc.end]!r}, a lone surrogate (not valid "
+                    "Unicode)"
+                ) from None
+    if y is None:
+        return examples
+    if len(y) != len(examples):
+        raise DataError(f"got {len(examples)} texts but {len(y)} labels")
+    return [ex.with_labels((lab,) if isinstance(lab, str) else tuple(lab)) for ex, lab in zip(examples, y)]
