@@ -26,8 +26,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("model", ("koclassify.api", "koclassify.ensemble", "koclassify.streaming", "koclassify.distributed",
                "koclassify.export", "koclassify.modelformat", "koclassify.card", "koclassify.estimator",
                "koclassify.runmanifest")),
-    ("applications", ("koclassify.audit", "koclassify.report", "koclassify.serve", "koclassify.cli", "koclassify.__main__",
-                      "koclassify")),
+    ("applications", ("koclassify.audit", "koclassify.report", "koclassify.serve", "koclassify.cli",
+                      "koclassify.__main__", "koclassify")),
 ]  # fmt: skip
 
 
