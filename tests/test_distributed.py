@@ -141,7 +141,11 @@ def test_a_corrupt_shard_is_named_and_a_rerun_finishes_only_the_missing_shards(
 
     paths[1].write_text(good, encoding="utf-8")  # fixed input: that shard (only) is predicted again
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    (out / f".{entry['output']}.{int(dead.stdout)}.x1y2.tmp").write_bytes(b"half a file, as left by kill -9")
+    stale = out / f".{entry['output']}.{int(dead.stdout)}.x1y2.tmp"  # what the write gate leaves after kill -9
+    stale.mkdir()
+    marker = {"written_by": "koclassify", "kind": "file", "target": entry["output"], "pid": int(dead.stdout)}
+    (stale / ".koclassify").write_text(json.dumps(marker), encoding="utf-8")
+    (stale / entry["output"]).write_bytes(b"half a file, as left by kill -9")
     (out / ".part-mine.tmp").write_bytes(b"a user's file that looks like a temp file")
     result = invoke("predict", linear_model, tmp_path / "shards", "--engine", "ray", "--out", out)
     assert result.exit_code == 0, result.output

@@ -22,7 +22,9 @@ def koclassify(*args: object) -> subprocess.CompletedProcess:
 def test_version_usage_and_whole_command_descriptions() -> None:
     assert koclassify("--version").stdout.strip() == f"koclassify {__version__}"
     usage = koclassify("predict", "--help").stdout
-    assert "Usage: python -m koclassify predict [OPTIONS] MODEL_DIR DATA" in usage and "{" not in usage.splitlines()[0]
+    assert (
+        "Usage: python -m koclassify predict [OPTIONS] MODEL_DIR [DATA]" in usage and "{" not in usage.splitlines()[0]
+    )
     listing = koclassify("--help").stdout
     flat = " ".join(listing.split())  # first paragraphs are not cut at 45 characters
     assert "Train a classifier, tune its thresholds, and save it as a model directory." in flat
