@@ -251,6 +251,13 @@ def old_path(path: str | os.PathLike) -> Path:
 
 
 # --------------------------------------------------------------------------------------------- files
+def _file_temp(path: Path) -> Path:
+    """The marked temp directory a file write to ``path`` builds in (a dead writer's leftovers removed first)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale(path)
+    return _temp_dir(path, "file")
+
+
 @contextmanager
 def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
     """Write to a temp file beside ``path`` and rename it over ``path`` only when the block succeeds."""
@@ -259,9 +266,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None =
     if path.is_dir():
         raise KoclassifyError(f"{path}: is a directory; give a file name to write")
     with write_errors_named(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        clean_stale(path)
-        tmpdir = _temp_dir(path, "file")
+        tmpdir = _file_temp(path)
         try:
             tmp = tmpdir / "data"
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -470,9 +475,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     if path.is_dir():
         raise KoclassifyError(f"{path}: is a directory; give a file name to write")
     with write_errors_named(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        clean_stale(path)
-        tmpdir = _temp_dir(path, "file")
+        tmpdir = _file_temp(path)
         try:
             built = tmpdir / path.name  # the target's extension, for libraries that read it
             yield built
