@@ -217,17 +217,20 @@ def predict_to_directory(
     """
     from koclassify import runmanifest
     from koclassify.data.ranges import fingerprint, tree_sha256
-    from koclassify.io import clean_stale, write_json
+    from koclassify.io import check_directory_output, clean_stale, command_inputs, write_json
 
     if kind not in EXTENSIONS:
         raise KoclassifyError(f"--to must be one of {', '.join(EXTENSIONS)} with --engine ray, not {kind!r}")
-    if workers < 1 or batch_size < 1 or gpus_per_worker < 0:
+    if workers < 1 or batch_size < 1 or not 0 <= gpus_per_worker < float("inf"):  # NaN fails too
         raise KoclassifyError("--workers and --batch-size must be at least 1, --gpus-per-worker at least 0")
     splits = splits or SplitOptions()
     model_dir = Path(model_dir).resolve()
-    clf = _load(str(model_dir), trust_remote_code)  # a bad model directory fails here, once, not in every worker
     inputs = [p.resolve() for p in expand_inputs(source)]
     out_dir = Path(out_dir)
+    given = [source] if isinstance(source, (str, Path)) else list(source)
+    with command_inputs(model_dir, *inputs, *given):  # an input directory, a model directory or their contents
+        check_directory_output(out_dir)
+    clf = _load(str(model_dir), trust_remote_code)  # a bad model directory fails here, once, not in every worker
     if out_dir.exists() and not out_dir.is_dir():
         raise KoclassifyError(f"{out_dir}: exists and is not a directory; --out names a directory with --engine ray")
     manifest, model_changed = runmanifest.read(out_dir, model_dir, tree_sha256(model_dir), kind)
@@ -332,12 +335,14 @@ def _run(todo: list[dict[str, str]], manifest: dict[str, Any], summary: RunSumma
 def _drop_outputs(out_dir: Path, stale: dict[str, Any], keep: set[str]) -> None:
     """Remove the output shards of splits that are no longer planned (an input re-cut, removed or renamed): the
     manifest recorded them, so they are this package's own files; left, they would be read twice."""
+    from koclassify.io import discard
+
     for entry in stale.values():
         if not isinstance(entry, dict):
             continue
         for rel in (entry.get("output"), entry.get("errors_file")):
             if isinstance(rel, str) and rel not in keep and "/" not in rel.removeprefix(f"{ERRORS_DIR}/"):
-                (out_dir / rel).unlink(missing_ok=True)
+                discard(out_dir / rel)
 
 
 def _duplicate_ids(

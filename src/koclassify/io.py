@@ -91,8 +91,8 @@ def check_output(path: str | os.PathLike, *, option: str = "--out") -> None:
 
 
 def check_directory_output(path: str | os.PathLike, *, option: str = "--out") -> None:
-    """A directory about to be replaced whole is not an input, does not hold one, and is not (nor holds) the
-    current directory or the file-system root."""
+    """A directory about to be replaced whole is not an input, does not hold one, does not lie inside an input
+    directory, and is not (nor holds) the current directory or the file-system root."""
     path = Path(path)
     resolved = _resolved(path)
     cwd = Path.cwd().resolve()
@@ -103,6 +103,8 @@ def check_directory_output(path: str | os.PathLike, *, option: str = "--out") ->
             raise KoclassifyError(f"{option} {path}: is also an input of this command; choose a new directory")
         if resolved in _resolved(source).parents:
             raise KoclassifyError(f"{option} {path}: holds the input file {source}; choose a new directory")
+        if _resolved(source) in resolved.parents and source.is_dir():  # a model's manifest would no longer match
+            raise KoclassifyError(f"{option} {path}: lies inside the input directory {source}; choose a new directory")
 
 
 # ------------------------------------------------------------------------------------ clean errors

@@ -216,9 +216,8 @@ def test_calibration_changes_rule_and_thresholds_together(workdir: Path, monkeyp
     assert Classifier.load(workdir / "m").thresholds_dict() == saved
 
 
-# modules allowed to delete or rename on their own: the gate, and the Ray driver until its stale-shard sweep
-# calls io.clean_stale_under (distributed.py is being reworked on another branch)
-DELETERS = {"io.py", "distributed.py"}
+# the one module allowed to delete or rename on its own: the gate
+DELETERS = {"io.py"}
 DELETE_OR_RENAME = re.compile(r"shutil\.rmtree|shutil\.move|os\.(remove|unlink|replace|rename)\(|\.unlink\(|\.rename\(")
 OPEN_FOR_WRITING = re.compile(r"\bopen\([^)]*[\"'][wax]b?\+?[\"']")
 
@@ -263,3 +262,28 @@ def test_a_directory_of_outputs_is_swept_of_its_own_dead_temp_entries_only(tmp_p
     assert np.load(tmp_path / "arrays.npz")["x"].tolist() == [0, 1, 2]
     assert sorted(p.name for p in tmp_path.iterdir()) == [".part-b.parquet.99997.efgh.tmp", ".part-x.tmp",
                                                           "arrays.npz"]  # fmt: skip
+
+
+RAY_OUTS = {
+    "the input directory": ("shards", "shards"),
+    "a directory holding the input": ("shards", "."),
+    "the model directory": ("shards/a.jsonl", "m"),
+    "inside the model directory": ("shards/a.jsonl", "m/preds"),
+    "inside the input directory": ("shards", "shards/preds"),
+    "a directory holding the input file": ("shards/a.jsonl", "shards"),
+}
+
+
+@pytest.mark.parametrize(("data", "out"), RAY_OUTS.values(), ids=list(RAY_OUTS))
+def test_ray_out_directory_that_is_or_holds_an_input_is_refused(workdir: Path, data: str, out: str) -> None:
+    """``predict --engine ray --out DIR`` is refused like every other output naming an input, before any work
+    (Ray is never started): DIR is an input, holds one, or lies inside one (a model directory's manifest would
+    no longer match; a shard directory would read its own predictions back)."""
+    (workdir / "shards").mkdir()
+    shutil.copy(workdir / "gold.jsonl", workdir / "shards" / "a.jsonl")
+    (workdir / "shards" / "manifest.json").write_text("{}")  # a run manifest's name: must not make it an output
+    before = _snapshot(workdir)
+    outcome = run_cli("predict", "m", data, "--engine", "ray", "--out", out)
+    assert outcome.traceback is None, outcome.traceback
+    assert outcome.code == 2 and ("input" in outcome.message or "current directory" in outcome.message), outcome
+    assert _snapshot(workdir) == before
