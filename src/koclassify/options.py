@@ -107,6 +107,14 @@ def opt(
     return field(default=default, metadata=meta)
 
 
+SEED_MAX = 2**32 - 1  # the random states scikit-learn and numpy accept: [0, 2**32 - 1]
+
+
+def seed_opt(help: str = "random state") -> Any:
+    """A seed option, bounded to what every solver accepts (a larger one was a traceback after the features)."""
+    return opt(0, min=0, max=SEED_MAX, help=help)
+
+
 SWITCH = ("auto", "on", "off")
 MAX_INT = 2**53  # an integer option given as a float (1e300) must be one a float holds exactly
 
@@ -415,6 +423,11 @@ def check_format(value: str) -> None:
         raise ValueError(f"unknown format {value!r}; choose one of {FORMATS}")
 
 
+def check_separator(value: str | None) -> None:
+    if value == "":
+        raise ValueError("an empty separator splits nothing; give at least one character (e.g. ',')")
+
+
 @dataclass
 class ReadOptions(Options):
     """How to read a file: format and column layout, shared by every command and the config file (``None``:
@@ -425,7 +438,8 @@ class ReadOptions(Options):
     format: str | None = opt(None, check=check_format, help="nikl, csv, tsv, jsonl or parquet (detected when null)")
     text_col: str | None = opt(None, help="table: text column name (or 0-based index with no_header)")
     label_col: str | None = opt(None, help="table: label column; a cell may hold several labels joined by label_sep")
-    label_sep: str | None = opt(None, help='separator inside a label cell, e.g. "," for "발라드, 댄스"')
+    label_sep: str | None = opt(None, check=check_separator,
+                                help='separator inside a label cell, e.g. "," for "발라드, 댄스"')  # fmt: skip
     label_cols: list[str] | None = opt(None, help="table, wide format: one 0/1 column per label")
     multi_label: bool | None = opt(None, help="force the task type")
     no_header: bool = opt(False, help="table without a header row (columns are 0, 1, 2 ...)")

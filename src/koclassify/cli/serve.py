@@ -14,7 +14,7 @@ import typer
 
 from koclassify.cli.app import app
 from koclassify.cli.common import TrustRemoteCodeOpt, say
-from koclassify.errors import MissingDependencyError, ModelError
+from koclassify.errors import KoclassifyError, MissingDependencyError, ModelError
 
 GRACEFUL_SHUTDOWN_S = 1.0  # seconds open requests get after SIGTERM / Ctrl-C before the server stops
 
@@ -23,7 +23,7 @@ GRACEFUL_SHUTDOWN_S = 1.0  # seconds open requests get after SIGTERM / Ctrl-C be
 def serve(
     model_dir: Annotated[Path, typer.Argument(help="model directory")],
     host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port")] = 8000,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="port")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="worker processes, each with its own copy of the model")] = 1,
     max_batch_rows: Annotated[
         int | None, typer.Option(help="micro-batching: rows per model call (0: off, one call per request)")
@@ -55,6 +55,7 @@ def serve(
     options: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     options["trust_remote_code"] = trust_remote_code
     check_serve_options(options)  # a bad value fails here, before the model loads
+    _check_address(host, port)
     # SIGTERM: stop taking requests and give open ones a moment, not uvicorn's wait for every keep-alive client
     quick: dict[str, Any] = {}
     if "timeout_graceful_shutdown" in _config_options(uvicorn):
@@ -71,6 +72,21 @@ def serve(
         quick["timeout_worker_healthcheck"] = 600
     _leave(lambda: uvicorn.run("koclassify.serve:app_from_env", factory=True, host=host, port=port, workers=workers,
                                **quick, **server_options()))  # fmt: skip
+
+
+def _check_address(host: str, port: int) -> None:
+    """Bind ``host:port`` once before the model loads: a name that does not resolve or a port in use is one line
+    (uvicorn logged it and exited 3 after loading the model)."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except (OSError, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise KoclassifyError(f"--host {host} --port {port}: cannot listen there: {reason}") from None
 
 
 def _leave(run_server: Callable[[], None]) -> NoReturn:

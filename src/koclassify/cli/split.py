@@ -14,6 +14,7 @@ from koclassify.cli.common import console, stdout
 from koclassify.cli.flags import Layout, OverwriteOpt, hidden, layout_flags, renamed
 from koclassify.errors import KoclassifyError
 from koclassify.io import write_json
+from koclassify.options import OptionError
 
 REPORT_FILE = "split.json"
 
@@ -51,6 +52,8 @@ def split(
     force = renamed(overwrite, force, new="--overwrite", old="--force")
     if out_dir is None:
         raise KoclassifyError("split needs --out FOLDER (where train/dev/test files and split.json go)")
+    if not field_sep:
+        raise OptionError("--field-sep", field_sep, message="--field-sep must be at least one character, e.g. ','")
     dataset = read_examples(data, (layout or Layout()).read_options(), need_labels=stratify)
     fields = [f.strip() for f in (group_by or "").split(",") if f.strip()]
     check_fields(dataset.examples, fields, f"{data} (--group-by)")

