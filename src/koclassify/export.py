@@ -38,6 +38,7 @@ def export_onnx(model_dir: str | Path, *, int8: bool = False) -> OnnxExport:
     from koclassify.api import Classifier
     from koclassify.backends.encoder.backend import EncoderBackend
     from koclassify.backends.encoder.onnx import OnnxForward
+    from koclassify.io import updating_in_place
     from koclassify.manifest import update_manifest
 
     model_dir = Path(model_dir)
@@ -47,8 +48,9 @@ def export_onnx(model_dir: str | Path, *, int8: bool = False) -> OnnxExport:
         raise KoclassifyError(f"{model_dir}: ONNX export is for the encoder backend, this model is {backend.name!r}")
     backend.onnx = None  # the reference below runs on torch
     reference = clf.predict_proba(PROBE, use_prior=False)
-    path = backend.export_onnx(model_dir / BACKEND_DIR, int8=int8)
-    update_manifest(model_dir, [path.relative_to(model_dir).as_posix()])  # the directory's record of its files
+    with updating_in_place(model_dir):
+        path = backend.export_onnx(model_dir / BACKEND_DIR, int8=int8)
+        update_manifest(model_dir, [path.relative_to(model_dir).as_posix()])  # the directory's record of its files
     backend.onnx = OnnxForward(path, len(clf._check()), backend.options["onnx_threads"])
     exported = clf.predict_proba(PROBE, use_prior=False)
     return OnnxExport(path, int8, float(np.abs(exported - reference).max()), path.stat().st_size / 2**20)

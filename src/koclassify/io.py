@@ -45,6 +45,7 @@ WRITE_ERRNOS = frozenset(
 )
 
 _INPUTS: ContextVar[tuple[Path, ...]] = ContextVar("koclassify_inputs", default=())
+_IN_PLACE: ContextVar[tuple[Path, ...]] = ContextVar("koclassify_in_place", default=())
 
 
 # ------------------------------------------------------------------------------------------- inputs
@@ -60,6 +61,17 @@ def command_inputs(*paths: str | os.PathLike | None) -> Iterator[tuple[Path, ...
         yield _INPUTS.get()
     finally:
         _INPUTS.reset(token)
+
+
+@contextmanager
+def updating_in_place(directory: str | os.PathLike) -> Iterator[None]:
+    """The block adds files to ``directory`` (an input of the command) on purpose, e.g. ``export onnx`` writing
+    ``MODEL/backend/model.onnx`` and the manifest that records it: writes inside it are allowed."""
+    token = _IN_PLACE.set(_IN_PLACE.get() + (_resolved(Path(directory)),))
+    try:
+        yield
+    finally:
+        _IN_PLACE.reset(token)
 
 
 def declared_inputs() -> tuple[Path, ...]:
@@ -83,11 +95,24 @@ def _resolved(path: Path) -> Path:
 
 
 def check_output(path: str | os.PathLike, *, option: str = "--out") -> None:
-    """Refuse to write ``path`` when it is one of the declared inputs (the same file under any name)."""
+    """Refuse to write ``path`` when it is one of the declared inputs (the same file under any name), lies inside
+    an input directory (a model's manifest would no longer match), or is a FIFO, socket or device (the rename
+    would replace the node itself)."""
+    import stat
+
     path = Path(path)
     for source in _INPUTS.get():
         if _same(path, source):
             raise KoclassifyError(f"{option} {path}: is also an input of this command ({source}); write to a new file")
+        parents = _resolved(path).parents
+        if _resolved(source) in parents and source.is_dir() and not any(d in parents for d in _IN_PLACE.get()):
+            raise KoclassifyError(f"{option} {path}: lies inside the input directory {source}; write elsewhere")
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise KoclassifyError(f"{option} {path}: not a regular file (a FIFO, socket or device); write to a file")
 
 
 def check_directory_output(path: str | os.PathLike, *, option: str = "--out") -> None:

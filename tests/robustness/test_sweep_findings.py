@@ -84,3 +84,26 @@ def test_serve_refuses_an_address_it_cannot_listen_on_in_one_line(model_dir: Pat
             assert done.returncode == 2, (args, done.returncode, done.stderr[-1500:])
             assert "Traceback" not in done.stderr, done.stderr
             assert "--port" in done.stderr or "--host" in done.stderr, done.stderr
+
+
+def test_an_output_inside_an_input_directory_is_refused(workdir: Path, model_dir: Path) -> None:
+    """Before: ``predict m d --out m/preds.jsonl`` wrote into the model directory, exit 0, and the model no longer
+    loaded (a file its manifest does not list)."""
+    import shutil
+
+    shutil.copytree(model_dir, workdir / "m")
+    outcome = run_cli("predict", "m", "gold.jsonl", "--out", "m/preds.jsonl")
+    assert outcome.traceback is None, outcome.traceback
+    assert outcome.code == 2 and "inside the input directory" in outcome.message, outcome
+    assert not (workdir / "m" / "preds.jsonl").exists()
+    assert run_cli("evaluate", "m", "gold.jsonl").code == 0
+
+
+def test_an_output_that_is_a_fifo_or_a_device_is_never_replaced(workdir: Path) -> None:
+    """Before: ``convert d fifo.jsonl`` renamed a regular file over the person's FIFO (gone, exit 0); as root the
+    same rename would replace a device node such as ``/dev/null``."""
+    os.mkfifo(workdir / "fifo.jsonl")
+    outcome = run_cli("convert", "gold.jsonl", "fifo.jsonl")
+    assert outcome.traceback is None, outcome.traceback
+    assert outcome.code == 2 and "not a regular file" in outcome.message, outcome
+    assert (workdir / "fifo.jsonl").is_fifo()
