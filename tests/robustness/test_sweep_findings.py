@@ -107,3 +107,17 @@ def test_an_output_that_is_a_fifo_or_a_device_is_never_replaced(workdir: Path) -
     assert outcome.traceback is None, outcome.traceback
     assert outcome.code == 2 and "not a regular file" in outcome.message, outcome
     assert (workdir / "fifo.jsonl").is_fifo()
+
+
+def test_split_of_a_parquet_file_says_so(workdir: Path) -> None:
+    """Before: ``split d.parquet`` re-read the Parquet bytes as text lines and failed with 'not UTF-8 (byte 0xe4)',
+    advising iconv."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    rows = [json.loads(line) for line in GOLD.splitlines()]
+    pq.write_table(pa.table({k: [r[k] for r in rows] for k in ("id", "text", "label")}), workdir / "d.parquet")
+    outcome = run_cli("split", "d.parquet", "--out", "parts", "--dev", "0.5")
+    assert outcome.traceback is None, outcome.traceback
+    assert outcome.code == 2 and "Parquet" in outcome.message and "convert" in outcome.message, outcome
+    assert "UTF-8" not in outcome.message
+    assert not (workdir / "parts").exists()

@@ -44,7 +44,7 @@ def split(
 ) -> None:
     """Split DATA into train/dev[/test] files in its own layout. Rows with the same text, the same source_id
     or a shared --group-by value stay in one part; nothing is dropped."""
-    from koclassify.data.read import read_examples
+    from koclassify.data.read import read_examples, sniff_format
     from koclassify.fields import check_fields
     from koclassify.splits import train_dev_test, write_split
 
@@ -54,7 +54,12 @@ def split(
         raise KoclassifyError("split needs --out FOLDER (where train/dev/test files and split.json go)")
     if not field_sep:
         raise OptionError("--field-sep", field_sep, message="--field-sep must be at least one character, e.g. ','")
-    dataset = read_examples(data, (layout or Layout()).read_options(), need_labels=stratify)
+    read_options = (layout or Layout()).read_options()
+    detected = sniff_format(data) if data.is_file() else None
+    if (read_options.format or detected) == "parquet":  # parts are written line by line, in its layout
+        raise KoclassifyError(f"{data}: split writes text formats; convert the Parquet file first "
+                              f"(koclassify convert {data} data.jsonl)")  # fmt: skip
+    dataset = read_examples(data, read_options, need_labels=stratify)
     fields = [f.strip() for f in (group_by or "").split(",") if f.strip()]
     check_fields(dataset.examples, fields, f"{data} (--group-by)")
     try:
