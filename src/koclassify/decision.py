@@ -51,6 +51,8 @@ class DecisionRule:
             raise ValueError(f"unknown decision rule {self.rule!r}; choose one of {RULES}")
         if self.rule == "max_labels" and not (self.max_labels and self.max_labels >= 1):
             raise ValueError("the max_labels rule needs max_labels >= 1")
+        if self.max_labels is not None and not (isinstance(self.max_labels, int) and self.max_labels >= 1):
+            raise ValueError(f"max_labels must be an integer >= 1 or null, got {self.max_labels!r}")
         if self.fallback not in FALLBACKS:
             raise ValueError(f"unknown fallback {self.fallback!r}; choose one of {FALLBACKS}")
         share = self.labelled_share

@@ -155,6 +155,9 @@ def _load_checked(cls: type[Classifier], directory: Path, trust_remote_code: boo
 
     config_path = directory / CONFIG_FILE
     config = expect(read_model_json(config_path), dict, str(config_path))
+    version = config.get("format_version", 1)  # absent: saved before versions were written
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
+        raise ModelError(f"{config_path}: 'format_version' is {version!r}; this koclassify reads 1 to {FORMAT_VERSION}")
     thresholds = expect(read_model_json(directory / THRESHOLDS_FILE), dict, str(directory / THRESHOLDS_FILE))
     space = _label_space(config.get("labels"), str(config_path))
     try:

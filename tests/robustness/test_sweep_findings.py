@@ -121,3 +121,43 @@ def test_split_of_a_parquet_file_says_so(workdir: Path) -> None:
     assert outcome.code == 2 and "Parquet" in outcome.message and "convert" in outcome.message, outcome
     assert "UTF-8" not in outcome.message
     assert not (workdir / "parts").exists()
+
+
+@pytest.mark.parametrize("value", [-1, 0])
+def test_a_stored_max_labels_below_one_is_a_model_error(tmp_path: Path, model_dir: Path, value: int) -> None:
+    """Before: a config whose ``decision.max_labels`` was -1 loaded and predicted (exit 0) when its rule was not
+    ``max_labels``; every field's value is checked at load."""
+    import shutil
+
+    from koclassify import Classifier
+    from koclassify.errors import ModelError
+    from koclassify.manifest import write_manifest
+
+    model = tmp_path / "m"
+    shutil.copytree(model_dir, model)
+    config = json.loads((model / "config.json").read_text())
+    config["decision"]["max_labels"] = value
+    (model / "config.json").write_text(json.dumps(config))
+    write_manifest(model)  # as someone who edits the files can: the value check must hold on its own
+    with pytest.raises(ModelError, match="max_labels"):
+        Classifier.load(model)
+
+
+@pytest.mark.parametrize("value", [99, "2", None])
+def test_a_config_of_another_format_version_is_a_model_error(tmp_path: Path, model_dir: Path, value: object) -> None:
+    """Before: ``config.json`` saying ``format_version: 99`` (a newer koclassify's layout) loaded and predicted; only
+    the manifest's own version was compared."""
+    import shutil
+
+    from koclassify import Classifier
+    from koclassify.errors import ModelError
+    from koclassify.manifest import write_manifest
+
+    model = tmp_path / "m"
+    shutil.copytree(model_dir, model)
+    config = json.loads((model / "config.json").read_text())
+    config["format_version"] = value
+    (model / "config.json").write_text(json.dumps(config))
+    write_manifest(model)
+    with pytest.raises(ModelError, match="format_version"):
+        Classifier.load(model)
