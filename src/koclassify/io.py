@@ -146,6 +146,21 @@ def write_errors_named(path: str | os.PathLike) -> Iterator[None]:
         raise KoclassifyError(f"cannot write {path}{detail}: {exc.strerror or exc}") from None
 
 
+@contextmanager
+def _preparing(path: Path) -> Iterator[None]:
+    """Before anything is written: any ``OSError`` of making the place for ``path`` (a file where a parent
+    directory is needed, a parent that cannot be created such as one in /proc, a name too long) is one line."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in (errno.EEXIST, errno.ENOTDIR):
+            reason = "a file stands where a directory is needed"
+        else:
+            reason = exc.strerror or str(exc)
+        where = f" ({exc.filename})" if exc.filename is not None and str(exc.filename) != str(path) else ""
+        raise KoclassifyError(f"cannot write {path}{where}: {reason}") from None
+
+
 # ------------------------------------------------------------------------------------- temp entries
 def _marker(target: Path, kind: str) -> dict[str, Any]:
     return {"written_by": "koclassify", "kind": kind, "target": target.name, "pid": os.getpid()}
@@ -290,10 +305,11 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None =
     """Write to a temp file beside ``path`` and rename it over ``path`` only when the block succeeds."""
     path = Path(path)
     check_output(path)
-    if path.is_dir():
+    if os.path.isdir(path):  # False for a name too long to look up (Path.is_dir raises)
         raise KoclassifyError(f"{path}: is a directory; give a file name to write")
-    with write_errors_named(path):
+    with _preparing(path):
         tmpdir = _file_temp(path)
+    with write_errors_named(path):
         try:
             tmp = tmpdir / "data"
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -369,7 +385,9 @@ def check_replaceable_directory(
     """
     path = Path(path)
     check_directory_output(path, option=option)
-    if not path.exists() and not path.is_symlink():
+    with _preparing(path):
+        missing = not path.exists() and not path.is_symlink()
+    if missing:
         return
     if overwrite:
         return
@@ -411,10 +429,11 @@ def atomic_directory(path: str | os.PathLike, *, kind: str = "model") -> Iterato
     """
     path = Path(path)
     check_directory_output(path)
-    with write_errors_named(path):
+    with _preparing(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         clean_stale(path)
         tmp = _temp_dir(path, kind)
+    with write_errors_named(path):
         try:
             yield tmp
             _swap(tmp, path)
@@ -499,10 +518,11 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     succeeds."""
     path = Path(path)
     check_output(path)
-    if path.is_dir():
+    if os.path.isdir(path):  # False for a name too long to look up (Path.is_dir raises)
         raise KoclassifyError(f"{path}: is a directory; give a file name to write")
-    with write_errors_named(path):
+    with _preparing(path):
         tmpdir = _file_temp(path)
+    with write_errors_named(path):
         try:
             built = tmpdir / path.name  # the target's extension, for libraries that read it
             yield built

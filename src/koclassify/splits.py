@@ -5,6 +5,7 @@ train / dev / test splits for users without a dev set (``koclassify split``).
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -220,7 +221,7 @@ def write_split(
     for target in targets.values():
         if target.resolve() == source.resolve():
             raise DataError(f"{target} is the input file; choose another --out", path=str(target))
-        if target.exists() and not force:
+        if os.path.exists(target) and not force:  # False for a name too long: the write gate names it
             raise DataError("exists already; pass --overwrite to replace it", path=str(target))
     text = read_text(source)
     if dataset.format in ("csv", "tsv"):

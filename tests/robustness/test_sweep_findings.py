@@ -161,3 +161,31 @@ def test_a_config_of_another_format_version_is_a_model_error(tmp_path: Path, mod
     write_manifest(model)
     with pytest.raises(ModelError, match="format_version"):
         Classifier.load(model)
+
+
+LONG_NAME = "n" * 300
+UNWRITABLE = {"under a file": "notes.txt/out", "in /proc": "/proc/koclassify-test-out",
+              "a 300-character name": LONG_NAME}  # fmt: skip
+WRITERS = {
+    "predict": ("predict", "m", "gold.jsonl", "--out", "{out}.jsonl"),
+    "convert": ("convert", "gold.jsonl", "{out}.jsonl"),
+    "split": ("split", "gold.jsonl", "--out", "{out}", "--dev", "0.5"),
+    "report": ("report", "m", "gold.jsonl", "--out", "{out}"),
+    "train": ("train", "gold.jsonl", "--out", "{out}", "--calibrate", "none"),
+}
+
+
+@pytest.mark.parametrize("command", WRITERS.values(), ids=list(WRITERS))
+@pytest.mark.parametrize("out", UNWRITABLE.values(), ids=list(UNWRITABLE))
+def test_an_output_path_that_cannot_be_made_is_one_line(workdir: Path, model_dir: Path, command: tuple[str, ...],
+                                                        out: str) -> None:  # fmt: skip
+    """Before: FileExistsError (a file where a parent directory is needed), FileNotFoundError (a temp directory in
+    /proc) and OSError ENAMETOOLONG (from a ``stat`` before the write) tracebacks."""
+    import shutil
+
+    shutil.copytree(model_dir, workdir / "m")
+    (workdir / "notes.txt").write_text("mine\n")
+    outcome = run_cli(*[a.replace("{out}", out) for a in command])
+    assert outcome.traceback is None, outcome.traceback
+    assert outcome.code == 2 and len(outcome.message.strip().splitlines()) == 1, outcome
+    assert (workdir / "notes.txt").read_text() == "mine\n"

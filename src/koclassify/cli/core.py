@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -318,7 +319,7 @@ def predict(
         ray_options = (address, workers, gpus_per_worker, batch_size, trust_remote_code, splits)
         _predict_ray(model_dir, data, out, kind, flags, *ray_options)
         return
-    if out.is_dir():
+    if os.path.isdir(out):  # False for a name too long to look up, which the write gate then names
         raise KoclassifyError(f"--out {out}: is a directory; give a file name to write (or use --engine ray)")
     check_inputs(data)
     errors_name = "predictions" if is_dash(out) else out.name  # --out -: bad rows go beside, in the working directory
