@@ -563,8 +563,9 @@ def _output_cases() -> list[Case]:
             steps = tuple((kind, rel.replace(out, target), *rest) for kind, rel, *rest in steps)
             if vname == "a bystander file" and directory:
                 expect = "error"  # a file where a directory is needed
-            if vname in ("inside the model directory", "the model directory") and "m" not in models:
-                models = {**models, "m": "linear"}
+            if vname in ("inside the model directory", "the model directory") and "m" not in argv:
+                models = {**models, "m": "linear"}  # not an input here: writing there is the person's choice
+                expect = "either"
             own = (target,) if vname in ("a new name", "a unicode name") else ()
             if vname in ("a bystander file", "a link to a bystander", "a dangling link") and not directory:
                 own = ()  # replacing the person's file named as --out is allowed; the bytes check is skipped below
@@ -572,6 +573,8 @@ def _output_cases() -> list[Case]:
             outputs = own + (("notes.txt",) if vname == "a bystander file" and not directory else ())
             outputs += ("keep/precious.txt", "lnk") if vname == "a link to a bystander" and not directory else ()
             outputs += ("dangling",) if vname == "a dangling link" else ()
+            into_model = vname in ("inside the model directory", "the model directory")
+            outputs += ("m",) if into_model and "m" not in argv else ()
             outputs += (target + ".html",) if cname == "audit" else ()
             cases.append(Case(f"{cname} --out {vname}", "output", tuple(a.replace("{out}", target) for a in argv),
                               expect, steps, outputs, models=models))  # fmt: skip
