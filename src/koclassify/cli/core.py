@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from koclassify.cli.app import app
-from koclassify.cli.common import check_inputs, console, load_and_read, read_options, stdout, steps
+from koclassify.cli.common import check_inputs, console, load_and_read, stdout, steps
 from koclassify.cli.flags import (
     ALL_LAYOUT,
     LABELLED,
@@ -18,6 +18,7 @@ from koclassify.cli.flags import (
     TrustRemoteCodeOpt,
     hidden,
     layout_flags,
+    read_options,
     renamed,
 )
 from koclassify.errors import KoclassifyError
