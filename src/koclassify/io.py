@@ -384,11 +384,21 @@ def atomic_directory(path: str | os.PathLike, *, kind: str = "model") -> Iterato
     """
     path = Path(path)
     check_directory_output(path)
+    with _staged(path, kind) as tmp:
+        yield tmp
+
+
+@contextmanager
+def _staged(path: Path, kind: str, copy_of: Path | None = None) -> Iterator[Path]:
+    """A marked temp directory beside ``path`` (hard links to ``copy_of``'s files when given) that is swapped in
+    for ``path`` whole when the block ends, and removed when it fails: what replacing and updating share."""
     with write_errors_named(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         clean_stale(path)
         tmp = _temp_dir(path, kind)
         try:
+            if copy_of is not None:
+                _link_tree(copy_of, tmp)
             yield tmp
             _swap(tmp, path)
         except BaseException:
@@ -425,16 +435,8 @@ def update_directory(path: str | os.PathLike) -> Iterator[Path]:
     path = Path(path)
     marker = read_marker(path)
     kind = str(marker.get("kind", "model")) if marker else "model"
-    with write_errors_named(path):
-        clean_stale(path)
-        tmp = _temp_dir(path, kind)
-        try:
-            _link_tree(path, tmp)
-            yield tmp
-            _swap(tmp, path)
-        except BaseException:
-            _remove_tree(tmp)
-            raise
+    with _staged(path, kind, copy_of=path) as tmp:
+        yield tmp
 
 
 def _link_tree(src: Path, dst: Path) -> None:
