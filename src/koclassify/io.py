@@ -251,24 +251,31 @@ def old_path(path: str | os.PathLike) -> Path:
 
 
 # --------------------------------------------------------------------------------------------- files
-def _file_temp(path: Path) -> Path:
-    """The marked temp directory a file write to ``path`` builds in (a dead writer's leftovers removed first)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    clean_stale(path)
-    return _temp_dir(path, "file")
+@contextmanager
+def _file_temp(path: Path) -> Iterator[Path]:
+    """The marked temp directory a file write to ``path`` builds in (a dead writer's leftovers removed first),
+    removed when the block ends, after ``path`` passed the gate (and is no directory): what :func:`atomic_open`
+    and :func:`atomic_path` share. Disk errors inside come out as one line naming ``path``."""
+    check_output(path)
+    if path.is_dir():
+        raise KoclassifyError(f"{path}: is a directory; give a file name to write")
+    with write_errors_named(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale(path)
+        tmpdir = _temp_dir(path, "file")
+        try:
+            yield tmpdir
+        finally:
+            _remove_tree(tmpdir)
 
 
 @contextmanager
 def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
     """Write to a temp file beside ``path`` and rename it over ``path`` only when the block succeeds."""
     path = Path(path)
-    check_output(path)
-    if path.is_dir():
-        raise KoclassifyError(f"{path}: is a directory; give a file name to write")
-    with write_errors_named(path):
-        tmpdir = _file_temp(path)
+    with _file_temp(path) as tmpdir:
+        tmp = tmpdir / "data"
         try:
-            tmp = tmpdir / "data"
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             binary = "b" in mode
             with os.fdopen(fd, mode, encoding=None if binary else encoding, newline=None if binary else "") as fh:
@@ -281,8 +288,6 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None =
 
             bad = exc.object[exc.start : exc.end] if isinstance(exc.object, str) else ""
             raise DataError(f"cannot write {bad!r}: not valid Unicode (a lone surrogate)", path=str(path)) from None
-        finally:
-            _remove_tree(tmpdir)
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> None:
@@ -473,17 +478,10 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     (in a marked temp directory; other scratch files may go beside it), renamed onto ``path`` when the block
     succeeds."""
     path = Path(path)
-    check_output(path)
-    if path.is_dir():
-        raise KoclassifyError(f"{path}: is a directory; give a file name to write")
-    with write_errors_named(path):
-        tmpdir = _file_temp(path)
-        try:
-            built = tmpdir / path.name  # the target's extension, for libraries that read it
-            yield built
-            os.replace(built, path)
-        finally:
-            _remove_tree(tmpdir)
+    with _file_temp(path) as tmpdir:
+        built = tmpdir / path.name  # the target's extension, for libraries that read it
+        yield built
+        os.replace(built, path)
 
 
 @contextmanager
