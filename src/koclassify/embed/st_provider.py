@@ -62,10 +62,6 @@ class SentenceTransformersProvider(Provider):
             long_texts="truncated",
         )
 
-    @property
-    def info(self) -> EmbedderInfo:
-        return self._info
-
     def _count_truncated(self, inputs: list[str]) -> int:
         limit = getattr(self._model, "max_seq_length", None)
         tokenizer = getattr(self._model, "tokenizer", None)
