@@ -73,7 +73,7 @@ def test_predict_batch_size_is_chunk_rows(tmp_path: Path) -> None:
     assert new.exit_code == 0 and "warning" not in new.output, new.output
     assert (tmp_path / "a.jsonl").read_text() == (tmp_path / "b.jsonl").read_text()
     bad = runner.invoke(app, ["predict", str(model), str(data), "-o", str(tmp_path / "c.jsonl"), "--chunk-rows", "0"])
-    assert bad.exit_code != 0 and "--chunk-rows must be at least 1" in str(bad.exception)
+    assert bad.exit_code != 0 and "chunk_rows=0 (prediction): allowed: >= 1" in str(bad.exception)
 
 
 def test_serve_defaults_live_in_serve_options() -> None:
