@@ -144,7 +144,7 @@ def train(
                 shown = ", ".join(repr(ex.id) for ex in aside[:5]) + (" ..." if len(aside) > 5 else "")
                 console.print(f"  --lenient: set aside {len(aside)} row(s) without a label: ids {shown}")
         what = f"training {backend_name} on {len(train_set)} rows"
-        tuned = dev_set is not None or fit.calibrate == "cv" or backend_name == "linear"
+        tuned = dev_set is not None or fit.calibrate == "cv" or clf.backend.supports_cv_calibration  # auto: cv
         if fit.calibrate is not None and tuned and _multi_label(train_set, train_options):  # argmax: no thresholds
             what += f", calibrating ({fit.objective})"
         with step(what):
