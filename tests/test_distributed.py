@@ -185,6 +185,19 @@ def test_a_run_killed_part_way_is_finished_by_a_rerun(local_ray, linear_model, t
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no half-written shard is left
 
 
+def test_the_public_predict_runs_either_engine_with_the_same_rows(local_ray, linear_model, tmp_path) -> None:
+    """``koclassify.predict(..., engine=)``: one entry point; Ray's shards hold exactly the local engine's rows."""
+    import koclassify
+
+    src = nikl_shards(tmp_path / "shards", sizes=(12,))[0]
+    local = koclassify.predict(linear_model, src, tmp_path / "local.parquet", chunk_rows=5)
+    summary = koclassify.predict(linear_model, src, tmp_path / "ray", engine="ray", chunk_rows=5, split_rows=4)
+    assert local.rows == summary.rows == 12 and summary.splits == 1  # a NIKL text file: one byte-range split
+    assert_same_rows(read_outputs(tmp_path / "ray"), pq.read_table(tmp_path / "local.parquet").to_pylist())
+    with pytest.raises(KoclassifyError, match="a Classifier in memory"):
+        koclassify.predict(Classifier.load(linear_model), src, tmp_path / "r2", engine="ray")
+
+
 def test_bad_inputs_and_outputs_fail_before_any_work(linear_model, tmp_path) -> None:
     shards = nikl_shards(tmp_path / "shards", sizes=(5,))
     (tmp_path / "full").mkdir()
@@ -195,10 +208,10 @@ def test_bad_inputs_and_outputs_fail_before_any_work(linear_model, tmp_path) -> 
     wrong = tmp_path / "wrong"
     wrong.mkdir()
     cases = [
-        (("--engine", "spark", "--out", tmp_path / "o"), "--engine must be local or ray"),
+        (("--engine", "spark", "--out", tmp_path / "o"), 'invalid option engine="spark" (prediction)'),
         (("--engine", "ray", "--out", tmp_path / "full"), "not empty and has no manifest.json"),
         (("--engine", "ray", "--out", other), "holds parquet predictions of /elsewhere"),
-        (("--engine", "ray", "--workers", 0, "--out", tmp_path / "o"), "--workers and --batch-size must be"),
+        (("--engine", "ray", "--workers", 0, "--out", tmp_path / "o"), "invalid option workers=0 (prediction)"),
         (("--engine", "ray", "--to", "tsv", "--out", tmp_path / "o"), 'invalid option --to="tsv": allowed:'),
         (("--engine", "ray", "--split-rows", 0, "--out", tmp_path / "o"), "invalid option split_rows=0"),
     ]

@@ -24,8 +24,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                    "koclassify.fields", "koclassify.priors")),
     ("backends", ("koclassify.backends",)),
     ("model", ("koclassify.api", "koclassify.ensemble", "koclassify.streaming", "koclassify.distributed",
-               "koclassify.export", "koclassify.modelformat", "koclassify.card", "koclassify.estimator",
-               "koclassify.runmanifest")),
+               "koclassify.engine", "koclassify.export", "koclassify.modelformat", "koclassify.card",
+               "koclassify.estimator", "koclassify.runmanifest")),
     ("applications", ("koclassify.audit", "koclassify.report", "koclassify.serve", "koclassify.cli",
                       "koclassify.__main__", "koclassify")),
 ]  # fmt: skip

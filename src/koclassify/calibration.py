@@ -447,10 +447,13 @@ def seed_table(curves: Curves, names: Sequence[str]) -> list[str]:
 SCALE_TOLERANCE = 1e-3  # float rounding: 1.0000001 is a probability of 1, not 1%
 
 
+PROB_SCALES = ("auto", "unit", "percent")  # how a probability file holds its numbers (``--scale``)
+
+
 def decide_scale(probs: np.ndarray, scale: str = "auto") -> str:
     """``unit`` or ``percent``. ``auto`` looks at the whole range: everything within [0, 1] (up to rounding) is
     unit; a maximum clearly above 1 (more than ``SCALE_TOLERANCE``) and within 0-100 is percent."""
-    if scale not in ("auto", "unit", "percent"):
+    if scale not in PROB_SCALES:
         raise ValueError(f"scale must be auto, unit or percent, not {scale!r}")
     if scale != "auto":
         return scale

@@ -293,25 +293,33 @@ def old_path(path: str | os.PathLike) -> Path:
 
 
 # --------------------------------------------------------------------------------------------- files
-def _file_temp(path: Path) -> Path:
-    """The marked temp directory a file write to ``path`` builds in (a dead writer's leftovers removed first)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    clean_stale(path)
-    return _temp_dir(path, "file")
+@contextmanager
+def _file_temp(path: Path) -> Iterator[Path]:
+    """The marked temp directory a file write to ``path`` builds in (a dead writer's leftovers removed first),
+    removed when the block ends, after ``path`` passed the gate (and is no directory): what :func:`atomic_open`
+    and :func:`atomic_path` share. Making its place fails as one line (:func:`_preparing`); disk errors inside
+    come out as one line naming ``path``."""
+    check_output(path)
+    if os.path.isdir(path):  # False for a name too long to look up (Path.is_dir raises)
+        raise KoclassifyError(f"{path}: is a directory; give a file name to write")
+    with _preparing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale(path)
+        tmpdir = _temp_dir(path, "file")
+    with write_errors_named(path):
+        try:
+            yield tmpdir
+        finally:
+            _remove_tree(tmpdir)
 
 
 @contextmanager
 def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
     """Write to a temp file beside ``path`` and rename it over ``path`` only when the block succeeds."""
     path = Path(path)
-    check_output(path)
-    if os.path.isdir(path):  # False for a name too long to look up (Path.is_dir raises)
-        raise KoclassifyError(f"{path}: is a directory; give a file name to write")
-    with _preparing(path):
-        tmpdir = _file_temp(path)
-    with write_errors_named(path):
+    with _file_temp(path) as tmpdir:
+        tmp = tmpdir / "data"
         try:
-            tmp = tmpdir / "data"
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             binary = "b" in mode
             with os.fdopen(fd, mode, encoding=None if binary else encoding, newline=None if binary else "") as fh:
@@ -324,8 +332,6 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None =
 
             bad = exc.object[exc.start : exc.end] if isinstance(exc.object, str) else ""
             raise DataError(f"cannot write {bad!r}: not valid Unicode (a lone surrogate)", path=str(path)) from None
-        finally:
-            _remove_tree(tmpdir)
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> None:
@@ -429,12 +435,22 @@ def atomic_directory(path: str | os.PathLike, *, kind: str = "model") -> Iterato
     """
     path = Path(path)
     check_directory_output(path)
+    with _staged(path, kind) as tmp:
+        yield tmp
+
+
+@contextmanager
+def _staged(path: Path, kind: str, copy_of: Path | None = None) -> Iterator[Path]:
+    """A marked temp directory beside ``path`` (hard links to ``copy_of``'s files when given) that is swapped in
+    for ``path`` whole when the block ends, and removed when it fails: what replacing and updating share."""
     with _preparing(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         clean_stale(path)
         tmp = _temp_dir(path, kind)
     with write_errors_named(path):
         try:
+            if copy_of is not None:
+                _link_tree(copy_of, tmp)
             yield tmp
             _swap(tmp, path)
         except BaseException:
@@ -471,16 +487,8 @@ def update_directory(path: str | os.PathLike) -> Iterator[Path]:
     path = Path(path)
     marker = read_marker(path)
     kind = str(marker.get("kind", "model")) if marker else "model"
-    with write_errors_named(path):
-        clean_stale(path)
-        tmp = _temp_dir(path, kind)
-        try:
-            _link_tree(path, tmp)
-            yield tmp
-            _swap(tmp, path)
-        except BaseException:
-            _remove_tree(tmp)
-            raise
+    with _staged(path, kind, copy_of=path) as tmp:
+        yield tmp
 
 
 def _link_tree(src: Path, dst: Path) -> None:
@@ -517,18 +525,10 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     (in a marked temp directory; other scratch files may go beside it), renamed onto ``path`` when the block
     succeeds."""
     path = Path(path)
-    check_output(path)
-    if os.path.isdir(path):  # False for a name too long to look up (Path.is_dir raises)
-        raise KoclassifyError(f"{path}: is a directory; give a file name to write")
-    with _preparing(path):
-        tmpdir = _file_temp(path)
-    with write_errors_named(path):
-        try:
-            built = tmpdir / path.name  # the target's extension, for libraries that read it
-            yield built
-            os.replace(built, path)
-        finally:
-            _remove_tree(tmpdir)
+    with _file_temp(path) as tmpdir:
+        built = tmpdir / path.name  # the target's extension, for libraries that read it
+        yield built
+        os.replace(built, path)
 
 
 @contextmanager

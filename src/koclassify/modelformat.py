@@ -289,12 +289,13 @@ def _data_options(obj: Any, where: str) -> dict[str, Any]:
             f"{where}: 'data_options.label_names' must be the list of names (this model stores {names!r}; "
             "models saved since koclassify stores the names: re-train, or put the names there as a list)"
         )
+    kinds = _stored_kinds()
     for key, value in obj.items():
-        kind = _DATA_OPTION_TYPES.get(key)
+        kind = kinds.get(key)
         if kind is None or value is None:
             continue
-        ok = isinstance(value, kind) and not (kind is str and isinstance(value, bool))
-        if kind is list:
+        ok = isinstance(value, kind) and not (bool not in kind and isinstance(value, bool))
+        if isinstance(value, list):
             ok = ok and all(isinstance(v, str) for v in value)
         if not ok:
             raise ModelError(f"{where}: 'data_options.{key}' has the wrong type ({type(value).__name__})")
@@ -305,7 +306,19 @@ def _data_options(obj: Any, where: str) -> dict[str, Any]:
     return obj
 
 
-_DATA_OPTION_TYPES: dict[str, type] = {
-    "format": str, "text_col": str, "label_col": str, "label_sep": str, "id_col": str, "target_col": str,
-    "label_cols": list, "label_names": list, "multi_label": bool, "no_header": bool, "lenient": bool,
-}  # fmt: skip
+def _stored_kinds() -> dict[str, tuple[type, ...]]:
+    """The JSON types each stored layout key may hold, read from :class:`ReadOptions`' declaration (``str | None``
+    -> str, ``list[str] | None`` -> list): stricter than parsing a flag (no ``"a,b"`` for a list, no number for a
+    name), since a model directory is written by us."""
+    import typing
+    from types import UnionType
+
+    from koclassify.data.options import ReadOptions
+
+    out = {}
+    for name, hint in typing.get_type_hints(ReadOptions).items():
+        if name not in ReadOptions.keys():
+            continue
+        args = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, UnionType) else (hint,)
+        out[name] = tuple(typing.get_origin(a) or a for a in args if a is not type(None))
+    return out

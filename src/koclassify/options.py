@@ -28,8 +28,10 @@ __all__ = [
     "CALIBRATE_MODES",
     "DecisionOptions",
     "FitOptions",
+    "ENGINES",
     "OptionError",
     "Options",
+    "PredictOptions",
     "PriorOptions",
     "ReadOptions",
     "TrainOptions",
@@ -412,6 +414,34 @@ class FitOptions(Options):
         if self.calibrate == "none":
             self.calibrate = None
         super().__post_init__()
+
+
+# ------------------------------------------------------------------------------------------ prediction
+ENGINES = ("local", "ray")
+
+
+@dataclass
+class PredictOptions(Options):
+    """How :func:`koclassify.predict` classifies a file: which engine, and the engine's knobs (declared once: the
+    CLI's ``predict`` hands its flags over here)."""
+
+    owner: ClassVar[str] = "prediction"
+
+    engine: str = opt("local", choices=ENGINES, help="local (one process, streaming) or ray (Ray Data, a directory)")
+    chunk_rows: int | None = opt(None, min=1, help="rows predicted at a time (null: the engine's default)")
+    top_k: int | None = opt(None, min=1, help="local, probs jsonl: also list the K most probable labels")
+    workers: int = opt(1, min=1, help="ray: prediction workers")
+    gpus_per_worker: float = opt(0.0, min=0, help="ray: GPUs each worker holds")
+    address: str | None = opt(None, help="ray: the cluster to join (null: a local one)")
+
+    def check(self) -> None:
+        if self.engine == "local":
+            given = [n for n in ("address",) if getattr(self, n) is not None]
+            given += [n for n, v in (("workers", 1), ("gpus_per_worker", 0.0)) if getattr(self, n) != v]
+            if given:
+                raise self.fail(given[0], "left unset with engine local (it is a Ray setting)")
+        elif self.top_k is not None:
+            raise self.fail("top_k", "left unset with engine ray (its shards have no place for it)")
 
 
 # ------------------------------------------------------------------------------------------ data layout

@@ -73,7 +73,7 @@ def test_predict_batch_size_is_chunk_rows(tmp_path: Path) -> None:
     assert new.exit_code == 0 and "warning" not in new.output, new.output
     assert (tmp_path / "a.jsonl").read_text() == (tmp_path / "b.jsonl").read_text()
     bad = runner.invoke(app, ["predict", str(model), str(data), "-o", str(tmp_path / "c.jsonl"), "--chunk-rows", "0"])
-    assert bad.exit_code != 0 and "--chunk-rows must be at least 1" in str(bad.exception)
+    assert bad.exit_code != 0 and "chunk_rows=0 (prediction): allowed: >= 1" in str(bad.exception)
 
 
 def test_serve_defaults_live_in_serve_options() -> None:
@@ -89,3 +89,47 @@ def test_serve_defaults_live_in_serve_options() -> None:
 
     defaults = {p.name: p.default for p in inspect.signature(serve.callback).parameters.values()}
     assert all(defaults[name] is None for name in ("max_batch_rows", "max_wait_ms", "max_request_rows"))
+
+
+@pytest.mark.parametrize("command", ["calibrate", "ensemble"])
+@pytest.mark.parametrize(
+    "flags,named",
+    [(["--objective", "f2"], "objective"), (["--grid", "0.7"], "grid"), (["--scale", "permille"], "--scale"),
+     (["--decision", "max_labels"], "max_labels")],
+)  # fmt: skip
+def test_tuning_flags_are_checked_once_the_same_way_before_any_file_is_read(
+    command: str, flags: list[str], named: str, tmp_path: Path
+) -> None:
+    """`calibrate` and `ensemble` share one declaration and one check of the tuning flags (one error type): a bad
+    value is refused as an OptionError (exit 2 from the command line) although every file named is missing."""
+    from koclassify.options import OptionError
+
+    missing = str(tmp_path / "missing.jsonl")
+    args = ["--probs", missing, "--gold", missing, "--out", str(tmp_path / "o.json"), *flags]
+    result = runner.invoke(app, [command, *args])
+    assert isinstance(result.exception, OptionError), result.exception
+    assert named in str(result.exception) and "missing.jsonl" not in str(result.exception)
+
+
+def test_merge_takes_the_declared_decision_flags_and_the_rules_own_default(tmp_path: Path) -> None:
+    """`merge` has no default of its own: without --decision it applies :class:`DecisionRule`'s default
+    (threshold: a row may stay empty), and --decision max_labels --max-labels 1 caps every row."""
+    from koclassify.decision import DecisionRule
+
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps({"id": str(i), "text": f"t{i}"}) + "\n" for i in range(3)), encoding="utf-8")
+    probs = tmp_path / "p.json"
+    probs.write_text(json.dumps([{"a": 0.9, "b": 0.8}, {"a": 0.1, "b": 0.2}, {"a": 0.6, "b": 0.1}]), encoding="utf-8")
+    thresholds = tmp_path / "t.json"
+    thresholds.write_text(json.dumps({"a": 0.5, "b": 0.5}), encoding="utf-8")
+
+    def labels(*extra: str) -> list[list[str]]:
+        out = tmp_path / "out.jsonl"
+        args = ["merge", "--probs", probs, "--thresholds", thresholds, "--data", data, "--out", out, *extra]
+        result = runner.invoke(app, [str(a) for a in args])
+        assert result.exit_code == 0, result.output
+        return [sorted(json.loads(line)["labels"]) for line in out.read_text(encoding="utf-8").splitlines()]
+
+    assert DecisionRule().rule == "threshold"
+    assert labels() == [["a", "b"], [], ["a"]]
+    assert labels("--decision", "max_labels", "--max-labels", "1") == [["a"], ["b"], ["a"]]

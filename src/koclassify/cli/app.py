@@ -7,7 +7,24 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperArgument
+from typer.core import TyperArgument, TyperGroup
+
+GLOBAL_FLAGS = ("--quiet", "-q", "--verbose", "-v")  # the root's own flags: accepted anywhere on the line
+
+
+def hoist_global_flags(args: list[str]) -> list[str]:
+    """``koclassify train ... --quiet`` as ``koclassify --quiet train ...``: the root's flags given after the
+    command move in front of it (not past a ``--``, after which everything is an argument)."""
+    cut = args.index("--") if "--" in args else len(args)
+    head = args[:cut]
+    return [a for a in head if a in GLOBAL_FLAGS] + [a for a in head if a not in GLOBAL_FLAGS] + args[cut:]
+
+
+class _Group(TyperGroup):
+    """The root command: reads ``--quiet`` / ``--verbose`` wherever they stand (:func:`hoist_global_flags`)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_flags(list(args)))
 
 
 class _App(typer.Typer):
@@ -40,6 +57,7 @@ if hasattr(TyperArgument, "_usage_display_name"):
 
 app = _App(
     name="koclassify",
+    cls=_Group,
     help="Labelled Korean text in, a calibrated classifier out.",
     no_args_is_help=True,
     add_completion=False,

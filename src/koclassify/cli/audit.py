@@ -8,21 +8,8 @@ from typing import Annotated
 import typer
 
 from koclassify.cli.app import app
-from koclassify.cli.common import (
-    FormatOpt,
-    IdColOpt,
-    LabelColOpt,
-    LabelColsOpt,
-    LabelNamesOpt,
-    LabelSepOpt,
-    LenientOpt,
-    MultiLabelOpt,
-    NoHeaderOpt,
-    TargetColOpt,
-    TextColOpt,
-    console,
-    steps,
-)
+from koclassify.cli.common import console, steps
+from koclassify.cli.flags import ALL_LAYOUT, Layout, layout_flags
 from koclassify.options import OptionError
 from koclassify.pipes import STDIN_NAME, STDOUT_NAME, input_path, is_dash, output_path
 
@@ -30,6 +17,7 @@ PREVIEW = 5
 
 
 @app.command()
+@layout_flags(*ALL_LAYOUT)
 def audit(
     data: Annotated[Path, typer.Argument(help="labelled file to audit; '-': standard input")],
     out: Annotated[Path, typer.Option("--out", "-o", help="findings, one JSON object a line; '-': standard output")],
@@ -43,42 +31,29 @@ def audit(
     folds: Annotated[int, typer.Option("--folds", help="cross-validation folds for the probabilities")] = 5,
     seed: Annotated[int, typer.Option("--seed", help="fold assignment and the backend's random state")] = 0,
     title: Annotated[str | None, typer.Option("--title", help="page title (default: the data file's name)")] = None,
-    format: FormatOpt = None,
-    text_col: TextColOpt = None,
-    label_col: LabelColOpt = None,
-    label_sep: LabelSepOpt = None,
-    label_cols: LabelColsOpt = None,
-    multi_label: MultiLabelOpt = None,
-    no_header: NoHeaderOpt = False,
-    label_names: LabelNamesOpt = None,
-    id_col: IdColOpt = None,
-    target_col: TargetColOpt = None,
-    lenient: LenientOpt = False,
+    *,
+    layout: Layout,
 ) -> None:
     """Rank the rows most likely mislabelled (confident learning over cross-validated probabilities, cleanlab),
     with the label suggested and why, and find duplicates whose labels conflict; writes jsonl and an HTML page."""
-    from koclassify.api import Classifier, layout_options
+    from koclassify.api import Classifier
     from koclassify.audit import require_cleanlab, write_findings, write_page
     from koclassify.data.read import read_examples
     from koclassify.options import parse_pairs
 
     if folds < 2:
         raise OptionError("--folds", folds, message="--folds must be at least 2")
-    layout = layout_options(
-        None, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep, label_cols=label_cols,
-        multi_label=multi_label, no_header=no_header, label_names=label_names, id_col=id_col,
-        target_col=target_col, lenient=lenient,
-    )  # fmt: skip
+    read = layout.read_options()
     options = parse_pairs(option or [])
     if backend in ("linear", "encoder", "llm"):
         options.setdefault("seed", seed)
-    clf = Classifier(backend, multi_label=layout.multi_label, **options)  # options checked before any data is read
+    clf = Classifier(backend, multi_label=read.multi_label, **options)  # options checked before any data is read
     require_cleanlab()
     page = html if html is not None else (None if is_dash(out) else out.with_suffix(".html"))
     name = STDIN_NAME if is_dash(data) else str(data)
     with steps() as step, input_path(data) as source:
         with step("reading data"):
-            dataset = read_examples(source, layout)
+            dataset = read_examples(source, read)
         with step(f"{folds}-fold probabilities with {backend} on {len(dataset)} rows, then cleanlab"):
             from koclassify.audit import audit as run_audit
 

@@ -13,22 +13,22 @@ from koclassify.cli.common import check_inputs, console, stdout
 from koclassify.cli.flags import (
     LABELLED,
     DecisionOpt,
-    GridOpt,
     Layout,
     MaxLabelsOpt,
-    ObjectiveOpt,
     ScaleOpt,
     TrustRemoteCodeOpt,
+    Tuning,
     layout_flags,
+    tuning_flags,
 )
 from koclassify.errors import DataError, KoclassifyError
-from koclassify.options import OptionError
 
-__all__ = ["DecisionOpt", "GridOpt", "ObjectiveOpt", "ScaleOpt", "calibrate", "merge"]  # (flags: from cli.flags)
+__all__ = ["calibrate", "merge"]
 
 
 @app.command()
 @layout_flags(*LABELLED, config=True)
+@tuning_flags
 def calibrate(
     model_dir: Annotated[Path | None, typer.Argument(help="model directory: thresholds are saved into it")] = None,
     dev: Annotated[Path | None, typer.Argument(help="labelled held-out file to tune on")] = None,
@@ -37,26 +37,17 @@ def calibrate(
     ] = None,
     gold: Annotated[Path | None, typer.Option("--gold", help="with --probs: the gold file, row-aligned")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="with --probs: thresholds.json to write")] = None,
-    objective: ObjectiveOpt = "micro-f1",
-    grid: GridOpt = 0.001,
-    scale: ScaleOpt = "auto",
     table: Annotated[bool, typer.Option("--table", help="print threshold -> TP+TN per label (NIKL style)")] = False,
-    decision: DecisionOpt = None,
-    max_labels: MaxLabelsOpt = None,
     trust_remote_code: TrustRemoteCodeOpt = False,
     layout: Layout | None = None,
+    *,
+    tuning: Tuning,
 ) -> None:
     """Tune one threshold per label: `calibrate MODEL_DIR DEV`, or `calibrate --probs P --gold G --out T`."""
     from koclassify.calibration import find_thresholds, seed_table
     from koclassify.cli.core import describe_calibration
-    from koclassify.decision import given_rule
-    from koclassify.options import FitOptions
 
-    FitOptions.parse(objective=objective, grid=grid)  # bad options fail before anything is read
-    if decision is not None:
-        given_rule(decision, max_labels)
-    if scale not in ("auto", "unit", "percent"):
-        raise OptionError("--scale", scale, ("auto", "unit", "percent"))
+    objective, grid = tuning.objective, tuning.grid  # checked by tuning_flags: nothing is read before
     layout = layout or Layout()
     flags = layout.flags()
     if probs is not None:
@@ -64,7 +55,7 @@ def calibrate(
             raise KoclassifyError("give either MODEL_DIR DEV or --probs/--gold, not both")
         if gold is None or out is None:
             raise KoclassifyError("--probs needs --gold FILE and --out THRESHOLDS.json")
-        names, p, g = _foreign(probs, gold, scale, layout.read_options())
+        names, p, g = _foreign(probs, gold, tuning.scale, layout.read_options())
         result = find_thresholds(p, g, objective=objective, grid=grid)
         from koclassify.io import write_json
 
@@ -77,8 +68,8 @@ def calibrate(
 
         check_inputs(dev)
         clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
-        if decision is not None:
-            clf.set_decision(decision, max_labels)
+        if tuning.decision is not None:
+            clf.set_decision(tuning.decision, tuning.max_labels)
         dataset = clf.read(dev, **flags)
         space = clf._check()
         names = list(space.names)
@@ -160,7 +151,8 @@ def merge(
     ensemble: Annotated[
         Path | None, typer.Option("--ensemble", help="not --thresholds: weights + thresholds by `ensemble --probs`")
     ] = None,
-    decision: Annotated[str, typer.Option("--decision", help="threshold | at_least_one")] = "threshold",
+    decision: DecisionOpt = None,
+    max_labels: MaxLabelsOpt = None,
     scale: ScaleOpt = "auto",
     layout: Layout | None = None,
 ) -> None:
@@ -171,11 +163,11 @@ def merge(
     from koclassify.cli.probfiles import read_member_probs, read_probs_ensemble
     from koclassify.data.read import read_examples
     from koclassify.data.writers import write_predictions
-    from koclassify.decision import given_rule
+    from koclassify.decision import DecisionRule, given_rule
     from koclassify.ensemble.weights import combine
     from koclassify.io import read_json
 
-    rule = given_rule(decision)
+    rule = given_rule(decision, max_labels) if decision is not None else DecisionRule()  # the rule's own default
     if (thresholds is None) == (ensemble is None):
         raise KoclassifyError("give exactly one of --thresholds FILE and --ensemble ENS.json")
     names, matrices = read_member_probs(probs, scale)

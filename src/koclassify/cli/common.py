@@ -1,34 +1,14 @@
-"""Options and helpers shared by the CLI commands: data layout flags, config files, console output."""
+"""Helpers shared by the CLI commands: input checks before any heavy work, loading a model and its data, output."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from koclassify.cli.flags import (
-    ConfigOpt,
-    FormatOpt,
-    IdColOpt,
-    LabelColOpt,
-    LabelColsOpt,
-    LabelNamesOpt,
-    LabelSepOpt,
-    LenientOpt,
-    MultiLabelOpt,
-    NoHeaderOpt,
-    TargetColOpt,
-    TextColOpt,
-    TrustRemoteCodeOpt,
-    read_options,
-    with_config,
-)
 from koclassify.cli.output import console, say, stdout, steps
 
-# re-exported: command modules import their flags and output helpers from here
-__all__ = ["ConfigOpt", "FormatOpt", "IdColOpt", "LabelColOpt", "LabelColsOpt", "LabelNamesOpt", "LabelSepOpt",
-           "LenientOpt", "MultiLabelOpt", "NoHeaderOpt", "TargetColOpt", "TextColOpt", "TrustRemoteCodeOpt",
-           "check_inputs", "console", "load_and_read", "read_options", "say", "stdout", "steps",
-           "with_config"]  # fmt: skip
+# re-exported: command modules import their output helpers from here (flags come from cli.flags)
+__all__ = ["check_inputs", "console", "load_and_read", "say", "stdout", "steps"]
 
 
 def check_inputs(*paths: Path | None) -> None:

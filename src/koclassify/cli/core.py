@@ -10,13 +10,14 @@ from typing import Annotated, Any
 import typer
 
 from koclassify.cli.app import app
-from koclassify.cli.common import check_inputs, console, load_and_read, read_options, stdout, steps
+from koclassify.cli.common import check_inputs, console, load_and_read, stdout, steps
 from koclassify.cli.flags import (
     ALL_LAYOUT,
     LABELLED,
     Layout,
     MaxLabelsOpt,
     TrustRemoteCodeOpt,
+    flag_name,
     hidden,
     layout_flags,
     renamed,
@@ -145,7 +146,7 @@ def train(
                 shown = ", ".join(repr(ex.id) for ex in aside[:5]) + (" ..." if len(aside) > 5 else "")
                 console.print(f"  --lenient: set aside {len(aside)} row(s) without a label: ids {shown}")
         what = f"training {backend_name} on {len(train_set)} rows"
-        tuned = dev_set is not None or fit.calibrate == "cv" or backend_name == "linear"
+        tuned = dev_set is not None or fit.calibrate == "cv" or clf.backend.supports_cv_calibration  # auto: cv
         if fit.calibrate is not None and tuned and _multi_label(train_set, train_options):  # argmax: no thresholds
             what += f", calibrating ({fit.objective})"
         with step(what):
@@ -276,17 +277,22 @@ def predict(
     """Classify a file, streaming it in chunks. NIKL input gives the NIKL submission; other inputs give jsonl
     with probabilities (or CSV / Parquet by the output's extension). --engine ray spreads shards over workers."""
     from koclassify.api import Classifier
-    from koclassify.data.stream import CHUNK_ROWS
     from koclassify.data.writers import KINDS
-    from koclassify.streaming import predict_file
+    from koclassify.engine import predict as run_prediction
+    from koclassify.engine import predict_options
 
     layout = layout or Layout()
     batch_size = renamed(chunk_rows, batch_size, new="--chunk-rows", old="--batch-size")
+    given: dict[str, Any] = {"engine": engine, "chunk_rows": batch_size, "top_k": top_k, "workers": workers,
+             "gpus_per_worker": gpus_per_worker, "address": address, "split_rows": split_rows,
+             "split_bytes": split_bytes}  # fmt: skip
+    try:
+        checked, _ = predict_options(**given)  # every option checked once, before a model (or Ray) is loaded
+    except OptionError as exc:  # named as the flag the person typed
+        raise OptionError(exc.option, exc.value, message=f"{flag_name(exc.option)}: {exc}") from None
     kind = "probs" if probs else (to or "auto")
     if kind not in KINDS:
         raise OptionError("--to", to, KINDS)
-    if top_k is not None and top_k < 1:
-        raise OptionError("--top-k", top_k, message="--top-k must be at least 1")
     if text:
         if data is not None or out is not None:
             raise OptionError("--text", message="give either --text SENTENCE or DATA --out FILE, not both")
@@ -304,20 +310,13 @@ def predict(
             raise OptionError(
                 "--top-k", top_k, message=f"--top-k adds to jsonl rows; {shown} output has no place for it"
             )
-    if engine not in ("local", "ray"):
-        raise OptionError("--engine", engine, message=f"--engine must be local or ray, not {engine!r}")
-    if batch_size is not None and batch_size < 1:
-        raise OptionError("--chunk-rows", batch_size, message="--chunk-rows must be at least 1")
     flags = layout.flags()
-    if engine == "ray":
+    if checked.engine == "ray":
         if is_dash(data) or is_dash(out):
-            raise OptionError("--engine", "ray", message="--engine ray reads and writes files, not '-'")
-        from koclassify.data.ranges import SplitOptions
-
-        sizes = {"split_rows": split_rows, "split_bytes": split_bytes}
-        splits = SplitOptions.parse({k: v for k, v in sizes.items() if v is not None})
-        ray_options = (address, workers, gpus_per_worker, batch_size, trust_remote_code, splits)
-        _predict_ray(model_dir, data, out, kind, flags, *ray_options)
+            raise OptionError("engine", "ray", message="--engine ray reads and writes files, not '-'")
+        summary = run_prediction(model_dir, data, out, layout=flags, kind=kind, trust_remote_code=trust_remote_code,
+                                 **given)  # fmt: skip
+        _say_ray_run(out, summary)
         return
     if os.path.isdir(out):  # False for a name too long to look up, which the write gate then names
         raise KoclassifyError(f"--out {out}: is a directory; give a file name to write (or use --engine ray)")
@@ -328,12 +327,8 @@ def predict(
     with steps() as step, input_path(data) as source, output_path(out, suffix) as target:
         with step(f"loading {model_dir}"):
             clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
-        read_opts = clf.layout_for(source, **flags)
         with step(f"predicting {STDIN_NAME if is_dash(data) else data}"):
-            result = predict_file(
-                clf, source, target, read_opts, kind=kind, chunk_rows=batch_size or CHUNK_ROWS, errors_path=errors_path,
-                top_k=top_k,
-            )  # fmt: skip
+            result = run_prediction(clf, source, target, layout=flags, kind=kind, errors_path=errors_path, **given)
     console.print(f"[green]wrote[/] {STDOUT_NAME if is_dash(out) else out}: {result.rows} rows")
     if result.errors:
         console.print(f"[yellow]set aside[/] {result.errors} bad row(s) with their reasons: {errors_path}")
@@ -360,35 +355,7 @@ def _predict_texts(model_dir: Path, texts: list[str], top_k: int | None, trust_r
             print(f"  {name}\t{p:.4f}{mark}")
 
 
-def _predict_ray(
-    model_dir: Path,
-    data: Path,
-    out: Path,
-    kind: str,
-    flags: dict[str, Any],
-    address: str | None,
-    workers: int,
-    gpus_per_worker: float,
-    batch_size: int | None,
-    trust_remote_code: bool,
-    splits: Any,
-) -> None:
-    from koclassify.distributed import SHARD_BATCH, predict_to_directory
-
-    summary = predict_to_directory(
-        model_dir,
-        data,
-        out,
-        flags=read_options(**flags),
-        kind="parquet" if kind == "auto" else kind,
-        workers=workers,
-        gpus_per_worker=gpus_per_worker,
-        batch_size=batch_size or SHARD_BATCH,
-        lenient=bool(flags.get("lenient", False)),
-        address=address,
-        trust_remote_code=trust_remote_code,
-        splits=splits,
-    )
+def _say_ray_run(out: Path, summary: Any) -> None:
     for note in summary.notes:
         console.print(f"[yellow]note[/] {note}")
     console.print(

@@ -10,17 +10,7 @@ import typer
 
 from koclassify.cli.app import app
 from koclassify.cli.common import check_inputs, console, stdout, steps
-from koclassify.cli.flags import (
-    LABELLED,
-    DecisionOpt,
-    GridOpt,
-    Layout,
-    MaxLabelsOpt,
-    ObjectiveOpt,
-    ScaleOpt,
-    TrustRemoteCodeOpt,
-    layout_flags,
-)
+from koclassify.cli.flags import LABELLED, Layout, TrustRemoteCodeOpt, Tuning, layout_flags, tuning_flags
 from koclassify.errors import DataError, KoclassifyError
 
 WeightsOpt = Annotated[
@@ -30,6 +20,7 @@ WeightsOpt = Annotated[
 
 @app.command()
 @layout_flags(*LABELLED)
+@tuning_flags
 def ensemble(
     out: Annotated[Path, typer.Option("--out", "-o", help="ensemble model directory (with --probs: a JSON file)")],
     models: Annotated[list[Path] | None, typer.Argument(help="member model directories (any backends)")] = None,
@@ -41,26 +32,16 @@ def ensemble(
     ] = None,
     gold: Annotated[Path | None, typer.Option("--gold", help="with --probs: the gold dev file, row-aligned")] = None,
     weights: WeightsOpt = "mean",
-    objective: ObjectiveOpt = "micro-f1",
-    grid: GridOpt = 0.001,
-    scale: ScaleOpt = "auto",
-    decision: DecisionOpt = None,
-    max_labels: MaxLabelsOpt = None,
     trust_remote_code: TrustRemoteCodeOpt = False,
     layout: Layout | None = None,
+    *,
+    tuning: Tuning,
 ) -> None:
     """Combine models: `ensemble MODEL_A MODEL_B --dev DEV --out ENS`, or `ensemble --probs A --probs B --gold G
     --out ENS.json`. The ensemble's probability is the weighted mean of its members'; weights (--weights tuned)
     and then per-label thresholds are tuned on dev. ENS is a model directory like any other (predict, evaluate,
     report, serve), holding copies of its members."""
-    from koclassify.calibration import OBJECTIVES, grid_points
-
-    if objective not in OBJECTIVES:
-        raise KoclassifyError(f"--objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
-    try:
-        grid_points(grid)
-    except ValueError as exc:
-        raise KoclassifyError(f"--grid: {exc}") from None
+    objective, grid = tuning.objective, tuning.grid  # checked by tuning_flags: nothing is read before
     chosen = parse_weights(weights)
     layout = layout or Layout()
     if probs:
@@ -68,12 +49,13 @@ def ensemble(
             raise KoclassifyError("give either MODEL_DIR... --dev DEV or --probs FILE... --gold GOLD, not both")
         if gold is None:
             raise KoclassifyError("--probs needs --gold FILE (the labelled dev file the probabilities belong to)")
-        _from_probs(probs, gold, out, chosen, objective, grid, scale, layout.read_options())
+        _from_probs(probs, gold, out, chosen, objective, grid, tuning.scale, layout.read_options())
         return
     if not models:
         raise KoclassifyError("usage: koclassify ensemble MODEL_A MODEL_B ... --dev DEV --out ENS "
                               "(or --probs A --probs B --gold DEV --out ENS.json)")  # fmt: skip
-    _from_models(models, dev, out, chosen, objective, grid, decision, max_labels, layout.flags(), trust_remote_code)
+    _from_models(models, dev, out, chosen, objective, grid, tuning.decision, tuning.max_labels, layout.flags(),
+                 trust_remote_code)  # fmt: skip
 
 
 def parse_weights(text: str) -> str | list[float]:

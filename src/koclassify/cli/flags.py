@@ -22,6 +22,7 @@ from typing import Annotated, Any
 import typer
 
 from koclassify.data.options import ReadOptions
+from koclassify.options import FitOptions
 
 # How each layout option reads on the command line (a typer alias per ReadOptions field, named after it; commands
 # written before flags.py import these aliases from cli.common). test_flags checks every field has one.
@@ -85,14 +86,36 @@ class Layout:
 KEYWORD = inspect.Parameter.KEYWORD_ONLY
 
 
-def _parameter(name: str, help_text: str | None = None) -> inspect.Parameter:
-    alias, default = LAYOUT_FLAGS[name]
+def _parameter(name: str, alias: Any, default: Any, help_text: str | None = None) -> inspect.Parameter:
     if help_text is not None:  # this command's own wording of the flag
         kind, option = typing.get_args(alias)
         option = copy.copy(option)
         option.help = help_text
         alias = Annotated[kind, option]
     return inspect.Parameter(name, KEYWORD, default=default, annotation=alias)
+
+
+def _flag_group(
+    param: str, added: list[inspect.Parameter], build: Callable[[dict[str, Any]], Any]
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a command the flags ``added``; it receives ``build(their values)`` as its parameter ``param``. The one
+    mechanism behind :func:`layout_flags` and :func:`tuning_flags`."""
+
+    def wrap(command: Callable[..., Any]) -> Callable[..., Any]:
+        own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != param]
+
+        @functools.wraps(command)
+        def run(**kwargs: Any) -> Any:
+            group = build({p.name: kwargs.pop(p.name) for p in added})
+            return command(**kwargs, **{param: group})
+
+        params = sorted([*own, *added], key=lambda p: p.kind)  # keyword-only after the command's own
+        run.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in params}
+        del run.__wrapped__  # typer must read the new signature, not the command's
+        return run
+
+    return wrap
 
 
 def layout_flags(
@@ -103,27 +126,15 @@ def layout_flags(
     unknown = [n for n in names if n not in LAYOUT_FLAGS]
     if unknown:
         raise ValueError(f"not layout options: {unknown}")
+    added = [_parameter(n, *LAYOUT_FLAGS[n], (help or {}).get(n)) for n in names]
+    if config:
+        added.append(inspect.Parameter("config", KEYWORD, default=None, annotation=ConfigOpt))
 
-    def wrap(command: Callable[..., Any]) -> Callable[..., Any]:
-        own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "layout"]
-        added = [_parameter(n, (help or {}).get(n)) for n in names]
-        if config:
-            added.append(inspect.Parameter("config", KEYWORD, default=None, annotation=ConfigOpt))
+    def build(given: dict[str, Any]) -> Layout:
+        chosen = {k: v for k, v in given.items() if k != "config" and v is not None and v is not False}
+        return Layout(chosen, given.get("config"))
 
-        @functools.wraps(command)
-        def run(**kwargs: Any) -> Any:
-            given = {n: kwargs.pop(n) for n in names}
-            chosen = {k: v for k, v in given.items() if v is not None and v is not False}
-            layout = Layout(chosen, kwargs.pop("config", None) if config else None)
-            return command(**kwargs, layout=layout)
-
-        params = sorted([*own, *added], key=lambda p: p.kind)  # keyword-only after the command's own
-        run.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-        run.__annotations__ = {p.name: p.annotation for p in params}
-        del run.__wrapped__  # typer must read the new signature, not the command's
-        return run
-
-    return wrap
+    return _flag_group("layout", added, build)
 
 
 def renamed(new_value: Any, old_value: Any, *, new: str, old: str) -> Any:
@@ -151,6 +162,55 @@ DecisionOpt = Annotated[
     str | None, typer.Option("--decision", help="threshold | at_least_one | max_labels (stored in the model)")
 ]
 MaxLabelsOpt = Annotated[int | None, typer.Option("--max-labels", help="cap for --decision max_labels")]
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The threshold-tuning flags that ``calibrate`` and ``ensemble`` share, checked once (:meth:`checked`) before
+    anything is read: ``objective`` and ``grid`` as :class:`~koclassify.options.FitOptions` declares them, the
+    rule as :func:`koclassify.decision.given_rule` checks it, ``scale`` against the probability-file scales."""
+
+    objective: str
+    grid: float
+    scale: str
+    decision: str | None = None
+    max_labels: int | None = None
+
+    @classmethod
+    def checked(cls, **given: Any) -> Tuning:
+        from koclassify.calibration import PROB_SCALES
+        from koclassify.decision import given_rule
+        from koclassify.options import OptionError
+
+        tuning = cls(**given)
+        FitOptions.parse(objective=tuning.objective, grid=tuning.grid)
+        if tuning.decision is not None:
+            given_rule(tuning.decision, tuning.max_labels)
+        if tuning.scale not in PROB_SCALES:
+            raise OptionError("--scale", tuning.scale, PROB_SCALES)
+        return tuning
+
+
+def _fit_default(name: str) -> Any:
+    return next(f.default for f in dataclasses.fields(FitOptions) if f.name == name)
+
+
+TUNING_FLAGS: dict[str, tuple[Any, Any]] = {  # Tuning field -> (its flag, the default: FitOptions' where it has one)
+    "objective": (ObjectiveOpt, _fit_default("objective")),
+    "grid": (GridOpt, _fit_default("grid")),
+    "scale": (ScaleOpt, "auto"),
+    "decision": (DecisionOpt, None),
+    "max_labels": (MaxLabelsOpt, None),
+}
+
+
+def tuning_flags(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command ``--objective --grid --scale --decision --max-labels``, received as ``tuning: Tuning``,
+    already checked."""
+    added = [_parameter(n, alias, default) for n, (alias, default) in TUNING_FLAGS.items()]
+    return _flag_group("tuning", added, lambda given: Tuning.checked(**given))(command)
+
+
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="replace existing output")]
 TrustRemoteCodeOpt = Annotated[
     bool, typer.Option("--trust-remote-code", help="llm: let the base model run its own code (never the default)")

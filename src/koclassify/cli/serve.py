@@ -13,7 +13,8 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from koclassify.cli.app import app
-from koclassify.cli.common import TrustRemoteCodeOpt, say
+from koclassify.cli.common import say
+from koclassify.cli.flags import TrustRemoteCodeOpt
 from koclassify.errors import KoclassifyError, MissingDependencyError, ModelError
 
 GRACEFUL_SHUTDOWN_S = 1.0  # seconds open requests get after SIGTERM / Ctrl-C before the server stops

@@ -25,6 +25,14 @@ from koclassify.data.dataset import Dataset, duplicate_id
 from koclassify.data.options import FORMATS, ReadOptions
 from koclassify.data.ranges import Split, range_lines, table_header
 from koclassify.data.read import sniff_format
+from koclassify.data.table import (
+    check_closed_quotes,
+    check_header,
+    check_width,
+    column_numbers,
+    csv_delimiter,
+    iter_records,
+)
 from koclassify.data.text import decode_line, label_names, not_utf8
 from koclassify.errors import DataError
 
@@ -160,15 +168,6 @@ def _table_batches(
     if split is not None:
         yield from _split_table_batches(path, options, chunk_rows, split)
         return
-    from koclassify.data.table import (
-        check_closed_quotes,
-        check_header,
-        check_width,
-        column_numbers,
-        csv_delimiter,
-        iter_records,
-    )
-
     where = str(path)
     with open(path, encoding="utf-8-sig", newline="") as fh:
         try:
@@ -211,15 +210,6 @@ def _split_table_batches(
     path: str | Path, options: ReadOptions, chunk_rows: int, split: Split
 ) -> Iterator[tuple[list[str], list[tuple[int, list[str]]]]]:
     """(header, rows) batches of one byte-range split of a CSV/TSV file: the header is the file's first record."""
-    from koclassify.data.table import (
-        check_closed_quotes,
-        check_header,
-        check_width,
-        column_numbers,
-        csv_delimiter,
-        iter_records,
-    )
-
     where = str(path)
     with open(path, encoding="utf-8-sig", newline="") as fh:
         delimiter = "\t" if options.format == "tsv" else csv_delimiter(fh.readline())

