@@ -260,7 +260,7 @@ def predict(
         float, typer.Option("--gpus-per-worker", help="ray: GPUs per worker (encoder / llm)")
     ] = 0.0,
     chunk_rows: Annotated[
-        int | None, typer.Option("--chunk-rows", help="rows read and predicted at a time (default 10000; ray 1000)")
+        int | None, typer.Option("--chunk-rows", help="rows read and predicted at a time (default 10000)")
     ] = None,
     batch_size: Annotated[int | None, hidden("--batch-size")] = None,  # the old name of --chunk-rows
     split_rows: Annotated[
@@ -372,7 +372,8 @@ def _predict_ray(
     trust_remote_code: bool,
     splits: Any,
 ) -> None:
-    from koclassify.distributed import SHARD_BATCH, predict_to_directory
+    from koclassify.data.stream import CHUNK_ROWS
+    from koclassify.distributed import predict_to_directory
 
     summary = predict_to_directory(
         model_dir,
@@ -382,7 +383,7 @@ def _predict_ray(
         kind="parquet" if kind == "auto" else kind,
         workers=workers,
         gpus_per_worker=gpus_per_worker,
-        batch_size=batch_size or SHARD_BATCH,
+        batch_size=batch_size or CHUNK_ROWS,
         lenient=bool(flags.get("lenient", False)),
         address=address,
         trust_remote_code=trust_remote_code,
