@@ -123,15 +123,20 @@ class FeatureUnion:
     def transform_block(self, block: str, docs: Sequence[str]) -> sp.csr_matrix:
         """``vectorizers[block].transform(docs)``, its n-grams counted by the block's array counter (ngrams.py)."""
         vec = self.vectorizers[block]
+        counter = self._counter(block)
+        if counter is None:  # settings the array counter does not cover: scikit-learn's own path
+            return vec.transform(docs)
+        return tfidf_from_counts(vec, counter.counts(docs))
+
+    def _counter(self, block: str) -> Any:
+        """The block's counter, built on first use (once, whichever thread asks first)."""
         counter = self._counters.get(block, False)
         if counter is False:
             with _counters_lock:
                 counter = self._counters.get(block, False)
                 if counter is False:
-                    counter = self._counters[block] = counter_for(vec)
-        if counter is None:  # settings the array counter does not cover: scikit-learn's own path
-            return vec.transform(docs)
-        return tfidf_from_counts(vec, counter.counts(docs))
+                    counter = self._counters[block] = counter_for(self.vectorizers[block])
+        return counter
 
     def _stack(self, mats: list[sp.spmatrix]) -> sp.csr_matrix:
         weights = self.weights or {}
@@ -172,6 +177,7 @@ class FeatureUnion:
             vec = union._make(block, vocabulary={t: i for i, t in enumerate(terms)})
             vec.idf_ = arrays[f"idf_{block}"]
             union.vectorizers[block] = vec
+            union._counter(block)  # at load, not in the first prediction (a server's first request)
         return union
 
 

@@ -21,6 +21,7 @@ nothing is written after it is built, so threads can share one.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -144,20 +145,17 @@ class WordCounter:
     def __init__(self, vocabulary: dict[str, int], ngram_range: tuple[int, int], preprocess: Any, dtype: Any) -> None:
         terms = _ordered_terms(vocabulary)
         split = [term.split(" ") for term in terms]
-        self.tokens: dict[str, int] = {}
-        for parts in split:
-            for token in parts:
-                self.tokens.setdefault(token, len(self.tokens))
+        self.tokens: dict[str, int] = {t: i for i, t in enumerate(dict.fromkeys(itertools.chain.from_iterable(split)))}
         self.base = len(self.tokens) + 1  # the last index marks a token no term has
         self.min_n, self.max_n = ngram_range
-        if self.base**self.max_n >= MAX_KEY or any(not 1 <= len(p) <= self.max_n or "" in p for p in split):
+        sizes = np.fromiter(map(len, split), np.int64, len(split))
+        if self.base**self.max_n >= MAX_KEY or (sizes > self.max_n).any() or "" in self.tokens:
             raise ValueError("vocabulary out of range for 64-bit keys")
-        keys = np.zeros(len(terms), np.int64)
-        for i, parts in enumerate(split):
-            key = 0
-            for token in parts:
-                key = key * self.base + self.tokens[token]
-            keys[i] = key + self._offset(len(parts))
+        ids = np.fromiter((self.tokens[t] for parts in split for t in parts), np.int64, int(sizes.sum()))
+        starts = np.cumsum(sizes) - sizes
+        power = np.repeat(sizes, sizes) - 1 - (np.arange(len(ids)) - np.repeat(starts, sizes))
+        keys = np.add.reduceat(ids * self.base**power, starts) if len(ids) else np.zeros(0, np.int64)
+        keys += np.asarray([self._offset(int(n)) for n in range(self.max_n + 1)], np.int64)[sizes]
         order = np.argsort(keys, kind="stable")
         self.keys, self.columns = keys[order], order.astype(np.int32)
         self.preprocess, self.dtype, self.n_terms = preprocess, dtype, len(terms)
