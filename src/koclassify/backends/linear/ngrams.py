@@ -55,11 +55,16 @@ def _lookup(sorted_keys: np.ndarray, columns: np.ndarray, keys: np.ndarray) -> t
 
 
 def _matrix(rows: list[np.ndarray], cols: list[np.ndarray], shape: tuple[int, int], dtype: Any) -> sp.csr_matrix:
+    """CSR counts of the (row, column) hits: one sort of ``row * n_terms + column`` sums the repeats and gives
+    the rows' columns in order (canonical CSR), cheaper than scipy's COO conversion for a server's small batches."""
     r = np.concatenate(rows) if rows else np.zeros(0, np.int64)
     c = np.concatenate(cols) if cols else np.zeros(0, np.int32)
-    counts = sp.csr_matrix((np.ones(len(r), dtype=dtype), (r, c)), shape=shape)  # duplicates are summed
-    counts.sort_indices()
-    return counts
+    cells, counts = np.unique(r * shape[1] + c, return_counts=True)
+    indptr = np.zeros(shape[0] + 1, np.int64)
+    np.cumsum(np.bincount(cells // max(shape[1], 1), minlength=shape[0]), out=indptr[1:])
+    columns = cells % max(shape[1], 1)
+    index = np.int32 if len(cells) < 2**31 else np.int64
+    return sp.csr_matrix((counts.astype(dtype), columns.astype(index), indptr.astype(index)), shape=shape)
 
 
 class CharCounter:
