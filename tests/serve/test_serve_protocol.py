@@ -3,9 +3,12 @@ otherwise; both answer requests on a kept-alive connection and close idle or hal
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
+import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -43,26 +46,34 @@ def _answer(conn: socket.socket) -> tuple[int, dict]:
     return int(head.split()[1]), json.loads(body)
 
 
+@contextlib.contextmanager
+def serving(model_dir, http: str) -> Iterator[int]:
+    """A fresh app (its shutdown stops its batcher) on a free port, uvicorn in a thread; yields the port."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))  # handed to uvicorn: no race for the port
+    options = server_options(1.0, http=http)
+    server = uvicorn.Server(uvicorn.Config(create_app(model_dir), log_level="error", **options))
+    runner = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    runner.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        runner.join(timeout=30)
+        sock.close()
+
+
 @pytest.mark.parametrize("http", [H11, HTTPTOOLS], ids=["h11", "httptools"])
 def test_keep_alive_answers_and_idle_connections_closed(model_dir, http: str) -> None:
     if http == HTTPTOOLS:
         pytest.importorskip("httptools")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(model_dir)  # an app serves one server: its shutdown stops the batcher
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", **server_options(1.0, http=http))
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        for _ in range(600):
-            if server.started:
-                break
-            threading.Event().wait(0.05)
-        body = json.dumps({"texts": ["좋아요 최고"]}, ensure_ascii=False).encode()
-        request = (f"POST /predict HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
-                   f"content-length: {len(body)}\r\n\r\n").encode() + body  # fmt: skip
+    body = json.dumps({"texts": ["좋아요 최고"]}, ensure_ascii=False).encode()
+    request = (f"POST /predict HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
+               f"content-length: {len(body)}\r\n\r\n").encode() + body  # fmt: skip
+    with serving(model_dir, http) as port:
         with socket.create_connection(("127.0.0.1", port), timeout=60) as conn:
             for _ in range(3):  # one connection, several requests
                 conn.sendall(request)
@@ -72,6 +83,3 @@ def test_keep_alive_answers_and_idle_connections_closed(model_dir, http: str) ->
         with socket.create_connection(("127.0.0.1", port), timeout=60) as conn:
             conn.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # headers never finished
             assert conn.recv(1024) == b"", "a connection with half-sent headers stayed open"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)

@@ -49,17 +49,21 @@ def _assert_same(got, expected) -> None:
     assert (got != expected).nnz == 0  # counts are integers: exactly equal
 
 
+def _check_fitted(params: dict, kind: type, seed: int) -> None:
+    """Fit on Korean and random mixed texts, count never-seen texts (and none): exactly scikit-learn's counts."""
+    vec = CountVectorizer(**params).fit(TRAIN + _random_texts(50, seed))
+    counter = counter_for(vec)
+    assert isinstance(counter, kind)
+    for docs in (TEST, _random_texts(300, seed + 1), []):
+        _assert_same(counter.counts(docs), vec.transform(docs))
+
+
 @pytest.mark.parametrize("ngram_range", [(1, 1), (1, 3), (1, 4), (1, 6)])
 @pytest.mark.parametrize("max_features", [None, 40])
 def test_char_wb_counts_equal_sklearn(ngram_range, max_features) -> None:
     """max_features keeps a vocabulary not closed under shorter n-grams: the unpruned lookup must run then."""
-    fit = TRAIN + _random_texts(50, 1)
-    vec = CountVectorizer(analyzer="char_wb", ngram_range=ngram_range, max_features=max_features, dtype=np.float32)
-    vec.fit(fit)
-    counter = counter_for(vec)
-    assert isinstance(counter, CharCounter)
-    for docs in (TEST, _random_texts(300, 2), []):
-        _assert_same(counter.counts(docs), vec.transform(docs))
+    params = {"analyzer": "char_wb", "ngram_range": ngram_range, "max_features": max_features, "dtype": np.float32}
+    _check_fitted(params, CharCounter, 1)
 
 
 def test_char_wb_counts_of_a_given_vocabulary_equal_sklearn() -> None:
@@ -82,13 +86,8 @@ def test_word_ngram_counts_of_a_given_vocabulary_equal_sklearn() -> None:
 @pytest.mark.parametrize("ngram_range", [(1, 1), (1, 2), (2, 2), (1, 3)])
 @pytest.mark.parametrize("lowercase", [True, False])
 def test_word_ngram_counts_equal_sklearn(ngram_range, lowercase) -> None:
-    fit = TRAIN + _random_texts(50, 3)
-    vec = CountVectorizer(analyzer="word", ngram_range=ngram_range, token_pattern=r"(?u)\S+", lowercase=lowercase)
-    vec.fit(fit)
-    counter = counter_for(vec)
-    assert isinstance(counter, WordCounter)
-    for docs in (TEST, _random_texts(300, 4), []):
-        _assert_same(counter.counts(docs), vec.transform(docs))
+    params = {"analyzer": "word", "ngram_range": ngram_range, "token_pattern": r"(?u)\S+", "lowercase": lowercase}
+    _check_fitted(params, WordCounter, 3)
 
 
 def test_settings_the_counter_does_not_cover_keep_sklearns_path() -> None:
