@@ -235,6 +235,14 @@ def print_table(results: list[dict]) -> None:
             if off and off[0]["rps"]:
                 speedups[(r["model"], r["concurrency"])] = r["rps"] / off[0]["rps"]
     print("\nreq/s on / off: " + ", ".join(f"{m} c={c}: {s:.2f}x" for (m, c), s in speedups.items()))
+    for r in results:  # issue 22's two targets, from the rows above
+        if r.get("phase") != "rss" and r["model"] == "linear" and r["batching"] == "on" and r["concurrency"] == 16:
+            print(f"linear, micro-batching on, concurrency 16: p99 {r['p99_ms']} ms (target < 50 ms, quiet machine)")
+    before = {"linear": 5.52, "encoder": 6.55}  # quiet machine, 2026-11-29 (docs/benchmarks.md)
+    for (model, c), gain in speedups.items():
+        if c == 64:
+            print(f"{model}, concurrency 64, micro-batching on / off: {gain:.2f}x req/s (to keep: {before[model]}x "
+                  f"on a quiet machine before issue 22)")  # fmt: skip
     print("\n| model | requests | seconds | RSS after start-up MB | before MB | after MB | change | 5xx |")
     print("|---|---|---|---|---|---|---|---|")
     for r in results:

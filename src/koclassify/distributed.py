@@ -27,12 +27,12 @@ import numpy as np
 
 from koclassify.data.options import ReadOptions
 from koclassify.data.ranges import Split, SplitOptions, plan_splits
+from koclassify.data.stream import CHUNK_ROWS
 from koclassify.errors import DataError, KoclassifyError, MissingDependencyError
 
 MANIFEST = "manifest.json"
 ERRORS_DIR = "errors"
 EXTENSIONS = {"parquet": ".parquet", "probs": ".jsonl", "csv": ".csv", "nikl": ".jsonl"}
-SHARD_BATCH = 1_000  # rows a worker predicts at a time
 PLAN_ROWS = 1_000  # rows read to resolve a file's column layout once, for all its splits
 
 
@@ -203,7 +203,7 @@ def predict_to_directory(
     kind: str = "parquet",
     workers: int = 1,
     gpus_per_worker: float = 0.0,
-    batch_size: int = SHARD_BATCH,
+    batch_size: int = CHUNK_ROWS,  # rows a worker predicts at a time, as one process does
     lenient: bool = False,
     address: str | None = None,
     trust_remote_code: bool = False,
@@ -488,7 +488,7 @@ def predict(
     *,
     workers: int = 1,
     gpus_per_worker: float = 0.0,
-    batch_size: int = SHARD_BATCH,
+    batch_size: int = CHUNK_ROWS,  # rows a worker predicts at a time, as one process does
     options: ReadOptions | None = None,
     address: str | None = None,
     trust_remote_code: bool = False,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from koclassify.data.ranges import SplitOptions
+from koclassify.data.stream import CHUNK_ROWS
 from koclassify.options import PredictOptions, unknown_key_error
 
 __all__ = ["predict", "predict_options"]
@@ -62,7 +63,7 @@ def predict(
     lenient = bool(flags.get("lenient", False))
     if checked.engine == "ray":
         from koclassify.api import layout_options
-        from koclassify.distributed import SHARD_BATCH, predict_to_directory
+        from koclassify.distributed import predict_to_directory
 
         if not isinstance(model, (str, Path)):
             raise checked.fail("engine", "local for a Classifier in memory (Ray workers load a model directory)")
@@ -71,11 +72,11 @@ def predict(
         return predict_to_directory(
             model, source, out, flags=layout_options(None, **flags), kind="parquet" if kind == "auto" else kind,
             workers=checked.workers, gpus_per_worker=checked.gpus_per_worker,
-            batch_size=checked.chunk_rows or SHARD_BATCH, lenient=lenient, address=checked.address,
+            batch_size=checked.chunk_rows or CHUNK_ROWS, lenient=lenient, address=checked.address,
             trust_remote_code=trust_remote_code, splits=splits,
         )  # fmt: skip
     from koclassify.api import Classifier
-    from koclassify.streaming import CHUNK_ROWS, predict_file
+    from koclassify.streaming import predict_file
 
     if not isinstance(source, (str, Path)):
         raise checked.fail("engine", "ray for several inputs (the local engine reads one file)")

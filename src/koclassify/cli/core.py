@@ -262,7 +262,7 @@ def predict(
         float, typer.Option("--gpus-per-worker", help="ray: GPUs per worker (encoder / llm)")
     ] = 0.0,
     chunk_rows: Annotated[
-        int | None, typer.Option("--chunk-rows", help="rows read and predicted at a time (default 10000; ray 1000)")
+        int | None, typer.Option("--chunk-rows", help="rows read and predicted at a time (default 10000)")
     ] = None,
     batch_size: Annotated[int | None, hidden("--batch-size")] = None,  # the old name of --chunk-rows
     split_rows: Annotated[

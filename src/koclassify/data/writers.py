@@ -28,7 +28,14 @@ def decisions_to_labels(decisions: np.ndarray, label_names: Sequence[str]) -> li
     decisions = np.asarray(decisions, dtype=bool)
     if decisions.ndim != 2 or decisions.shape[1] != len(label_names):
         raise ValueError(f"decisions have shape {decisions.shape}, expected (n, {len(label_names)})")
-    return [tuple(label_names[int(i)] for i in np.flatnonzero(row)) for row in decisions]
+    memo: dict[tuple[bool, ...], tuple[str, ...]] = {}  # few distinct rows: each decoded once, not once a row
+    out = []
+    for row in map(tuple, decisions.tolist()):
+        labels = memo.get(row)
+        if labels is None:
+            labels = memo[row] = tuple(name for name, on in zip(label_names, row) if on)
+        out.append(labels)
+    return out
 
 
 # ----------------------------------------------------------------------------------- predictions

@@ -77,22 +77,6 @@ def test_word_block_and_class_weight_options() -> None:
     assert clf.predict("좋아요 진짜") == "p"
 
 
-def test_char_ngrams_counted_per_distinct_word_equal_sklearn() -> None:
-    """The per-eojeol sparse product gives exactly TfidfVectorizer.transform (case folding, empty texts too)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    from koclassify.backends.linear.features import char_wb_transform
-
-    train = ["배송이 빨라요 좋아요", "배송 느려요 별로", "ABC 제품 좋아요!!", "그냥  그래요\t보통"] * 3
-    test = ["배송이 빨라요 빨라요", "", "   ", "abc 제품 Good", "처음 보는 단어들뿐"]
-    vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, dtype=np.float32).fit(train)
-    expected = vec.transform(test)
-    got = char_wb_transform(vec, test)
-    assert got.shape == expected.shape
-    assert abs(got - expected).max() < 1e-6
-    assert char_wb_transform(vec, []).shape == (0, len(vec.vocabulary_))
-
-
 def test_a_loaded_model_knows_the_morphemes_of_its_training_words(tmp_path, monkeypatch) -> None:
     """The model directory keeps the Kiwi analyses of its training pieces; a fresh process needs Kiwi only for new
     ones, and predicts exactly as the process that trained it."""

@@ -42,10 +42,13 @@ class LinearHead:
             raise ValueError(f"unknown head kind {self.kind!r}")
         if self.nb is not None and self.nb.shape != self.coef.shape:
             raise ValueError(f"NB ratios {self.nb.shape} do not match the weights {self.coef.shape}")
-        self._weights = self.coef if self.nb is None else (self.coef * self.nb).astype(np.float32)
+        weights = self.coef if self.nb is None else (self.coef * self.nb).astype(np.float32)
+        # (F, L) in C order once: ``X @ weights.T`` made scipy copy the whole transposed view on every call,
+        # milliseconds per call that dominated a server's small batches
+        self._weights_t = np.ascontiguousarray(weights.T)
 
     def decision_function(self, X: sp.spmatrix) -> np.ndarray:
-        return np.asarray(X @ self._weights.T, dtype=np.float64) + self.intercept[None, :]
+        return np.asarray(X @ self._weights_t, dtype=np.float64) + self.intercept[None, :]
 
     def predict_proba(self, X: sp.spmatrix) -> np.ndarray:
         z = self.decision_function(X)
