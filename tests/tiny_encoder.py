@@ -95,3 +95,47 @@ def build_encoder(
     config = bert_config(len(tokenizer), shape, max_positions=max_positions, initializer_range=initializer_range)
     BertModel(config).save_pretrained(directory)
     return directory
+
+
+def build_e5_shaped(
+    directory: Path,
+    texts: Iterable[str] | None = None,
+    *,
+    vocab_size: int = 600,
+    seed: int = 0,
+    initializer_range: float = 0.2,
+) -> Path:
+    """multilingual-e5-small's shape in miniature: a Unigram vocabulary (trained here) put through the converter's
+    own tokenizer code (``e5small.build_tokenizer``: Metaspace, ``<s> $A </s>``, e5's special ids) and a tiny
+    random bare ``BertModel``. The e5 recipe (pruned vocabulary, mean pooling, probe) runs on it in seconds."""
+    import json
+    from types import SimpleNamespace
+
+    import numpy as np
+    import torch
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from transformers import BertModel
+
+    from koclassify.backends.encoder.e5small import SPECIAL_PIECES, build_tokenizer, save_tokenizer
+
+    trained = Tokenizer(models.Unigram())
+    # pieces learnt per word, as sentencepiece does; the converter's tokenizer then runs without splitting (e5.c)
+    trained.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
+    trainer = trainers.UnigramTrainer(
+        vocab_size=vocab_size, special_tokens=list(SPECIAL_PIECES), unk_token="<unk>", show_progress=False
+    )
+    trained.train_from_iterator(sample_texts() + list(texts or []), trainer=trainer)
+    vocab = json.loads(trained.to_str())["model"]["vocab"]  # [[piece, score], ...], specials first
+    pieces = [piece for piece, _ in vocab]
+    spec = SimpleNamespace(
+        pieces=pieces,
+        scores=np.array([score for _, score in vocab]),
+        specials={"bos": 0, "pad": 1, "eos": 2, "unk": 3},  # e5's ids (<mask> is last there, 4 here)
+        norm_map={"\u3000": " ", "！": "!"},  # the per-character map: ideographic space, a fullwidth sign
+    )
+    save_tokenizer(build_tokenizer(spec), directory, max_length=512)  # type: ignore[arg-type]
+    torch.manual_seed(seed)
+    config = bert_config(len(pieces), initializer_range=initializer_range)
+    config.pad_token_id, config.bos_token_id, config.eos_token_id = 1, 0, 2  # type: ignore[attr-defined]
+    BertModel(config).save_pretrained(directory)
+    return directory
