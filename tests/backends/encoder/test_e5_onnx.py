@@ -60,7 +60,7 @@ def exported(saved: Path, directory: Path, *flags: str) -> tuple[np.ndarray, np.
 def test_the_e5_recipe_ran_with_a_pruned_vocabulary(saved: Path) -> None:
     stats = json.loads((saved / "backend" / "encoder.json").read_text())["train_stats"]
     assert stats["recipe"]["pooling"] == "mean" and stats["recipe"]["prune_vocab"] == "on"
-    assert stats["kept_pieces"] < stats["vocab_pieces"] == 600
+    assert stats["kept_pieces"] < stats["vocab_pieces"] and stats["unk_rate"] == 0.0
     model_config = json.loads((saved / "backend" / "model" / "config.json").read_text())
     assert model_config["vocab_size"] == stats["kept_pieces"] and model_config["koclassify_pooling"] == "mean"
     texts, labels = separable(NOUNS + HELD_OUT)
@@ -73,7 +73,8 @@ def test_fp32_export_predicts_what_torch_predicts(saved: Path, tmp_path: Path) -
 
 
 def test_int8_export_keeps_the_top_label_with_bounded_drift(saved: Path, tmp_path: Path) -> None:
-    """Not transparent: activations are quantised per tensor at run time (measured here: largest drift 0.097)."""
+    """Not transparent: activations are quantised per tensor at run time. Largest drift measured on this model:
+    0.034 with the export's per-channel weight scales, 0.093 with per-tensor ones (docs/e5.md, "ONNX int8")."""
     torch_probs, onnx_probs = exported(saved, tmp_path / "int8", "--int8")
     agree, drift = (onnx_probs.argmax(1) == torch_probs.argmax(1)).mean(), np.abs(onnx_probs - torch_probs).max()
-    assert agree >= 0.9 and drift < 0.25, f"top label agrees on {agree:.0%} of rows, largest drift {drift:.3f}"
+    assert agree >= 0.9 and drift < 0.1, f"top label agrees on {agree:.0%} of rows, largest drift {drift:.3f}"
