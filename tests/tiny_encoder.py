@@ -95,3 +95,50 @@ def build_encoder(
     config = bert_config(len(tokenizer), shape, max_positions=max_positions, initializer_range=initializer_range)
     BertModel(config).save_pretrained(directory)
     return directory
+
+
+def build_e5_shaped(
+    directory: Path,
+    texts: Iterable[str] | None = None,
+    *,
+    words: int = 300,
+    seed: int = 0,
+    initializer_range: float = 0.2,
+) -> Path:
+    """multilingual-e5-small's shape in miniature: a Unigram vocabulary put through the converter's own tokenizer
+    code (``e5small.build_tokenizer``: e5's normalisation map, Metaspace, ``<s> $A </s>``, e5's special ids) and a
+    tiny random bare ``BertModel``. The e5 recipe (pruned vocabulary, mean pooling, probe) runs on it in seconds.
+
+    The vocabulary is counted, not trained (``tokenizers``' Unigram trainer picks different pieces from run to
+    run): the specials, every character with and without ``▁``, and the ``words`` most frequent ``▁word`` pieces,
+    each scored by its log frequency.
+    """
+    import math
+    from collections import Counter
+    from types import SimpleNamespace
+
+    import numpy as np
+    import torch
+    from transformers import BertModel
+
+    from koclassify.backends.encoder.e5small import SPECIAL_PIECES, build_tokenizer, save_tokenizer
+
+    corpus = sample_texts() + list(texts or [])
+    seen = Counter("▁" + word for text in corpus for word in text.split())
+    chars = Counter(char for text in corpus for char in text if not char.isspace())
+    counts = Counter({**{"▁" + c: n for c, n in chars.items()}, **chars, "▁": len(corpus)})
+    counts.update(dict(sorted(seen.items(), key=lambda w: (-w[1], w[0]))[:words]))
+    total = sum(counts.values())
+    pieces = list(SPECIAL_PIECES) + sorted(counts, key=lambda p: (-counts[p], p))
+    spec = SimpleNamespace(
+        pieces=pieces,
+        scores=np.array([0.0] * len(SPECIAL_PIECES) + [math.log(counts[p] / total) for p in pieces[5:]]),
+        specials={"bos": 0, "pad": 1, "eos": 2, "unk": 3},  # e5's ids (<mask> is last there, 4 here)
+        norm_map={"\u3000": " ", "！": "!"},  # the per-character map: ideographic space, a fullwidth sign
+    )
+    save_tokenizer(build_tokenizer(spec), directory, max_length=512)  # type: ignore[arg-type]
+    torch.manual_seed(seed)
+    config = bert_config(len(pieces), initializer_range=initializer_range)
+    config.pad_token_id, config.bos_token_id, config.eos_token_id = 1, 0, 2  # type: ignore[attr-defined]
+    BertModel(config).save_pretrained(directory)
+    return directory

@@ -83,7 +83,9 @@ def export_onnx(model: Any, path: Path, *, token_types: bool, int8: bool = False
                 from onnxruntime.quantization import QuantType, quantize_dynamic
             except ImportError:
                 raise OnnxMissing("int8 quantisation") from None
-            quantize_dynamic(str(fp32), str(built), weight_type=QuantType.QInt8)
+            # per-channel weight scales: on e5-small fine-tuned on nsmc they cut the mean probability drift from
+            # torch by a third (0.076 -> 0.052) for ~4% of the int8 speed (docs/e5.md, "ONNX int8")
+            quantize_dynamic(str(fp32), str(built), weight_type=QuantType.QInt8, per_channel=True)
     return path
 
 
