@@ -17,9 +17,9 @@ import numpy as np
 
 import datadir
 from koclassify import Classifier
-from koclassify.calibration import find_thresholds
 from koclassify.data.options import ReadOptions
 from koclassify.data.read import read_examples
+from koclassify.decide.calibration import find_thresholds
 from koclassify.metrics import evaluate
 
 DATA = datadir.default()  # --data DIR / $KOCLASSIFY_DATA (bench/datadir.py)

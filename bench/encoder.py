@@ -113,7 +113,7 @@ def onnx_runs(clf: object, texts: list[str], tmp: str, threads: int) -> list[tup
     difference from torch: ``koclassify export onnx`` then ``Classifier.load`` (ONNX Runtime, CPU)."""
     from koclassify import Classifier
     from koclassify.backends.encoder.onnx import OnnxForward
-    from koclassify.export import export_onnx
+    from koclassify.model.export import export_onnx
 
     reference = clf.predict_proba(texts)
     out = []

@@ -33,8 +33,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=41)
     args = parser.parse_args()
 
-    from koclassify import Classifier, modelformat
+    from koclassify import Classifier
     from koclassify.manifest import sha256_file
+    from koclassify.model import directory as modelformat
 
     root = Path(tempfile.mkdtemp(prefix="koclassify-bench-"))
     blob = root / "blob"

@@ -30,9 +30,9 @@ from koclassify import Classifier
 from koclassify.data.example import Example
 from koclassify.data.options import ReadOptions
 from koclassify.data.read import read_examples
-from koclassify.fields import field_values
-from koclassify.priors import FieldPrior
-from koclassify.splits import train_dev_test
+from koclassify.metadata.fields import field_values
+from koclassify.metadata.priors import FieldPrior
+from koclassify.metadata.splits import train_dev_test
 
 DATA = datadir.default()  # --data DIR / $KOCLASSIFY_DATA (bench/datadir.py)
 warnings.filterwarnings("ignore")

@@ -106,8 +106,8 @@ def baseline(train, test, labels, multi_label):
 def before_calibration(clf, oof, gold):
     """Today's default, reproduced on the same fitted model: ``decision=auto`` only when *every* training row has
     a label, the fallback by probability, thresholds searched under plain thresholding, no second stage."""
-    from koclassify.calibration import find_thresholds
-    from koclassify.decision import DecisionRule
+    from koclassify.decide.calibration import find_thresholds
+    from koclassify.decide.decision import DecisionRule
 
     rule = "at_least_one" if bool(gold.any(axis=1).all()) else "threshold"
     clf.decision_ = DecisionRule(rule, fallback="prob")

@@ -309,7 +309,8 @@ def _plain(value: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------- training options
-# the multi-label decision rules a person may ask for; "auto" lets training choose (koclassify.decision applies them)
+# the multi-label decision rules a person may ask for; "auto" lets training choose (koclassify.decide.decision applies
+# them)
 DECISIONS = ("auto", "threshold", "at_least_one", "max_labels")
 CALIBRATE_MODES = ("auto", "dev", "cv", "none")
 MULTI_VALUE_MODES = ("multi-label", "split")
@@ -330,7 +331,7 @@ def check_grid(grid: float) -> None:
 
 @dataclass
 class PriorOptions(Options):
-    """Options of the metadata prior (:class:`koclassify.priors.FieldPrior`)."""
+    """Options of the metadata prior (:class:`koclassify.metadata.priors.FieldPrior`)."""
 
     owner: ClassVar[str] = "prior"
 
@@ -352,7 +353,8 @@ def _text_fields(value: Any) -> Any:
 @dataclass
 class DecisionOptions(Options):
     """The multi-label decision rule asked for (declared once: training, ``calibrate --decision``, ``merge``,
-    ensembles and :meth:`koclassify.Classifier.set_decision` all check it here; :mod:`koclassify.decision` applies
+    ensembles and :meth:`koclassify.Classifier.set_decision` all check it here; :mod:`koclassify.decide.decision`
+    applies
     it)."""
 
     owner: ClassVar[str] = "decision"

@@ -22,7 +22,7 @@ import pytest
 
 from koclassify import Classifier
 from koclassify.backends.base import get_backend_class, get_options_class
-from koclassify.decision import DecisionRule
+from koclassify.decide.decision import DecisionRule
 from koclassify.options import OptionError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for tiny_encoder / tiny_models
@@ -179,7 +179,7 @@ def multi_label_task() -> tuple[list[str], list[list[str]]]:
 
 
 # every Classifier option set away from its default (text_fields and prior need metadata columns: tested in
-# tests/test_priors.py and the CLI tests; here their neighbours prior_mode / prior_options stand for them)
+# tests/metadata/test_priors.py and the CLI tests; here their neighbours prior_mode / prior_options stand for them)
 SET = {"decision": "max_labels", "max_labels": 2, "stack": "off", "prior_mode": "multiplier",
        "prior_options": {"alpha": 0.5, "min_count": 3}, "multi_value": "multi-label"}  # fmt: skip
 

@@ -114,7 +114,7 @@ def test_tuning_flags_are_checked_once_the_same_way_before_any_file_is_read(
 def test_merge_takes_the_declared_decision_flags_and_the_rules_own_default(tmp_path: Path) -> None:
     """`merge` has no default of its own: without --decision it applies :class:`DecisionRule`'s default
     (threshold: a row may stay empty), and --decision max_labels --max-labels 1 caps every row."""
-    from koclassify.decision import DecisionRule
+    from koclassify.decide.decision import DecisionRule
 
     data = tmp_path / "d.jsonl"
     data.write_text("".join(json.dumps({"id": str(i), "text": f"t{i}"}) + "\n" for i in range(3)), encoding="utf-8")

@@ -42,7 +42,7 @@ def test_pipes_get_unwrapped_one_line_errors_and_extras_keep_brackets(tmp_path: 
         "import koclassify.cli.core as core\n"
         "def boom(*a, **k): raise MissingDependencyError('fastapi', 'serve')\n"
         "core.Classifier = None\n"
-        "from koclassify.api import Classifier; Classifier.load = classmethod(lambda *a, **k: boom())\n"
+        "from koclassify.model.classifier import Classifier; Classifier.load = classmethod(lambda *a, **k: boom())\n"
         "sys.argv = ['koclassify', 'evaluate', 'm', 'd.jsonl']; main()\n"
     )
     (tmp_path / "d.jsonl").write_text('{"text": "좋아요", "label": "긍정"}\n', encoding="utf-8")  # checked first

@@ -23,13 +23,13 @@ def _strings(path: Path) -> list[str]:
 @pytest.mark.parametrize("text,home", [("not UTF-8", "text.py"), ("duplicate id", "dataset.py")])
 def test_each_error_text_is_written_once(text: str, home: str) -> None:
     # f-strings keep their literal parts as constants, so a copy anywhere in data/ is found
-    readers = [p for p in DATA.glob("*.py") if p.name != "writers.py"]  # its guard is about output, not a file
+    readers = [p for p in DATA.rglob("*.py") if p.name != "writers.py"]  # its guard is about output, not a file
     assert sorted(p.name for p in readers if any(text in s for s in _strings(p))) == [home]
 
 
 def test_formats_import_the_shared_checks_not_the_reader() -> None:
     for name in ("jsonl.py", "nikl.py", "table.py", "parquet.py"):
-        imported = [n.module for n in ast.walk(ast.parse((DATA / name).read_text(encoding="utf-8")))
+        imported = [n.module for n in ast.walk(ast.parse((DATA / "formats" / name).read_text(encoding="utf-8")))
                     if isinstance(n, ast.ImportFrom)]  # fmt: skip
         assert "koclassify.data.read" not in imported, name
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from koclassify.api import Classifier
 from koclassify.data.read import read_examples
+from koclassify.model.classifier import Classifier
 from koclassify.samples import sample_path
 
 ray = pytest.importorskip("ray")

@@ -228,7 +228,7 @@ def test_only_the_gate_deletes_renames_or_opens_files_for_writing() -> None:
     root = Path(koclassify.__file__).parent
     found = []
     for path in sorted(root.rglob("*.py")):
-        if path.name in DELETERS and path.parent in (root,):
+        if path.relative_to(root).as_posix() in DELETERS:
             continue
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if DELETE_OR_RENAME.search(line) or OPEN_FOR_WRITING.search(line):

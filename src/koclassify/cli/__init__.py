@@ -1,4 +1,4 @@
-"""The ``koclassify`` command: a thin layer that parses arguments and calls :mod:`koclassify.api`."""
+"""The ``koclassify`` command: a thin layer that parses arguments and calls :mod:`koclassify.model.classifier`."""
 
 from __future__ import annotations
 

@@ -36,9 +36,9 @@ def audit(
 ) -> None:
     """Rank the rows most likely mislabelled (confident learning over cross-validated probabilities, cleanlab),
     with the label suggested and why, and find duplicates whose labels conflict; writes jsonl and an HTML page."""
-    from koclassify.api import Classifier
     from koclassify.audit import require_cleanlab, write_findings, write_page
     from koclassify.data.read import read_examples
+    from koclassify.model.classifier import Classifier
     from koclassify.options import parse_pairs
 
     if folds < 2:

@@ -44,8 +44,8 @@ def calibrate(
     tuning: Tuning,
 ) -> None:
     """Tune one threshold per label: `calibrate MODEL_DIR DEV`, or `calibrate --probs P --gold G --out T`."""
-    from koclassify.calibration import find_thresholds, seed_table
     from koclassify.cli.core import describe_calibration
+    from koclassify.decide.calibration import find_thresholds, seed_table
 
     objective, grid = tuning.objective, tuning.grid  # checked by tuning_flags: nothing is read before
     layout = layout or Layout()
@@ -64,7 +64,7 @@ def calibrate(
     else:
         if model_dir is None or dev is None:
             raise KoclassifyError("usage: koclassify calibrate MODEL_DIR DEV (or --probs P --gold G --out T)")
-        from koclassify.api import Classifier
+        from koclassify.model.classifier import Classifier
 
         check_inputs(dev)
         clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
@@ -91,11 +91,11 @@ def calibrate(
 
 def _foreign(probs: Path, gold: Path, scale: str, layout: Any) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Probabilities from a file, gold labels from a row-aligned labelled file, in the probs file's label order."""
-    from koclassify.calibration import to_unit_scale
     from koclassify.cli.probfiles import say_scale
     from koclassify.data.labels import LabelSpace
     from koclassify.data.probs import read_probs
     from koclassify.data.read import read_examples
+    from koclassify.decide.calibration import to_unit_scale
 
     names, matrix = read_probs(probs)
     try:
@@ -163,7 +163,7 @@ def merge(
     from koclassify.cli.probfiles import read_member_probs, read_probs_ensemble
     from koclassify.data.read import read_examples
     from koclassify.data.writers import write_predictions
-    from koclassify.decision import DecisionRule, given_rule
+    from koclassify.decide.decision import DecisionRule, given_rule
     from koclassify.ensemble.weights import combine
     from koclassify.io import read_json
 

@@ -23,7 +23,7 @@ def check_inputs(*paths: Path | None) -> None:
 
 def load_and_read(step: Any, model_dir: Path, data: Path, flags: dict[str, Any], trust_remote_code: bool) -> Any:
     """``(classifier, dataset)``: the model, then ``data`` read in the layout it remembers, each a shown stage."""
-    from koclassify.api import Classifier
+    from koclassify.model.classifier import Classifier
     from koclassify.pipes import input_path
 
     with step(f"loading {model_dir}"):

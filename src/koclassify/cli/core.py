@@ -1,4 +1,4 @@
-"""``train``, ``predict``, ``evaluate``, ``convert``: parse, then call :mod:`koclassify.api`."""
+"""``train``, ``predict``, ``evaluate``, ``convert``: parse, then call :mod:`koclassify.model.classifier`."""
 
 from __future__ import annotations
 
@@ -93,9 +93,9 @@ def train(
 ) -> None:
     """Train a classifier, tune its thresholds, and save it as a model directory."""
     given_values = dict(locals())  # for the model card's command line
-    from koclassify.api import Classifier, is_main_process, layout_options
     from koclassify.backends.base import check_backend_options
     from koclassify.data.read import read_examples
+    from koclassify.model.classifier import Classifier, is_main_process, layout_options
     from koclassify.modeldir import check_replaceable
     from koclassify.options import ConfigFile, FitOptions, TrainOptions, load_config, parse_pairs
 
@@ -276,10 +276,10 @@ def predict(
 ) -> None:
     """Classify a file, streaming it in chunks. NIKL input gives the NIKL submission; other inputs give jsonl
     with probabilities (or CSV / Parquet by the output's extension). --engine ray spreads shards over workers."""
-    from koclassify.api import Classifier
     from koclassify.data.writers import KINDS
-    from koclassify.engine import predict as run_prediction
-    from koclassify.engine import predict_options
+    from koclassify.engines import predict as run_prediction
+    from koclassify.engines import predict_options
+    from koclassify.model.classifier import Classifier
 
     layout = layout or Layout()
     batch_size = renamed(chunk_rows, batch_size, new="--chunk-rows", old="--batch-size")
@@ -339,8 +339,8 @@ def predict(
 
 def _predict_texts(model_dir: Path, texts: list[str], top_k: int | None, trust_remote_code: bool) -> None:
     """``--text``: each sentence, its labels, and its most probable labels with their probabilities (stdout)."""
-    from koclassify.api import Classifier
     from koclassify.data.writers import top_labels
+    from koclassify.model.classifier import Classifier
 
     clf = Classifier.load(model_dir, trust_remote_code=trust_remote_code)
     probs = clf.predict_proba(texts)

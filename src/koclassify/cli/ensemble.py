@@ -80,8 +80,8 @@ def _from_models(
     layout: dict[str, Any],
     trust_remote_code: bool = False,
 ) -> None:
-    from koclassify.api import Classifier
     from koclassify.ensemble import Ensemble
+    from koclassify.model.classifier import Classifier
 
     check_inputs(dev)
     target = out.resolve()

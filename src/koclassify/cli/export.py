@@ -1,4 +1,4 @@
-"""``koclassify export onnx``: a thin layer over :func:`koclassify.export.export_onnx`."""
+"""``koclassify export onnx``: a thin layer over :func:`koclassify.model.export.export_onnx`."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def onnx(
 ) -> None:
     """Write MODEL_DIR/backend/model.onnx, checked against the torch model; later loads predict with ONNX Runtime
     on CPU (delete the file to go back to torch)."""
-    from koclassify.export import export_onnx
+    from koclassify.model.export import export_onnx
 
     with steps() as step:
         with step(f"exporting {model_dir} to ONNX{' (int8)' if int8 else ''}"):

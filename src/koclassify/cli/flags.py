@@ -168,7 +168,7 @@ MaxLabelsOpt = Annotated[int | None, typer.Option("--max-labels", help="cap for 
 class Tuning:
     """The threshold-tuning flags that ``calibrate`` and ``ensemble`` share, checked once (:meth:`checked`) before
     anything is read: ``objective`` and ``grid`` as :class:`~koclassify.options.FitOptions` declares them, the
-    rule as :func:`koclassify.decision.given_rule` checks it, ``scale`` against the probability-file scales."""
+    rule as :func:`koclassify.decide.decision.given_rule` checks it, ``scale`` against the probability-file scales."""
 
     objective: str
     grid: float
@@ -178,8 +178,8 @@ class Tuning:
 
     @classmethod
     def checked(cls, **given: Any) -> Tuning:
-        from koclassify.calibration import PROB_SCALES
-        from koclassify.decision import given_rule
+        from koclassify.decide.calibration import PROB_SCALES
+        from koclassify.decide.decision import given_rule
         from koclassify.options import OptionError
 
         tuning = cls(**given)
@@ -243,7 +243,7 @@ def read_options(
     lenient: bool = False,
 ) -> ReadOptions:
     """Command-line flags on top of ``base`` (a config file's or a model directory's remembered layout)."""
-    from koclassify.api import layout_options
+    from koclassify.model.classifier import layout_options
 
     return layout_options(
         base, format=format, text_col=text_col, label_col=label_col, label_sep=label_sep, label_cols=label_cols,

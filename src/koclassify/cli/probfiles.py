@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from koclassify.calibration import decide_scale, to_unit_scale
 from koclassify.cli.common import console
+from koclassify.decide.calibration import decide_scale, to_unit_scale
 from koclassify.errors import DataError, KoclassifyError
 
 PROBS_KIND = "koclassify-probs-ensemble"  # the "kind" of the weights + thresholds file `ensemble --probs` writes

@@ -23,7 +23,7 @@ def report(
     layout: Layout | None = None,
 ) -> None:
     """Write an HTML report with plots: per-label P/R/F1, F1-vs-threshold, confusion/error matrix, distribution."""
-    from koclassify.card import CARD_FILE
+    from koclassify.model.card import CARD_FILE
 
     flags = (layout or Layout()).flags()
     check_inputs(data)

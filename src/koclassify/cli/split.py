@@ -45,8 +45,8 @@ def split(
     """Split DATA into train/dev[/test] files in its own layout. Rows with the same text, the same source_id
     or a shared --group-by value stay in one part; nothing is dropped."""
     from koclassify.data.read import read_examples, sniff_format
-    from koclassify.fields import check_fields
-    from koclassify.splits import train_dev_test, write_split
+    from koclassify.metadata.fields import check_fields
+    from koclassify.metadata.splits import train_dev_test, write_split
 
     out_dir = renamed(out, out_dir, new="--out", old="--out-dir")
     force = renamed(overwrite, force, new="--overwrite", old="--force")

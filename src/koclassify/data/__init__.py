@@ -3,9 +3,9 @@
 from koclassify.data.convert import collapse_per_label, convert_file, expand_per_label, output_format
 from koclassify.data.dataset import Dataset
 from koclassify.data.example import Example, Span
+from koclassify.data.formats.table import split_multi
 from koclassify.data.options import ReadOptions
 from koclassify.data.read import detect_format, read_examples, read_label_names
-from koclassify.data.table import split_multi
 from koclassify.data.writers import (
     decisions_to_labels,
     write_csv,

@@ -105,7 +105,7 @@ def convert_file(
     elif fmt == "jsonl":
         write_examples_jsonl(examples, dst)
     elif fmt == "parquet":
-        from koclassify.data.parquet import write_examples_parquet
+        from koclassify.data.formats.parquet import write_examples_parquet
 
         write_examples_parquet(examples, dst)
     else:

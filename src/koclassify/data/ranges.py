@@ -123,7 +123,7 @@ def _text_bounds(
     try:
         with open(path, "rb") as fh:
             if fmt in ("csv", "tsv"):
-                from koclassify.data.table import csv_delimiter
+                from koclassify.data.formats.table import csv_delimiter
 
                 first = fh.readline().decode("utf-8-sig", errors="replace")
                 fh.seek(0)
@@ -155,7 +155,7 @@ def _text_bounds(
 
 
 def _parquet_splits(path: str, options: SplitOptions) -> list[Split]:
-    from koclassify.data.parquet import open_parquet
+    from koclassify.data.formats.parquet import open_parquet
 
     meta = open_parquet(path).metadata
     groups: list[tuple[int, int, int, int]] = []  # (first group, stop group, first row, rows)

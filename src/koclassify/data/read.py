@@ -30,7 +30,7 @@ def read_examples(path: str | Path, options: ReadOptions | None = None, *, need_
     options = options or ReadOptions()
     where = str(path)
     if options.format == "parquet" or (options.format is None and sniff_format(path) == "parquet"):
-        from koclassify.data.parquet import parse_parquet
+        from koclassify.data.formats.parquet import parse_parquet
 
         return _warn_repairs(parse_parquet(path, options, need_labels=need_labels))
     text = read_text(path)
@@ -45,15 +45,15 @@ def read_examples(path: str | Path, options: ReadOptions | None = None, *, need_
             path=where,
         )
     if fmt == "nikl":
-        from koclassify.data.nikl import parse_nikl
+        from koclassify.data.formats.nikl import parse_nikl
 
         dataset = parse_nikl(text, where, resolved, need_labels=need_labels)
     elif fmt == "jsonl":
-        from koclassify.data.jsonl import parse_jsonl
+        from koclassify.data.formats.jsonl import parse_jsonl
 
         dataset = parse_jsonl(text, where, resolved, need_labels=need_labels)
     else:
-        from koclassify.data.table import parse_table
+        from koclassify.data.formats.table import parse_table
 
         names = label_names(resolved.label_names)
         dataset = parse_table(text, where, resolved, label_names=names, need_labels=need_labels)
@@ -75,7 +75,7 @@ def _warn_repairs(dataset: Dataset) -> Dataset:
 
 def sniff_format(path: str | Path, head: bytes | None = None) -> str:
     """The format of ``path`` from its name and first bytes only: the file is not read whole to detect it."""
-    from koclassify.data.parquet import is_parquet
+    from koclassify.data.formats.parquet import is_parquet
 
     head = read_head(path) if head is None else head
     if is_parquet(path, head):

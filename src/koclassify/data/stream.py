@@ -22,10 +22,7 @@ from typing import Any
 import numpy as np
 
 from koclassify.data.dataset import Dataset, duplicate_id
-from koclassify.data.options import FORMATS, ReadOptions
-from koclassify.data.ranges import Split, range_lines, table_header
-from koclassify.data.read import sniff_format
-from koclassify.data.table import (
+from koclassify.data.formats.table import (
     check_closed_quotes,
     check_header,
     check_width,
@@ -33,6 +30,9 @@ from koclassify.data.table import (
     csv_delimiter,
     iter_records,
 )
+from koclassify.data.options import FORMATS, ReadOptions
+from koclassify.data.ranges import Split, range_lines, table_header
+from koclassify.data.read import sniff_format
 from koclassify.data.text import decode_line, label_names, not_utf8
 from koclassify.errors import DataError
 
@@ -91,8 +91,8 @@ def _raw_chunks(
 def _json_chunks(
     path: str | Path, options: ReadOptions, chunk_rows: int, need_labels: bool, errors: list | None, split: Split | None
 ) -> Iterator[Dataset]:
-    from koclassify.data.jsonl import parse_jsonl
-    from koclassify.data.nikl import parse_nikl
+    from koclassify.data.formats.jsonl import parse_jsonl
+    from koclassify.data.formats.nikl import parse_nikl
 
     where = str(path)
 
@@ -127,7 +127,7 @@ def _json_chunks(
 def _table_chunks(
     path: str | Path, options: ReadOptions, chunk_rows: int, need_labels: bool, errors: list | None, split: Split | None
 ) -> Iterator[Dataset]:
-    from koclassify.data.table import parse_table_rows
+    from koclassify.data.formats.table import parse_table_rows
 
     where = str(path)
     names = label_names(options.label_names)
@@ -160,7 +160,7 @@ def _table_batches(
 ) -> Iterator[tuple[list[str], list[tuple[int, list[str]]]]]:
     """(header, rows) batches of CSV/TSV or Parquet, rows as (line number, cells)."""
     if options.format == "parquet":
-        from koclassify.data.parquet import iter_parquet_batches
+        from koclassify.data.formats.parquet import iter_parquet_batches
 
         groups = (split.start, split.stop, split.first_index) if split else None
         yield from iter_parquet_batches(path, chunk_rows, groups)

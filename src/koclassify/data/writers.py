@@ -152,7 +152,7 @@ class PredictionWriter:
                 self._writerow = _table_writer(self._fh, delimiter)
                 self._writerow(["id", "labels", *self.label_names])
             elif self.kind == "parquet":
-                from koclassify.data.parquet import prediction_schema, pyarrow
+                from koclassify.data.formats.parquet import prediction_schema, pyarrow
 
                 self._schema = prediction_schema(self.label_names)
                 self._parquet = pyarrow().parquet.ParquetWriter(self._fh, self._schema)
@@ -190,7 +190,7 @@ class PredictionWriter:
             raise ValueError("NIKL output echoes its input records: write() it a dataset")
         probs = _check_probs(ids, labels_per_row, probs, self.label_names)
         if self.kind == "parquet":
-            from koclassify.data.parquet import prediction_table
+            from koclassify.data.formats.parquet import prediction_table
 
             self._parquet.write_table(prediction_table(ids, labels_per_row, probs, self.label_names, self._schema))
         elif self.kind == "csv":

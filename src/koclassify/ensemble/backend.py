@@ -1,6 +1,6 @@
 """The ``ensemble`` backend: probabilities as the weighted mean of fitted member models.
 
-Members are whole :class:`~koclassify.api.Classifier` objects, so each keeps its own backend, text fields,
+Members are whole :class:`~koclassify.model.classifier.Classifier` objects, so each keeps its own backend, text fields,
 metadata prior and label order; their probabilities are put into the ensemble's label order before mixing.
 The ensemble is never trained here (``fit`` refuses): it is built from fitted models by
 :class:`koclassify.Ensemble` or ``koclassify ensemble``.
@@ -26,7 +26,7 @@ from koclassify.ensemble.weights import WEIGHTINGS, combine, label_order, normal
 from koclassify.errors import KoclassifyError, ModelError
 
 if TYPE_CHECKING:
-    from koclassify.api import Classifier
+    from koclassify.model.classifier import Classifier
 
 MEMBERS_DIR = "members"
 
@@ -61,7 +61,7 @@ class EnsembleBackend(Backend):
     ) -> EnsembleBackend:
         """Check that fitted ``members`` share one label set and task type; the first member's order is the
         ensemble's unless ``labels`` is given (a loaded ensemble's stored order)."""
-        from koclassify.api import Classifier
+        from koclassify.model.classifier import Classifier
 
         members = list(members)
         if not members:
@@ -132,7 +132,7 @@ class EnsembleBackend(Backend):
 
     @classmethod
     def load(cls, directory: Path, options: dict[str, Any], labels: LabelSpace) -> EnsembleBackend:
-        from koclassify.api import Classifier
+        from koclassify.model.classifier import Classifier
 
         weights = options.get("weights")
         if not isinstance(weights, list) or not weights:

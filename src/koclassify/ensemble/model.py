@@ -1,4 +1,4 @@
-"""``Ensemble``: several fitted classifiers as one, with the :class:`~koclassify.api.Classifier` surface.
+"""``Ensemble``: several fitted classifiers as one, with the :class:`~koclassify.model.classifier.Classifier` surface.
 
 >>> ens = Ensemble([clf_a, clf_b], weights="tuned")
 >>> ens.calibrate(dev_texts, dev_labels)          # member weights, then per-label thresholds, on dev
@@ -18,12 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from koclassify.api import Classifier, LabelsLike, TextsLike, as_examples
 from koclassify.backends.base import Backend
-from koclassify.decision import choose_rule
+from koclassify.decide.decision import choose_rule
 from koclassify.ensemble.backend import EnsembleBackend
 from koclassify.ensemble.weights import EnsembleFit, combine, fit_ensemble
 from koclassify.errors import KoclassifyError, ModelError
+from koclassify.model.classifier import Classifier, LabelsLike, TextsLike, as_examples
 
 
 class Ensemble(Classifier):

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from koclassify.calibration import OBJECTIVES, ThresholdResult, find_thresholds
-from koclassify.decision import DecisionRule
+from koclassify.decide.calibration import OBJECTIVES, ThresholdResult, find_thresholds
+from koclassify.decide.decision import DecisionRule
 from koclassify.errors import KoclassifyError
 
 WEIGHTINGS: tuple[str, ...] = ("mean", "tuned")

@@ -41,7 +41,7 @@ def write_report(
 ) -> Path:
     """Score ``clf`` on labelled ``examples`` and write ``out_dir`` (index.html, PNG plots, report.json).
 
-    ``model_card``: the model directory's ``README.md`` (:mod:`koclassify.card`); the page links it by its path
+    ``model_card``: the model directory's ``README.md`` (:mod:`koclassify.model.card`); the page links it by its path
     relative to ``out_dir``.
 
     The directory is built beside ``out_dir`` and swapped in whole, so a reader never sees half a report.

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from koclassify.calibration import Curves, best_index, label_curves
 from koclassify.data.example import Example
-from koclassify.decision import rule_name
+from koclassify.decide.calibration import Curves, best_index, label_curves
+from koclassify.decide.decision import rule_name
 from koclassify.errors import DataError, ModelError
 from koclassify.metrics import evaluate
 

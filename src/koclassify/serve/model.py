@@ -7,9 +7,9 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from koclassify.api import Classifier
 from koclassify.data.example import Example
-from koclassify.decision import rule_name
+from koclassify.decide.decision import rule_name
+from koclassify.model.classifier import Classifier
 from koclassify.version import __version__
 
 WARM_TEXT = "배송이 빨라서 좋아요. 다시 살게요!"

@@ -58,7 +58,7 @@ def test_export_then_load_predicts_with_onnxruntime_as_torch_does(saved: Path, t
 
 
 def test_int8_export_stays_close_to_torch(saved: Path, task, tmp_path: Path) -> None:
-    from koclassify.export import export_onnx
+    from koclassify.model.export import export_onnx
 
     _, (held, _) = task
     reference = Classifier.load(saved)
@@ -72,7 +72,7 @@ def test_int8_export_stays_close_to_torch(saved: Path, task, tmp_path: Path) -> 
 
 def test_export_refuses_a_linear_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     from koclassify.cli import main
-    from koclassify.export import export_onnx
+    from koclassify.model.export import export_onnx
 
     Classifier().fit(["좋다", "싫다"] * 10, ["p", "n"] * 10).save(tmp_path / "m")
     with pytest.raises(KoclassifyError, match="encoder backend"):

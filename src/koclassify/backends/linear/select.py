@@ -122,7 +122,7 @@ def candidates(
 
 def holdout(y: np.ndarray, *, multi_label: bool, seed: int = 0) -> tuple[np.ndarray, np.ndarray] | None:
     """A stratified 80/20 split of the training rows (``None`` when there are too few rows)."""
-    from koclassify.splits import kfold_indices  # scikit-learn: imported when training, not when checking nb=
+    from koclassify.metadata.splits import kfold_indices  # scikit-learn: imported when training, not when checking nb=
 
     if len(y) < MIN_ROWS:
         return None

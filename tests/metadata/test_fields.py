@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from koclassify.data.example import Example, Span
-from koclassify.fields import (
+from koclassify.metadata.fields import (
     field_values,
     instruction_template,
     normalize_date,

@@ -79,7 +79,7 @@ def list_columns(path: str | Path) -> set[str]:
 
 def parquet_options(path: str | Path, options: ReadOptions) -> ReadOptions:
     """A list-typed label column fixes the separator (and, unless given, makes the task multi-label)."""
-    from koclassify.data.table import LABEL_NAMES, by_name
+    from koclassify.data.formats.table import LABEL_NAMES, by_name
 
     lists = list_columns(path)
     if not lists or options.label_sep is not None:
@@ -94,7 +94,7 @@ def parquet_options(path: str | Path, options: ReadOptions) -> ReadOptions:
 
 def parse_parquet(path: str | Path, options: ReadOptions, *, need_labels: bool = True) -> Dataset:
     """Read a whole Parquet file into a :class:`Dataset` (column layout as for CSV)."""
-    from koclassify.data.table import parse_table_rows
+    from koclassify.data.formats.table import parse_table_rows
     from koclassify.data.text import label_names
 
     options = parquet_options(path, options)

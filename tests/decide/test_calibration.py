@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from koclassify import Classifier
-from koclassify.calibration import (
+from koclassify.decide.calibration import (
     best_index,
     find_thresholds,
     grid_points,
@@ -142,8 +142,8 @@ def test_thresholds_round_trip_and_change_predictions(tmp_path) -> None:
 
 # ---------------------------------------------------------------- search under the decision rule (issue 16)
 def test_rule_counts_equal_applying_the_rule_at_every_grid_point() -> None:
-    from koclassify.calibration import rule_counts
-    from koclassify.decision import DecisionRule
+    from koclassify.decide.calibration import rule_counts
+    from koclassify.decide.decision import DecisionRule
 
     rng = np.random.default_rng(0)
     grid = grid_points(0.05)
@@ -166,8 +166,8 @@ def test_search_under_at_least_one_finds_the_optimum_that_plain_thresholds_miss(
     """Row 5 ([0.35, 0.45], gold A) passes nothing: plain thresholding does not care how low A's threshold is
     (0.1 ties with 0.4), but at_least_one fills the row by p / threshold, and only A at 0.4 wins it back."""
 
-    from koclassify.calibration import rule_score
-    from koclassify.decision import DecisionRule
+    from koclassify.decide.calibration import rule_score
+    from koclassify.decide.decision import DecisionRule
 
     probs = np.array([[0.65, 0.65], [0.65, 0.55], [0.35, 0.85], [0.85, 0.65], [0.35, 0.45], [0.55, 0.05]])
     gold = np.array([[1, 0], [1, 0], [0, 1], [1, 0], [1, 0], [1, 0]], dtype=bool)
@@ -184,8 +184,8 @@ def test_search_under_at_least_one_finds_the_optimum_that_plain_thresholds_miss(
 
 @pytest.mark.parametrize("objective", ["micro-f1", "macro-f1", "accuracy"])
 def test_search_under_the_rule_never_loses_to_plain_thresholds_under_that_rule(objective) -> None:
-    from koclassify.calibration import rule_score
-    from koclassify.decision import DecisionRule
+    from koclassify.decide.calibration import rule_score
+    from koclassify.decide.decision import DecisionRule
 
     rng = np.random.default_rng(3)
     gold = rng.random((300, 6)) < 0.2

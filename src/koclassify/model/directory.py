@@ -22,15 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from koclassify.card import CARD_FILE, write_card
 from koclassify.data.labels import LabelSpace
-from koclassify.decision import DecisionRule
+from koclassify.decide.decision import DecisionRule
 from koclassify.errors import KoclassifyError, ModelError
 from koclassify.manifest import FORMAT_VERSION, MANIFEST_FILE, checked, update_manifest, verify, write_manifest
+from koclassify.model.card import CARD_FILE, write_card
 from koclassify.modeldir import MACHINE_OPTIONS, check_threshold, check_tree, expect, read_model_json
 
 if TYPE_CHECKING:
-    from koclassify.api import Classifier
+    from koclassify.model.classifier import Classifier
 
 CONFIG_FILE = "config.json"
 THRESHOLDS_FILE = "thresholds.json"
@@ -86,8 +86,8 @@ def save_model(clf: Classifier, directory: Path, *, overwrite: bool = False) -> 
 def save_calibration(clf: Classifier, directory: Path) -> None:
     """Rewrite only thresholds, decision rule, second stage and calibration record of a saved model (weights
     untouched: they can be gigabytes), and record the rewritten files in its manifest."""
+    from koclassify.decide.stacking import STACK_FILE
     from koclassify.io import read_json, update_directory, write_json
-    from koclassify.stacking import STACK_FILE
 
     _, _, rule = clf._fitted()
     config_path = directory / CONFIG_FILE
@@ -106,8 +106,8 @@ def save_calibration(clf: Classifier, directory: Path) -> None:
 
 
 def write_stack(clf: Classifier, directory: Path) -> None:
+    from koclassify.decide.stacking import STACK_FILE
     from koclassify.io import discard
-    from koclassify.stacking import STACK_FILE
 
     if clf.stack_ is not None:
         clf.stack_.save(directory / STACK_FILE)
@@ -185,7 +185,7 @@ def _load_checked(cls: type[Classifier], directory: Path, trust_remote_code: boo
         raise
     except LOAD_ERRORS as exc:
         raise ModelError(f"{directory}: cannot load the {backend_cls.name} weights: {exc}") from None
-    from koclassify.stacking import STACK_FILE, Stacker
+    from koclassify.decide.stacking import STACK_FILE, Stacker
 
     try:  # built once from its stored options; what follows is the fitted state
         clf = cls(backend, **train_options)
@@ -203,7 +203,7 @@ def _load_checked(cls: type[Classifier], directory: Path, trust_remote_code: boo
     clf.training_ = expect(config.get("training") or {}, dict, f"{config_path}: 'training'")
     prior = read_model_json(directory / PRIOR_FILE, required=False)
     if prior is not None:
-        from koclassify.priors import FieldPrior
+        from koclassify.metadata.priors import FieldPrior
 
         try:
             clf.prior_ = FieldPrior.from_json(expect(prior, dict, str(directory / PRIOR_FILE)))

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from koclassify.decision import MIN_THRESHOLD, DecisionRule
+from koclassify.decide.decision import MIN_THRESHOLD, DecisionRule
 from koclassify.options import OBJECTIVES  # declared once, with the other options
 
 DEFAULT_THRESHOLD = 0.5
@@ -264,7 +264,7 @@ class Calibration:
     """What calibrating a multi-label model on held-out probabilities decided."""
 
     result: ThresholdResult  # the thresholds (of the second stage's output when it is used)
-    stacker: Any  # the fitted second stage (a koclassify.stacking.Stacker), or None
+    stacker: Any  # the fitted second stage (a koclassify.decide.stacking.Stacker), or None
     record: dict[str, Any]  # the calibration record a model directory keeps
 
 
@@ -305,7 +305,7 @@ def _second_stage(
     """The second stage when asked (``on``: from 10 rows; ``auto``: from ``stacking.MIN_ROWS`` held-out rows,
     kept when cross-validated thresholds score better with it than without). With ``used``, the record also
     holds the ``stacker`` and the ``result`` (thresholds tuned on its out-of-fold output) until taken out."""
-    from koclassify import stacking
+    from koclassify.decide import stacking
 
     record: dict[str, Any] = {"mode": mode, "used": False}
     if mode == "off":
@@ -340,8 +340,8 @@ def cross_validated_score(
     """The objective of decisions whose thresholds were tuned on the other folds (pooled over all rows).
 
     Used to compare the first stage with the second stage's out-of-fold output on equal terms. ``seed`` differs from
-    :func:`koclassify.stacking.out_of_fold`'s so the threshold folds are not the stacker's folds."""
-    from koclassify.splits import kfold_indices
+    :func:`koclassify.decide.stacking.out_of_fold`'s so the threshold folds are not the stacker's folds."""
+    from koclassify.metadata.splits import kfold_indices
 
     gold = np.asarray(gold, dtype=bool)
     pred = np.zeros(gold.shape, dtype=bool)

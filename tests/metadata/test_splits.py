@@ -8,8 +8,8 @@ from sklearn.model_selection import StratifiedKFold
 
 from koclassify.data.example import Example
 from koclassify.errors import DataError
-from koclassify.fields import split_instances
-from koclassify.splits import group_rows, kfold_indices, train_dev_test
+from koclassify.metadata.fields import split_instances
+from koclassify.metadata.splits import group_rows, kfold_indices, train_dev_test
 
 GENRES = ["발라드", "댄스", "랩/힙합", "록/메탈", "R&B/Soul"]
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from koclassify import Classifier
+from koclassify.decide.stacking import Stacker, fit_stacker, out_of_fold
 from koclassify.errors import KoclassifyError
-from koclassify.stacking import Stacker, fit_stacker, out_of_fold
 
 
 def _correlated(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -125,8 +125,8 @@ def _independent(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_auto_keeps_the_second_stage_only_when_cross_validation_says_it_helps() -> None:
-    from koclassify.calibration import cross_validated_score
-    from koclassify.decision import DecisionRule
+    from koclassify.decide.calibration import cross_validated_score
+    from koclassify.decide.decision import DecisionRule
 
     texts, labels = _multi_label_data()
     clf = Classifier().fit(texts, labels)

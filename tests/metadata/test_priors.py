@@ -18,7 +18,7 @@ from koclassify.data.example import Example
 from koclassify.data.labels import LabelSpace
 from koclassify.errors import DataError
 from koclassify.io import read_json, write_json
-from koclassify.priors import WEIGHT_GRID, FieldPrior
+from koclassify.metadata.priors import WEIGHT_GRID, FieldPrior
 
 
 class BaseRateBackend(Backend):
@@ -246,7 +246,7 @@ def test_fit_prior_on_a_fitted_model_without_dev_keeps_the_default_weight() -> N
 
 
 def test_llm_text_fields_become_an_instruction_prompt_unless_a_template_is_given() -> None:
-    from koclassify.fields import instruction_template
+    from koclassify.metadata.fields import instruction_template
 
     rows = [Example("1", "가사", fields={"artist": "아이유", "album": "Palette", "release_date": "20170421"})]
     clf = Classifier("llm", model="unused-until-fit", text_fields=["artist", "album=음반"])

@@ -7,7 +7,7 @@ calibration, or the dev set's), so it learns what the first stage gets wrong on 
 thresholds are tuned on its own out-of-fold output (:func:`out_of_fold`).
 
 ``stack="auto"`` (the default) keeps it only when cross-validation says it helps
-(:func:`koclassify.calibration.cross_validated_score`, which decides it with the thresholds): with at least
+(:func:`koclassify.decide.calibration.cross_validated_score`, which decides it with the thresholds): with at least
 ``MIN_ROWS`` held-out rows, the first stage's probabilities and the second stage's out-of-fold ones are each
 scored with thresholds tuned on the other folds, so neither is scored on rows its thresholds saw. (Scores with
 thresholds tuned on the very rows they score favour the first stage: its thresholds overfit as much, but its
@@ -125,7 +125,7 @@ def fit_stacker(probs: np.ndarray, gold: np.ndarray) -> Stacker:
 
 def out_of_fold(probs: np.ndarray, gold: np.ndarray, *, folds: int = FOLDS, seed: int = 0) -> np.ndarray:
     """Second-stage probabilities of each row from a stacker that did not see it (for its thresholds)."""
-    from koclassify.splits import kfold_indices
+    from koclassify.metadata.splits import kfold_indices
 
     gold = np.asarray(gold, dtype=bool)
     out = np.zeros(gold.shape, dtype=np.float64)

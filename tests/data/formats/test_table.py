@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from koclassify.data.example import Span
+from koclassify.data.formats.table import split_multi
 from koclassify.data.options import ReadOptions
 from koclassify.data.read import read_examples
-from koclassify.data.table import split_multi
 from koclassify.errors import DataError
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from koclassify.data.convert import expand_per_label
 from koclassify.data.example import Example
-from koclassify.data.table import split_multi
+from koclassify.data.formats.table import split_multi
 from koclassify.errors import DataError
 from koclassify.options import MULTI_VALUE_MODES  # declared once, with the other options
 

@@ -14,13 +14,11 @@ from typing import Any
 import numpy as np
 
 from koclassify.backends.base import Backend, check_backend_options, get_backend_class, make_backend
-from koclassify.card import training_summary
 from koclassify.data.example import Example, LabelsLike, TextsLike, as_examples  # noqa: F401  (public here)
 from koclassify.data.labels import LabelSpace
-from koclassify.decision import DecisionRule, choose_rule, given_rule
+from koclassify.decide.decision import DecisionRule, choose_rule, given_rule
 from koclassify.errors import DataError, NotFittedError
-from koclassify.estimator import EstimatorMixin, init_params, label_lists
-from koclassify.fields import (
+from koclassify.metadata.fields import (
     StepReport,
     check_fields,
     instruction_template,
@@ -28,12 +26,14 @@ from koclassify.fields import (
     text_field_tags,
     with_text_fields,
 )
-from koclassify.modelformat import BACKEND_DIR, CONFIG_FILE, PRIOR_FILE, THRESHOLDS_FILE  # noqa: F401  (the format's names)
+from koclassify.model.card import training_summary
+from koclassify.model.directory import BACKEND_DIR, CONFIG_FILE, PRIOR_FILE, THRESHOLDS_FILE  # noqa: F401  (the format's names)
+from koclassify.model.estimator import EstimatorMixin, init_params, label_lists
 from koclassify.options import DecisionOptions, FitOptions, OptionError, TrainOptions
 
 
 class Classifier(EstimatorMixin):
-    """A Korean text classifier (a scikit-learn estimator: see :mod:`koclassify.estimator`).
+    """A Korean text classifier (a scikit-learn estimator: see :mod:`koclassify.model.estimator`).
 
     >>> clf = Classifier()                       # the offline default: TF-IDF + Kiwi morphemes + logistic regression
     >>> clf.fit(["정말 좋아요", "최악이에요"], ["긍정", "부정"]).predict("좋아요")
@@ -53,11 +53,11 @@ class Classifier(EstimatorMixin):
             single-label instance per value, the KoBERT lyrics recipe's oversampling; rows without a label are removed
             and counted in ``data_report_``). ``None``: as the data says.
         prior: a metadata column (e.g. ``"artist"``) whose ``P(label | value)`` is learned in :meth:`fit` and
-            mixed into the probabilities (see :class:`koclassify.priors.FieldPrior`).
+            mixed into the probabilities (see :class:`koclassify.metadata.priors.FieldPrior`).
         prior_mode: ``"learned"`` (log-linear, weight tuned on ``dev``) or ``"multiplier"`` (x1.5, the KoBERT
             lyrics recipe's).
         prior_options: ``alpha``, ``min_count``, ``multiplier``, ``sep`` for the prior.
-        stack: multi-label second stage (:mod:`koclassify.stacking`), fitted by :meth:`calibrate` on the held-out
+        stack: multi-label second stage (:mod:`koclassify.decide.stacking`), fitted by :meth:`calibrate` on the held-out
             probabilities it is given: ``auto`` (when there are at least 100 held-out rows), ``on``, ``off``.
         **backend_options: passed to the backend's constructor (e.g. ``model=`` for encoder/llm).
     """
@@ -77,7 +77,7 @@ class Classifier(EstimatorMixin):
         stack: str | bool = "auto",
         **backend_options: Any,
     ) -> None:
-        self._init_params = init_params(locals())  # get_params / set_params / clone (koclassify.estimator)
+        self._init_params = init_params(locals())  # get_params / set_params / clone (koclassify.model.estimator)
         # every option is checked here, before any data is read (OptionError names the option and what is allowed)
         self.options = TrainOptions.parse(
             multi_label=multi_label, decision=decision, max_labels=max_labels,
@@ -86,7 +86,7 @@ class Classifier(EstimatorMixin):
             prior_options=dict(prior_options or {}), stack=stack,
         )  # fmt: skip
         self.stack: str = self.options.stack  # type: ignore[assignment]  # normalised to auto | on | off
-        self.stack_: Any = None  # the fitted second stage (a koclassify.stacking.Stacker), if any
+        self.stack_: Any = None  # the fitted second stage (a koclassify.decide.stacking.Stacker), if any
         tags = text_field_tags(self.options.text_fields or [])
         self.fields_in_prompt = False
         if isinstance(backend, Backend):
@@ -241,7 +241,7 @@ class Classifier(EstimatorMixin):
     def _fit_prior(
         self, examples: list[Example], dev_examples: list[Example] | None, field: str, mode: str, options: dict
     ) -> Any:
-        from koclassify.priors import FieldPrior
+        from koclassify.metadata.priors import FieldPrior
 
         space = self._check()
         check_fields(examples, [field], "prior training data")
@@ -345,8 +345,8 @@ class Classifier(EstimatorMixin):
         the constructor's): its thresholds are then tuned on its own out-of-fold output. The full result
         (per-label curves, untuned labels) is kept in ``calibration_result_``.
         """
-        from koclassify.calibration import calibrate
-        from koclassify.stacking import check_mode
+        from koclassify.decide.calibration import calibrate
+        from koclassify.decide.stacking import check_mode
 
         FitOptions.parse(objective=objective, grid=grid)  # a bad option fails before predicting
         space, _, rule = self._fitted()
@@ -374,7 +374,7 @@ class Classifier(EstimatorMixin):
         """Out-of-fold probabilities from ``folds`` clones of the backend (for calibration without a dev set).
 
         First stage (and prior) only: they are what :meth:`calibrate` fits the second stage on."""
-        from koclassify.splits import group_rows, kfold_indices
+        from koclassify.metadata.splits import group_rows, kfold_indices
 
         space = self._check()
         examples = as_examples(X, y)
@@ -420,20 +420,20 @@ class Classifier(EstimatorMixin):
     def save_calibration(self, directory: str | Path) -> None:
         """Rewrite only thresholds, decision rule and calibration record of a saved model (weights untouched,
         which matters when they are gigabytes of encoder or adapter); its manifest records the new files."""
-        from koclassify.modelformat import save_calibration
+        from koclassify.model.directory import save_calibration
 
         save_calibration(self, Path(directory))
 
     def save(self, directory: str | Path, *, overwrite: bool = False) -> Path:
         """Write the model directory atomically: config, labels, thresholds, the backend's own files, and last
-        ``manifest.json`` (every file's size and sha256; format in :mod:`koclassify.modelformat`).
+        ``manifest.json`` (every file's size and sha256; format in :mod:`koclassify.model.directory`).
 
         Replaces only an earlier model directory or an empty directory; anything else at ``directory`` (a file,
         a folder of other files) is a :class:`KoclassifyError` unless ``overwrite=True``. Under ``torchrun`` /
         ``accelerate launch`` every rank trains the same model; only rank 0 writes it (the other ranks return at
         once), so a training script needs no rank check of its own.
         """
-        from koclassify.modelformat import save_model
+        from koclassify.model.directory import save_model
 
         self._fitted()
         directory = Path(directory)
@@ -450,7 +450,7 @@ class Classifier(EstimatorMixin):
         ``trust_remote_code``: let Hugging Face import model code shipped with the weights (llm backend only).
         It is the caller's decision; a ``trust_remote_code`` stored in the directory's files is ignored.
         """
-        from koclassify.modelformat import load_model
+        from koclassify.model.directory import load_model
 
         return load_model(cls, Path(directory), trust_remote_code=trust_remote_code)
 

@@ -6,7 +6,7 @@ Two entry points:
   is cut into splits (:mod:`koclassify.data.ranges`: line-aligned byte ranges, Parquet row groups), and a split
   is one unit of work, so one big file feeds every worker. A pool of Ray Data actors, each holding the model
   loaded once, predicts a split chunk by chunk and writes its output shard atomically; the driver records each
-  finished split in ``OUTDIR/manifest.json`` (:mod:`koclassify.runmanifest`). A re-run skips the splits whose
+  finished split in ``OUTDIR/manifest.json`` (:mod:`koclassify.engines.runmanifest`). A re-run skips the splits whose
   output is intact for the same model and unchanged split bytes, so after a crash, ``kill -9`` or a lost node
   only the missing splits are done, and every id appears exactly once (an id in two splits is an error).
 * :func:`predict` returns a lazy Ray Dataset with ``id``, ``labels`` and ``probs`` columns, to chain in a Ray
@@ -101,7 +101,7 @@ def shard_options(data_options: dict[str, Any], path: str | Path, flags: ReadOpt
 
 
 def _load(model_dir: str, trust_remote_code: bool = False) -> Any:
-    from koclassify.api import Classifier
+    from koclassify.model.classifier import Classifier
 
     return Classifier.load(model_dir, trust_remote_code=trust_remote_code)
 
@@ -132,7 +132,7 @@ class ShardPredictor:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         from koclassify.data.ranges import file_sha256
-        from koclassify.streaming import predict_file
+        from koclassify.engines.local import predict_file
 
         out: dict[str, list[Any]] = {"name": [], "rows": [], "errors": [], "failure": [], "sha256": []}
         for name, split, options, output, errors_file in zip(
@@ -215,8 +215,8 @@ def predict_to_directory(
     skipped. Raises :class:`KoclassifyError` naming the first bad split (file, line, field), or an id found in
     two splits, after the other splits are finished and recorded.
     """
-    from koclassify import runmanifest
     from koclassify.data.ranges import fingerprint, tree_sha256
+    from koclassify.engines import runmanifest
     from koclassify.io import check_directory_output, clean_stale, command_inputs, write_json
 
     if kind not in EXTENSIONS:
@@ -294,7 +294,7 @@ def _run(todo: list[dict[str, str]], manifest: dict[str, Any], summary: RunSumma
          workers: int, gpus: float, batch_size: int, lenient: bool, address: str | None,
          trust: bool) -> None:  # fmt: skip
     """Predict the ``todo`` splits on an actor pool, recording each finished split in the manifest at once."""
-    from koclassify import runmanifest
+    from koclassify.engines import runmanifest
     from koclassify.io import write_json
 
     init_ray(address)

@@ -1,7 +1,7 @@
 """One entry point for classifying files: :func:`predict`, on the local engine or on Ray.
 
-The engines themselves stay where they are (:mod:`koclassify.streaming`: one process, chunk by chunk;
-:mod:`koclassify.distributed`: Ray Data over splits, resumable, one output shard per split). This module is what a
+The engines themselves stay where they are (:mod:`koclassify.engines.local`: one process, chunk by chunk;
+:mod:`koclassify.engines.ray`: Ray Data over splits, resumable, one output shard per split). This module is what a
 Python user and the CLI's ``predict`` call: it checks every option first (:class:`~koclassify.options.PredictOptions`
 and :class:`~koclassify.data.ranges.SplitOptions`, each declared once), before a model or Ray is loaded, then
 hands over to the engine asked for.
@@ -53,17 +53,17 @@ def predict(
     - ``options``: :class:`~koclassify.options.PredictOptions` (``engine``, ``chunk_rows``, ``top_k``,
       ``workers``, ``gpus_per_worker``, ``address``) and, for Ray, ``split_rows`` / ``split_bytes``.
     - Local: ``out`` is a file, written atomically; with ``layout={"lenient": True}`` bad rows are set aside into
-      ``errors_path`` (default: beside ``out``). Returns a :class:`koclassify.streaming.PredictResult`.
+      ``errors_path`` (default: beside ``out``). Returns a :class:`koclassify.engines.local.PredictResult`.
     - Ray: ``source`` is a file, a directory or a glob of shards, ``model`` a model directory and ``out`` a
       directory (one shard per split, a manifest; a rerun skips what is done). Returns a
-      :class:`koclassify.distributed.RunSummary`.
+      :class:`koclassify.engines.ray.RunSummary`.
     """
     checked, splits = predict_options(**options)
     flags = dict(layout or {})
     lenient = bool(flags.get("lenient", False))
     if checked.engine == "ray":
-        from koclassify.api import layout_options
-        from koclassify.distributed import predict_to_directory
+        from koclassify.engines.ray import predict_to_directory
+        from koclassify.model.classifier import layout_options
 
         if not isinstance(model, (str, Path)):
             raise checked.fail("engine", "local for a Classifier in memory (Ray workers load a model directory)")
@@ -75,8 +75,8 @@ def predict(
             batch_size=checked.chunk_rows or CHUNK_ROWS, lenient=lenient, address=checked.address,
             trust_remote_code=trust_remote_code, splits=splits,
         )  # fmt: skip
-    from koclassify.api import Classifier
-    from koclassify.streaming import predict_file
+    from koclassify.engines.local import predict_file
+    from koclassify.model.classifier import Classifier
 
     if not isinstance(source, (str, Path)):
         raise checked.fail("engine", "ray for several inputs (the local engine reads one file)")

@@ -16,11 +16,11 @@ import numpy as np
 from koclassify.data.convert import SOURCE_ID
 from koclassify.data.dataset import Dataset
 from koclassify.data.example import Example
-from koclassify.data.table import ID_NAMES, table_records
+from koclassify.data.formats.table import ID_NAMES, table_records
 from koclassify.data.text import read_text
 from koclassify.errors import DataError
-from koclassify.fields import field_values
 from koclassify.io import atomic_open
+from koclassify.metadata.fields import field_values
 
 
 def kfold_indices(

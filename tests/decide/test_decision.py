@@ -7,9 +7,9 @@ import pytest
 
 from koclassify import Classifier
 from koclassify.backends.base import Backend
-from koclassify.calibration import calibrate
 from koclassify.cli import main
-from koclassify.decision import DecisionRule, choose_rule, given_rule, rule_name
+from koclassify.decide.calibration import calibrate
+from koclassify.decide.decision import DecisionRule, choose_rule, given_rule, rule_name
 from koclassify.options import DecisionOptions, OptionError
 
 P = np.array([[0.9, 0.6, 0.1], [0.2, 0.3, 0.4], [0.7, 0.8, 0.75]])
@@ -62,7 +62,7 @@ def test_models_saved_before_the_ratio_fallback_keep_the_probability_fallback() 
 
 
 def test_auto_rule_tolerates_a_few_unlabelled_rows_but_not_many() -> None:
-    from koclassify.decision import auto_rule
+    from koclassify.decide.decision import auto_rule
 
     y = np.zeros((1000, 3))
     y[np.arange(1000), np.arange(1000) % 3] = 1

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from koclassify.api import BACKEND_DIR
 from koclassify.errors import KoclassifyError
+from koclassify.model.classifier import BACKEND_DIR
 
 # sentences of several lengths and registers: the export is checked on them against the torch model
 PROBE = [
@@ -35,11 +35,11 @@ def export_onnx(model_dir: str | Path, *, int8: bool = False) -> OnnxExport:
     Afterwards ``Classifier.load(model_dir)`` predicts with ONNX Runtime on CPU (``runtime=auto``); delete the
     file, or train with ``-O runtime=torch``, to go back to torch.
     """
-    from koclassify.api import Classifier
     from koclassify.backends.encoder.backend import EncoderBackend
     from koclassify.backends.encoder.onnx import OnnxForward
     from koclassify.io import updating_in_place
     from koclassify.manifest import update_manifest
+    from koclassify.model.classifier import Classifier
 
     model_dir = Path(model_dir)
     clf = Classifier.load(model_dir)

@@ -1,4 +1,4 @@
-"""`predict --engine ray` and `koclassify.distributed.predict` on a local Ray with 2 CPUs (started once here).
+"""`predict --engine ray` and `koclassify.engines.ray.predict` on a local Ray with 2 CPUs (started once here).
 
 Outputs must equal single-process `predict` row for row (linear, a tiny encoder, a tiny llm); a run that dies
 part-way is finished by a re-run with every id exactly once; a corrupt shard is named with its line and field.
@@ -20,22 +20,22 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from koclassify.api import Classifier
 from koclassify.cli.commands import app
+from koclassify.data.formats.parquet import write_examples_parquet
 from koclassify.data.options import ReadOptions
-from koclassify.data.parquet import write_examples_parquet
 from koclassify.data.read import read_examples
 from koclassify.data.writers import write_examples_table
-from koclassify.distributed import shard_options
+from koclassify.engines.local import predict_file
+from koclassify.engines.ray import shard_options
 from koclassify.errors import KoclassifyError
+from koclassify.model.classifier import Classifier
 from koclassify.samples import sample_path
-from koclassify.streaming import predict_file
 
 ray = pytest.importorskip("ray")
 pq = pytest.importorskip("pyarrow.parquet")
 pytestmark = pytest.mark.slow  # Ray's start and its worker processes: ~1 minute for the module on 2 cores
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/, for the tiny model builders
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the tiny model builders
 runner = CliRunner()
 TEST_LINES = sample_path("nikl_test.jsonl").read_text(encoding="utf-8").splitlines()
 
@@ -252,8 +252,9 @@ def test_ray_workers_predict_chunks_of_the_single_process_size(linear_model, tmp
     predicting 1,000-row chunks was 1.3x slower per core than one process predicting 10,000."""
     import inspect
 
-    from koclassify import distributed, streaming
     from koclassify.data.stream import CHUNK_ROWS
+    from koclassify.engines import local as streaming
+    from koclassify.engines import ray as distributed
 
     assert CHUNK_ROWS == 10_000
     for function, name in ((distributed.predict_to_directory, "batch_size"), (distributed.predict, "batch_size"),
@@ -370,7 +371,7 @@ def test_python_api_equals_single_process_for_a_tiny_encoder(local_ray, tmp_path
     pytest.importorskip("transformers")
     from tiny_encoder import build_encoder  # noqa: I001  (tests/ is on the path, not a package)
 
-    from koclassify import distributed
+    from koclassify.engines import ray as distributed
 
     texts, labels = separable()
     bert = build_encoder(tmp_path / "bert", texts=texts * 3, initializer_range=0.2)

@@ -26,7 +26,7 @@ from sklearn.metrics import log_loss
 from koclassify.data.example import Example
 from koclassify.data.labels import LabelSpace
 from koclassify.errors import DataError, ModelError
-from koclassify.fields import field_values
+from koclassify.metadata.fields import field_values
 from koclassify.options import PRIOR_MODES as MODES  # declared once, with the other options
 
 WEIGHT_GRID = tuple(round(w, 2) for w in np.arange(0.0, 3.01, 0.1))

@@ -11,7 +11,7 @@ from koclassify.data.options import ReadOptions
 from koclassify.data.read import read_examples
 from koclassify.errors import DataError
 
-from .conftest import EMOTIONS
+from ..conftest import EMOTIONS
 
 
 def test_reads_targets_labels_and_label_order(write, nikl):
