@@ -8,6 +8,7 @@ import pytest
 from koclassify import Classifier
 from koclassify.decide.stacking import Stacker, fit_stacker, out_of_fold
 from koclassify.errors import KoclassifyError
+from small_data import multi_label_data  # tests/ is on sys.path (the rootdir of its test packages)
 
 
 def _correlated(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -37,20 +38,8 @@ def _auc(score: np.ndarray, y: np.ndarray) -> float:
     return float(roc_auc_score(y, score))
 
 
-def _multi_label_data() -> tuple[list[str], list[list[str]]]:
-    rows = [
-        ("기쁘고 설레는 하루", ["기쁨", "기대"]),
-        ("정말 기뻐요", ["기쁨"]),
-        ("내일이 기대돼요", ["기대"]),
-        ("너무 슬프고 화가 나요", ["슬픔", "분노"]),
-        ("슬퍼서 울었어요", ["슬픔"]),
-        ("화가 치밀어요", ["분노"]),
-    ]
-    return [t for t, _ in rows] * 5, [lab for _, lab in rows] * 5
-
-
 def test_stacked_model_round_trips_through_save_and_load(tmp_path) -> None:
-    texts, labels = _multi_label_data()
+    texts, labels = multi_label_data(5)
     clf = Classifier(stack="on").fit(texts, labels)
     gold = clf.labels_.indicator(clf.prepare([*map(_ex, texts, labels)]))
     oof = clf.cross_val_proba(texts, labels, folds=3)
@@ -79,7 +68,7 @@ def _ex(text: str, labels: list[str]):
 
 
 def test_auto_fits_the_second_stage_when_there_are_enough_rows() -> None:
-    texts, labels = _multi_label_data()
+    texts, labels = multi_label_data(5)
     clf = Classifier().fit(texts, labels)  # stack="auto" by default
     probs, gold = _correlated(n=300)
     names = list(clf.labels_.names)
@@ -106,7 +95,7 @@ def test_bad_stack_values_and_damaged_files_are_clear_errors(tmp_path) -> None:
     with pytest.raises(KoclassifyError, match="stack"):
         Classifier(stack="sometimes")
     assert Classifier(stack=True).stack == "on"  # YAML's bare `on`
-    texts, labels = _multi_label_data()
+    texts, labels = multi_label_data(5)
     clf = Classifier(stack="on").fit(texts, labels)
     gold = clf.labels_.indicator([*map(_ex, texts, labels)])
     clf.calibrate(probs=clf.cross_val_proba(texts, labels, folds=3), gold=gold)
@@ -128,7 +117,7 @@ def test_auto_keeps_the_second_stage_only_when_cross_validation_says_it_helps() 
     from koclassify.decide.calibration import cross_validated_score
     from koclassify.decide.decision import DecisionRule
 
-    texts, labels = _multi_label_data()
+    texts, labels = multi_label_data(5)
     clf = Classifier().fit(texts, labels)
     probs, gold = _independent()
     clf.decision_ = DecisionRule("threshold")

@@ -7,6 +7,7 @@ import pytest
 
 from koclassify import Classifier, Example
 from koclassify.errors import DataError, KoclassifyError, ModelError
+from small_data import multi_label_data  # tests/ is on sys.path (the rootdir of its test packages)
 
 POS = ["정말 재미있어요", "최고의 영화였어요", "배우 연기가 좋았어요", "또 보고 싶어요", "감동적이고 재미있어요"]
 NEG = ["너무 지루했어요", "최악의 영화였어요", "연기가 별로였어요", "시간 아까워요", "지루하고 재미없어요"]
@@ -70,22 +71,8 @@ def test_save_refuses_to_replace_what_is_not_a_model(sentiment: Classifier, tmp_
     assert not (notes / "important.txt").exists() and (notes / "config.json").is_file()
 
 
-def _multi_label_data() -> tuple[list[str], list[list[str]]]:
-    rows = [
-        ("기쁘고 설레는 하루", ["기쁨", "기대"]),
-        ("정말 기뻐요", ["기쁨"]),
-        ("내일이 기대돼요", ["기대"]),
-        ("너무 슬프고 화가 나요", ["슬픔", "분노"]),
-        ("슬퍼서 울었어요", ["슬픔"]),
-        ("화가 치밀어요", ["분노"]),
-    ]
-    texts = [t for t, _ in rows] * 6
-    labels = [lab for _, lab in rows] * 6
-    return texts, labels
-
-
 def test_multi_label_thresholds_round_trip_and_change_predictions(tmp_path) -> None:
-    texts, labels = _multi_label_data()
+    texts, labels = multi_label_data(6)
     clf = Classifier().fit(texts, labels)
     assert clf.labels_.multi_label
     assert clf.decision_.rule == "at_least_one"  # every training row has a label
@@ -99,7 +86,7 @@ def test_multi_label_thresholds_round_trip_and_change_predictions(tmp_path) -> N
 
 
 def test_examples_with_labels_and_dev(tmp_path) -> None:
-    texts, labels = _multi_label_data()
+    texts, labels = multi_label_data(6)
     train = [Example(id=str(i), text=t, labels=tuple(lab)) for i, (t, lab) in enumerate(zip(texts, labels))]
     clf = Classifier().fit(train, dev=train[:6])
     thresholds = clf.calibrate(train[:12], objective="micro-f1")
@@ -108,7 +95,7 @@ def test_examples_with_labels_and_dev(tmp_path) -> None:
 
 
 def test_cross_val_proba_is_out_of_fold() -> None:
-    texts, labels = _multi_label_data()
+    texts, labels = multi_label_data(6)
     clf = Classifier().fit(texts, labels)
     oof = clf.cross_val_proba(texts, labels, folds=3)
     assert oof.shape == (len(texts), len(clf.labels_))
