@@ -156,7 +156,8 @@ def test_a_reloaded_model_predicts_as_sklearns_transform_would(tmp_path) -> None
     texts = TEST + _random_texts(40, 7)
     features = loaded.backend.features
     examples = [Example(str(i), t) for i, t in enumerate(texts)]
-    slow = features._stack([features.vectorizers[b].transform(view(b, examples, 12)) for b in features.blocks])
+    views = {b: view(b, examples, 12, features.lexicon) for b in features.blocks}
+    slow = features._stack([features.vectorizers[b].transform(views[b]) for b in features.blocks])
     assert abs(features.transform(examples) - slow).max() < 1e-6
     np.testing.assert_allclose(loaded.predict_proba(texts), clf.predict_proba(texts), atol=1e-6)
 

@@ -66,6 +66,9 @@ class LinearBackend(Backend):
         embed_scale: weight of the embedding block: ``"auto"`` (chosen on validation among 0.25, 0.5, 1), a
             number, or a list of numbers to choose from.
         head: ``"logistic"``, ``"mlp"`` (embeddings only) or ``"auto"`` (choose on validation).
+        unseen_pieces: ``"spell"`` (the default: a piece the model never saw gets the analyses of the training
+            pieces that spell it, Kiwi only when none do; same accuracy, a fifth of the Kiwi calls on nsmc) or
+            ``"kiwi"`` (Kiwi analyses every unseen piece).
         nb: NB-weighted TF-IDF features (Wang & Manning's NB-LR; one-vs-rest for more than two classes):
             ``"auto"`` (the default: strength 0.5 for multi-label and two-class models, none for more classes),
             ``"on"``, ``"off"``, a strength in [0, 1] (features scaled by ``(1 - s) + s * |r|``), or ``"select"``
@@ -132,7 +135,11 @@ class LinearBackend(Backend):
             # min_df=2 would empty a tiny training set's vocabulary; scale it down for very small data
             min_df = opts["min_df"] if len(examples) >= 20 * opts["min_df"] else 1
             self.features = FeatureUnion(
-                blocks, min_df=min_df, max_features=opts["max_features"], context_width=opts["context_width"]
+                blocks,
+                min_df=min_df,
+                max_features=opts["max_features"],
+                context_width=opts["context_width"],
+                spell_unseen=opts["unseen_pieces"] == "spell",
             )
             self.features.fold_counts = self._fold_counts
             Xs = self.features.fit_transform(examples)
@@ -206,6 +213,9 @@ class LinearBackend(Backend):
             opts["nb"] = nb_option(self.choice.nb)
             if self.choice.scale is not None:
                 opts["embed_scale"] = self.choice.scale
+        # a fold reads its held-out rows with Kiwi: the folds share one analysis of every text (foldcounts), so
+        # no fold's own training pieces can spell them (the full model's thresholds come from these folds)
+        opts["unseen_pieces"] = "kiwi"
         twin = type(self)(**opts)
         if self._fold_counts is None:
             from koclassify.backends.linear.foldcounts import FoldCounts
@@ -265,8 +275,10 @@ class LinearBackend(Backend):
             backend.selection = head_meta.get("selection", {})
             if meta.get("features"):
                 backend.features = FeatureUnion.from_state(meta["features"], arrays)
+                backend.features.spell_unseen = backend.options["unseen_pieces"] == "spell"
                 if (directory / MORPHS_FILE).is_file():
                     backend.features.train_pieces = morphs.load_analyses(directory / MORPHS_FILE)
+                    _ = backend.features.lexicon  # built at load, not in a server's first request
             if meta.get("dense"):
                 backend.dense = DenseBlock.from_state(meta["dense"], arrays, options.get("embed_cache"))
             if backend.choice.head == "mlp":

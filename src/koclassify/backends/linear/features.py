@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
-from koclassify.backends.linear.morphs import distinct_pieces, morph_strings
+from koclassify.backends.linear.morphs import Lexicon, distinct_pieces, morph_strings
 from koclassify.backends.linear.ngrams import counter_for
 from koclassify.backends.linear.spec import BLOCKS as BLOCK_NAMES
 from koclassify.data.example import Example
@@ -46,12 +46,12 @@ def window(example: Example, width: int) -> str:
     return f"{text[max(0, tgt.begin - width) : tgt.begin]} ◆ {text[tgt.end : tgt.end + width]}"
 
 
-def view(block: str, examples: Sequence[Example], context_width: int) -> list[str]:
-    """The strings a block's vectorizer reads."""
+def view(block: str, examples: Sequence[Example], context_width: int, lexicon: Lexicon | None = None) -> list[str]:
+    """The strings a block's vectorizer reads (``lexicon``: the training pieces that spell unseen ones)."""
     if block in ("char", "word"):
         return [ex.text for ex in examples]
     if block == "morph":
-        return morph_strings([ex.text for ex in examples])
+        return morph_strings([ex.text for ex in examples], lexicon)
     if block == "target":
         return [ex.target_form or "" for ex in examples]
     if block == "context":
@@ -94,10 +94,12 @@ class FeatureUnion:
     max_features: int | None = None
     context_width: int = 12
     weights: dict[str, float] | None = None
+    spell_unseen: bool = True  # the linear option ``unseen_pieces="spell"`` (not stored here: in the config)
 
     def __post_init__(self) -> None:
         self.vectorizers: dict[str, TfidfVectorizer] = {}
         self.train_pieces: list[str] = []  # pieces of the training texts, whose analyses the model keeps
+        self._lexicon: Lexicon | None = None  # built from train_pieces on first use
         self.fold_counts: Any = None  # a cross-validation fold's shared counts (foldcounts.FoldCounts)
         self._counters: dict[str, Any] = {}  # block -> ngrams counter (None: scikit-learn's path), built on first use
 
@@ -111,6 +113,7 @@ class FeatureUnion:
         shared = self.fold_counts if self.max_features is None else None
         if "morph" in self.blocks and shared is None:  # a fold's model is never saved: no pieces to keep
             self.train_pieces = distinct_pieces([ex.text for ex in examples])
+            self._lexicon = None
         mats = []
         for block in list(self.blocks):
             vec = self._make(block)
@@ -131,7 +134,20 @@ class FeatureUnion:
         return self._stack(mats)
 
     def transform(self, examples: Sequence[Example]) -> sp.csr_matrix:
-        return self._stack([self.transform_block(b, view(b, examples, self.context_width)) for b in self.blocks])
+        lexicon = self.lexicon
+        return self._stack(
+            [self.transform_block(b, view(b, examples, self.context_width, lexicon)) for b in self.blocks]
+        )
+
+    @property
+    def lexicon(self) -> Lexicon | None:
+        """The training pieces that spell unseen ones (morphs.Lexicon); ``None``: Kiwi analyses every piece (the
+        option is off, or the model keeps no pieces: a fold twin, a model saved without them)."""
+        if self._lexicon is None and self.spell_unseen and self.train_pieces and "morph" in self.blocks:
+            with _counters_lock:
+                if self._lexicon is None:
+                    self._lexicon = Lexicon(self.train_pieces)
+        return self._lexicon
 
     def transform_block(self, block: str, docs: Sequence[str]) -> sp.csr_matrix:
         """``vectorizers[block].transform(docs)``, its n-grams counted by the block's array counter (ngrams.py)."""

@@ -12,6 +12,13 @@ accuracy is the same as with whole eojeol, to 0.03 points).
 A trained model keeps the analyses of its training pieces (:func:`save_analyses`, a gzipped two-column text
 file) and a fresh process seeds the cache from them (:func:`load_analyses`), so ``koclassify predict`` sends
 only the pieces it has never seen to Kiwi, as a process that has just trained would.
+
+Most pieces a model has never seen are spelled by pieces it has: reviews drop spaces (``유일한영화`` is
+``유일한`` + ``영화``), and a new word is often a known stem and a known ending. With a :class:`Lexicon` of the
+model's training pieces, such a piece gets the analyses of the training pieces that spell it, leftmost-longest
+first, and only a piece no training pieces spell goes to Kiwi. On nsmc (50k training rows) that sends 7,986 of
+the test set's 40,197 unseen pieces to Kiwi instead of all of them, at the same accuracy (0.8587 vs 0.8589;
+docs/benchmarks.md). The result depends only on the model and the piece, never on what the process saw before.
 """
 
 from __future__ import annotations
@@ -47,7 +54,9 @@ def _kiwi():
         from kiwipiepy import Kiwi  # ships its own model: no download
 
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        _kiwi_instance = Kiwi(num_workers=max(1, _kiwi_threads or workers))
+        kiwi = Kiwi(num_workers=max(1, _kiwi_threads or workers))
+        kiwi.tokenize("")  # Kiwi loads its model on first use (~2 s): here, not inside the first real batch
+        _kiwi_instance = kiwi
     return _kiwi_instance
 
 
@@ -91,11 +100,45 @@ def analyse_pieces(pieces: Sequence[str]) -> None:
     analyses(pieces)
 
 
-def morph_strings(texts: Sequence[str]) -> list[str]:
-    """Each text as space-joined ``form/TAG`` morphemes (e.g. ``학교/NNG 가/VV 기/ETN``) for a token vectorizer."""
+class Lexicon:
+    """A model's training pieces: what spells a piece the model has never seen (immutable, shared by threads)."""
+
+    def __init__(self, pieces: Iterable[str]) -> None:
+        self.pieces = frozenset(pieces)
+        self.longest = max(map(len, self.pieces), default=0)
+
+    def spell(self, piece: str) -> tuple[str, ...] | None:
+        """``piece`` as training pieces, longest first from the left (itself when it is one); ``None`` when some
+        stretch of it is in no training piece."""
+        if piece in self.pieces:
+            return (piece,)
+        parts: list[str] = []
+        start, n, pieces = 0, len(piece), self.pieces
+        while start < n:
+            for end in range(min(n, start + self.longest), start, -1):
+                if piece[start:end] in pieces:
+                    parts.append(piece[start:end])
+                    start = end
+                    break
+            else:
+                return None
+        return tuple(parts)
+
+
+def morph_strings(texts: Sequence[str], lexicon: Lexicon | None = None) -> list[str]:
+    """Each text as space-joined ``form/TAG`` morphemes (e.g. ``학교/NNG 가/VV 기/ETN``) for a token vectorizer.
+
+    With a ``lexicon``, a piece outside it is analysed as the lexicon's pieces that spell it (Kiwi only when
+    none do); without one, every piece is Kiwi's own analysis (training, and models saved without pieces)."""
     split = [PIECES.findall(text) for text in texts]
-    known = analyses(p for pieces in split for p in pieces)
-    return [" ".join(known[p] for p in pieces) for pieces in split]
+    distinct = dict.fromkeys(p for pieces in split for p in pieces)
+    if lexicon is None:
+        known = analyses(distinct)
+        return [" ".join(known[p] for p in pieces) for pieces in split]
+    spelled = {p: lexicon.spell(p) or (p,) for p in distinct}
+    known = analyses(part for parts in spelled.values() for part in parts)
+    joined = {p: " ".join(known[part] for part in parts) for p, parts in spelled.items()}
+    return [" ".join(joined[p] for p in pieces) for pieces in split]
 
 
 def distinct_pieces(texts: Sequence[str]) -> list[str]:

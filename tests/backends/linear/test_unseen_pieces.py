@@ -1,0 +1,74 @@
+"""Pieces a model never saw, analysed as the training pieces that spell them (``unseen_pieces="spell"``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from koclassify import Classifier
+from koclassify.backends.linear import morphs
+from koclassify.backends.linear.morphs import Lexicon
+from koclassify.errors import KoclassifyError
+
+
+@pytest.fixture
+def empty_cache():
+    saved = dict(morphs._cache)
+    morphs._cache.clear()
+    yield
+    morphs._cache.clear()
+    morphs._cache.update(saved)
+
+
+def test_spell_reads_leftmost_longest_training_pieces() -> None:
+    lexicon = Lexicon(["유일한", "영화", "영", "진짜", "최고", "ㅋㅋ", "ㅋ"])
+    assert lexicon.spell("영화") == ("영화",)  # a training piece is itself
+    assert lexicon.spell("유일한영화") == ("유일한", "영화")  # a dropped space
+    assert lexicon.spell("진짜최고영화") == ("진짜", "최고", "영화")
+    assert lexicon.spell("ㅋㅋㅋㅋㅋ") == ("ㅋㅋ", "ㅋㅋ", "ㅋ")
+    assert lexicon.spell("영화관") is None  # "관" is in no training piece: Kiwi's turn
+    assert Lexicon([]).spell("영화") is None
+
+
+def test_a_spelled_piece_gets_its_parts_analyses_and_never_reaches_kiwi(empty_cache, monkeypatch) -> None:
+    parts = morphs.morph_strings(["유일한 영화"])[0]  # the training pieces' own analyses, cached
+    lexicon = Lexicon(["유일한", "영화"])
+
+    def no_kiwi():
+        raise AssertionError("Kiwi was called for a piece the lexicon spells")
+
+    monkeypatch.setattr(morphs, "_kiwi", no_kiwi)
+    assert morphs.morph_strings(["유일한영화"], lexicon) == [parts]
+
+
+def test_the_reading_depends_on_the_model_not_on_what_the_process_analysed_before(empty_cache) -> None:
+    lexicon = Lexicon(["유일한", "영화"])
+    spelled = morphs.morph_strings(["유일한영화"], lexicon)
+    own = morphs.morph_strings(["유일한영화"])  # Kiwi's analysis of the whole piece, now in the cache
+    assert morphs.morph_strings(["유일한영화"], lexicon) == spelled
+    assert morphs.morph_strings(["영화관"], lexicon) == morphs.morph_strings(["영화관"])  # unspellable: Kiwi's
+    assert own[0]  # Kiwi read it whole (however it splits it)
+
+
+TEXTS = ["정말 재미있는 영화", "진짜 지루한 영화", "배우 연기 최고"]
+TEXTS += ["시간 낭비 최악", "감동 있는 이야기", "돈 아까운 얘기"]
+LABELS = ["pos", "neg", "pos", "neg", "pos", "neg"]
+
+
+def test_the_option_round_trips_and_kiwi_reads_every_unseen_piece(tmp_path) -> None:
+    spell = Classifier().fit(TEXTS * 4, LABELS * 4)
+    kiwi = Classifier(unseen_pieces="kiwi").fit(TEXTS * 4, LABELS * 4)
+    assert spell.backend.features.lexicon is not None and kiwi.backend.features.lexicon is None
+    loaded = Classifier.load(kiwi.save(tmp_path / "kiwi"))
+    assert loaded.backend.options["unseen_pieces"] == "kiwi" and loaded.backend.features.lexicon is None
+    loaded_spell = Classifier.load(spell.save(tmp_path / "spell"))
+    assert loaded_spell.backend.features.lexicon is not None
+    assert loaded_spell.backend.features.lexicon.pieces == frozenset(spell.backend.features.train_pieces)
+    unseen = ["정말재미있는영화 최고"]  # a dropped space: read the same way before and after saving
+    assert (loaded_spell.predict_proba(unseen) == spell.predict_proba(unseen)).all()
+    seen = ["정말 재미있는 영화"]  # every piece a training piece: both read it alike
+    assert (spell.predict_proba(seen) == kiwi.predict_proba(seen)).all()
+
+
+def test_a_bad_value_names_the_option() -> None:
+    with pytest.raises(KoclassifyError, match="unseen_pieces"):
+        Classifier(unseen_pieces="guess")
