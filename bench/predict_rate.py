@@ -1,8 +1,9 @@
 """Predict throughput and accuracy of the default against the TF-IDF+LR baseline, each in fresh processes,
 alternating, so that process order and machine drift weigh on both alike.
 
-Trains, on the same rows, today's default (``Classifier()``), the same with ``unseen_pieces="kiwi"`` (every
-piece the model never saw analysed by Kiwi, as before issue 22's spelling), the TF-IDF+LR baseline of
+Trains, on the same rows, today's default (``Classifier()``, ``unseen_pieces="spell"``), the same with
+``unseen_pieces="spell-any"`` (one-syllable parts too) and ``"kiwi"`` (every piece the model never saw analysed
+by Kiwi, as before issue 22's spelling), the TF-IDF+LR baseline of
 ``quality.py`` (``TfidfVectorizer(char_wb, 1-4)`` + ``LogisticRegression``, pickled into the temp dir: a
 benchmark's own object) and, with ``--before``, the default before issue 16 (``nb="off", stack="off"``). Then
 ``--repeats`` rounds; in each round each model is loaded by a new Python process, which loads Kiwi's model
@@ -103,7 +104,11 @@ def main() -> None:
     train_set, _ = getattr(quality, args.dataset)()
     train = train_set.examples[: args.max_train] if args.max_train else train_set.examples
     multi = bool(train_set.options.multi_label) or any(len(ex.labels or ()) != 1 for ex in train)
-    ours = {"default": {}, "default, unseen_pieces=kiwi": {"unseen_pieces": "kiwi"}}
+    ours = {
+        "default (unseen_pieces=spell)": {},
+        "unseen_pieces=spell-any": {"unseen_pieces": "spell-any"},
+        "unseen_pieces=kiwi": {"unseen_pieces": "kiwi"},
+    }
     if args.before:
         ours["before"] = {"nb": "off", "stack": "off"}
     from koclassify import Classifier
@@ -113,7 +118,7 @@ def main() -> None:
         train_baseline(train, train_set.label_names, multi, models["TF-IDF+LR baseline"])
         for name, options in ours.items():
             clf = Classifier(multi_label=multi, **options).fit(train, labels=train_set.label_names)
-            models[name] = clf.save(Path(tmp) / name)
+            models[name] = clf.save(Path(tmp) / f"ours{len(models)}")
         rates: dict[str, list[float]] = {name: [] for name in models}
         known: dict[str, list[float]] = {name: [] for name in ours}
         scores: dict[str, dict[str, float]] = {}

@@ -19,14 +19,23 @@ def empty_cache():
     morphs._cache.update(saved)
 
 
-def test_spell_reads_leftmost_longest_training_pieces() -> None:
-    lexicon = Lexicon(["유일한", "영화", "영", "진짜", "최고", "ㅋㅋ", "ㅋ"])
+def test_spell_reads_leftmost_longest_training_pieces_of_two_syllables_or_more() -> None:
+    lexicon = Lexicon(["유일한", "영화", "영", "진짜", "최고", "ㅋㅋ", "ㅋ", "는"])
     assert lexicon.spell("영화") == ("영화",)  # a training piece is itself
+    assert lexicon.spell("는") == ("는",)
     assert lexicon.spell("유일한영화") == ("유일한", "영화")  # a dropped space
     assert lexicon.spell("진짜최고영화") == ("진짜", "최고", "영화")
-    assert lexicon.spell("ㅋㅋㅋㅋㅋ") == ("ㅋㅋ", "ㅋㅋ", "ㅋ")
     assert lexicon.spell("영화관") is None  # "관" is in no training piece: Kiwi's turn
+    assert lexicon.spell("영화는") is None  # "는" read alone would be a word (늘/VV), not the particle: Kiwi's turn
+    assert lexicon.spell("ㅋㅋㅋㅋㅋ") is None
     assert Lexicon([]).spell("영화") is None
+
+
+def test_spell_any_takes_one_syllable_parts_too() -> None:
+    lexicon = Lexicon(["유일한", "영화", "영", "ㅋㅋ", "ㅋ", "는"], shortest=1)
+    assert lexicon.spell("영화는") == ("영화", "는")
+    assert lexicon.spell("ㅋㅋㅋㅋㅋ") == ("ㅋㅋ", "ㅋㅋ", "ㅋ")
+    assert lexicon.spell("영화관") is None
 
 
 def test_a_spelled_piece_gets_its_parts_analyses_and_never_reaches_kiwi(empty_cache, monkeypatch) -> None:
@@ -58,6 +67,9 @@ def test_the_option_round_trips_and_kiwi_reads_every_unseen_piece(tmp_path) -> N
     spell = Classifier().fit(TEXTS * 4, LABELS * 4)
     kiwi = Classifier(unseen_pieces="kiwi").fit(TEXTS * 4, LABELS * 4)
     assert spell.backend.features.lexicon is not None and kiwi.backend.features.lexicon is None
+    assert spell.backend.features.lexicon.shortest == 2
+    any_part = Classifier.load(Classifier(unseen_pieces="spell-any").fit(TEXTS * 4, LABELS * 4).save(tmp_path / "a"))
+    assert any_part.backend.options["unseen_pieces"] == "spell-any" and any_part.backend.features.lexicon.shortest == 1
     loaded = Classifier.load(kiwi.save(tmp_path / "kiwi"))
     assert loaded.backend.options["unseen_pieces"] == "kiwi" and loaded.backend.features.lexicon is None
     loaded_spell = Classifier.load(spell.save(tmp_path / "spell"))
@@ -72,3 +84,29 @@ def test_the_option_round_trips_and_kiwi_reads_every_unseen_piece(tmp_path) -> N
 def test_a_bad_value_names_the_option() -> None:
     with pytest.raises(KoclassifyError, match="unseen_pieces"):
         Classifier(unseen_pieces="guess")
+
+
+def test_remembered_spellings_are_bounded_and_read_as_fresh_ones(monkeypatch) -> None:
+    monkeypatch.setattr(morphs, "MAX_SPELLINGS", 2)
+    lexicon = Lexicon(["유일한", "영화", "진짜", "최고"])
+    texts = ["유일한영화 진짜최고", "최고영화 영화관", "진짜영화"]
+    first = morphs.morph_strings(texts, lexicon)
+    assert len(lexicon._spelled) <= 2  # started afresh when full
+    assert morphs.morph_strings(texts, lexicon) == first
+    assert Lexicon(lexicon.pieces).parts(["유일한영화", "영화관", "영화"]) == {
+        "유일한영화": ("유일한", "영화"),
+        "영화관": ("영화관",),  # no spelling: Kiwi reads it whole
+        "영화": ("영화",),
+    }
+
+
+def test_threads_sharing_a_lexicon_read_alike() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    lexicon = Lexicon(["유일한", "영화", "진짜", "최고", "배우", "연기"])
+    starts, ends = ("유일한", "진짜", "최고"), ("영화", "배우", "연기")
+    texts = [f"{a}{b} {c}" for a in starts for b in ends for c in ("영화", "관람")]
+    expected = morphs.morph_strings(texts, Lexicon(lexicon.pieces))
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda t: morphs.morph_strings([t], lexicon)[0], texts * 4))
+    assert results == expected * 4

@@ -34,6 +34,7 @@ BLOCKS: dict[str, dict[str, Any]] = {
     "context": {"analyzer": "char_wb", "ngram_range": (1, 4)},
 }
 COMMON = {"sublinear_tf": True, "dtype": np.float32}
+SPELLINGS = {"spell": 2, "spell-any": 1}  # unseen_pieces -> the shortest part (characters) a spelling may use
 assert tuple(BLOCKS) == BLOCK_NAMES  # the option check (spec.py) knows the names without importing scikit-learn
 
 
@@ -94,7 +95,7 @@ class FeatureUnion:
     max_features: int | None = None
     context_width: int = 12
     weights: dict[str, float] | None = None
-    spell_unseen: bool = True  # the linear option ``unseen_pieces="spell"`` (not stored here: in the config)
+    unseen_pieces: str = "spell"  # the linear option of that name (spell | spell-any | kiwi), stored in the config
 
     def __post_init__(self) -> None:
         self.vectorizers: dict[str, TfidfVectorizer] = {}
@@ -143,10 +144,11 @@ class FeatureUnion:
     def lexicon(self) -> Lexicon | None:
         """The training pieces that spell unseen ones (morphs.Lexicon); ``None``: Kiwi analyses every piece (the
         option is off, or the model keeps no pieces: a fold twin, a model saved without them)."""
-        if self._lexicon is None and self.spell_unseen and self.train_pieces and "morph" in self.blocks:
+        spell = self.unseen_pieces in SPELLINGS
+        if self._lexicon is None and spell and self.train_pieces and "morph" in self.blocks:
             with _counters_lock:
                 if self._lexicon is None:
-                    self._lexicon = Lexicon(self.train_pieces)
+                    self._lexicon = Lexicon(self.train_pieces, shortest=SPELLINGS[self.unseen_pieces])
         return self._lexicon
 
     def transform_block(self, block: str, docs: Sequence[str]) -> sp.csr_matrix:
