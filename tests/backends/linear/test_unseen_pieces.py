@@ -110,3 +110,14 @@ def test_threads_sharing_a_lexicon_read_alike() -> None:
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda t: morphs.morph_strings([t], lexicon)[0], texts * 4))
     assert results == expected * 4
+
+
+def test_a_model_saved_before_the_option_keeps_kiwis_reading(tmp_path) -> None:
+    from koclassify.backends.linear.backend import LinearBackend
+
+    clf = Classifier().fit(TEXTS * 4, LABELS * 4)
+    clf.save(tmp_path / "m")
+    stored = {k: v for k, v in clf.backend.options.items() if k != "unseen_pieces"}  # an older config
+    old = LinearBackend.load(tmp_path / "m" / "backend", stored, clf.labels_)
+    assert old.options["unseen_pieces"] == "kiwi" and old.features.lexicon is None
+    assert Classifier.load(tmp_path / "m").backend.options["unseen_pieces"] == "spell"

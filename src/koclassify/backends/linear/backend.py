@@ -268,7 +268,8 @@ class LinearBackend(Backend):
             check_npz(directory / ARRAYS_FILE)  # no header may make np.load allocate more than the file holds
             with np.load(directory / ARRAYS_FILE, allow_pickle=False) as npz:
                 arrays = {k: npz[k] for k in npz.files}
-            backend = cls(**options)
+            # a model saved before unseen_pieces existed keeps the reading it was saved with: Kiwi's
+            backend = cls(**{"unseen_pieces": "kiwi", **options})
             head_meta = meta["head"]
             backend.choice = Choice(
                 head_meta.get("type", "logistic"), head_meta.get("embed_scale"), saved_strength(head_meta.get("nb"))
