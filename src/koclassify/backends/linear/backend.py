@@ -214,8 +214,8 @@ class LinearBackend(Backend):
             opts["nb"] = nb_option(self.choice.nb)
             if self.choice.scale is not None:
                 opts["embed_scale"] = self.choice.scale
-        # a fold reads its held-out rows with Kiwi: the folds share one analysis of every text (foldcounts), so
-        # no fold's own training pieces can spell them (the full model's thresholds come from these folds)
+        # a fold reads its held-out rows with Kiwi on either path: shared fold counts (foldcounts) hold one Kiwi
+        # analysis of every text, and a fold with its own vectorizers (max_features) must read as those do
         opts["unseen_pieces"] = "kiwi"
         twin = type(self)(**opts)
         if self._fold_counts is None:

@@ -23,6 +23,7 @@ from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from koclassify.backends.linear.morphs import Lexicon, distinct_pieces, morph_strings
 from koclassify.backends.linear.ngrams import counter_for
 from koclassify.backends.linear.spec import BLOCKS as BLOCK_NAMES
+from koclassify.backends.linear.spec import SPELLINGS
 from koclassify.data.example import Example
 
 # block name -> TfidfVectorizer parameters (JSON-serialisable, so they can be saved and rebuilt)
@@ -34,7 +35,6 @@ BLOCKS: dict[str, dict[str, Any]] = {
     "context": {"analyzer": "char_wb", "ngram_range": (1, 4)},
 }
 COMMON = {"sublinear_tf": True, "dtype": np.float32}
-SPELLINGS = {"spell": 2, "spell-any": 1}  # unseen_pieces -> the shortest part (characters) a spelling may use
 assert tuple(BLOCKS) == BLOCK_NAMES  # the option check (spec.py) knows the names without importing scikit-learn
 
 
@@ -83,7 +83,7 @@ def tfidf_from_counts(vec: TfidfVectorizer, counts: sp.csr_matrix) -> sp.csr_mat
     return tfidf.transform(counts)
 
 
-_counters_lock = threading.Lock()  # builds each block's counter once, whichever thread predicts first
+_build_lock = threading.Lock()  # builds each block's counter and the lexicon once, whichever thread asks first
 
 
 @dataclass
@@ -146,7 +146,7 @@ class FeatureUnion:
         option is off, or the model keeps no pieces: a fold twin, a model saved without them)."""
         spell = self.unseen_pieces in SPELLINGS
         if self._lexicon is None and spell and self.train_pieces and "morph" in self.blocks:
-            with _counters_lock:
+            with _build_lock:
                 if self._lexicon is None:
                     self._lexicon = Lexicon(self.train_pieces, shortest=SPELLINGS[self.unseen_pieces])
         return self._lexicon
@@ -163,7 +163,7 @@ class FeatureUnion:
         """The block's counter, built on first use (once, whichever thread asks first)."""
         counter = self._counters.get(block, False)
         if counter is False:
-            with _counters_lock:
+            with _build_lock:
                 counter = self._counters.get(block, False)
                 if counter is False:
                     counter = self._counters[block] = counter_for(self.vectorizers[block])

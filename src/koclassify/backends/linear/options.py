@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from koclassify.backends.linear.select import check_nb
-from koclassify.backends.linear.spec import DEFAULT_FEATURES, HEADS, check_head, parse_features, parse_scales
+from koclassify.backends.linear.spec import (
+    DEFAULT_FEATURES,
+    HEADS,
+    UNSEEN_PIECES,
+    check_head,
+    parse_features,
+    parse_scales,
+)
 from koclassify.options import Options, opt, seed_opt
 
 
@@ -30,7 +37,7 @@ class LinearOptions(Options):
     embed_cache: str | None = opt(None, help="vector cache directory ('none': memory only)")
     embed_scale: float | str | list[float] = opt("auto", help="weight of the embedding block: auto, a number, a list")
     head: str = opt("logistic", choices=HEADS, help="logistic | mlp (embeddings only) | auto (chosen on validation)")
-    unseen_pieces: str = opt("spell", choices=("spell", "spell-any", "kiwi"),
+    unseen_pieces: str = opt("spell", choices=UNSEEN_PIECES,
                              help="a piece the model never saw: spell (read as the training pieces of 2+ syllables "
                                   "that spell it, Kiwi only when none do) | spell-any (1-syllable parts too: "
                                   "faster, less accurate on small data) | kiwi (always Kiwi)")  # fmt: skip

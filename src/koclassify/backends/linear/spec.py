@@ -19,6 +19,9 @@ BLOCKS = ("char", "word", "morph", "target", "context")  # TF-IDF blocks (their 
 TARGET_BLOCKS = ("target", "context")
 SCALES = (0.25, 0.5, 1.0)  # 2 and 4 never won on KOTE or hate (docs/embed.md)
 HEADS = ("logistic", "mlp", "auto")
+# unseen_pieces: spellings -> the shortest part (characters) each may use; "kiwi" reads every unseen piece with Kiwi
+SPELLINGS = {"spell": 2, "spell-any": 1}
+UNSEEN_PIECES = (*SPELLINGS, "kiwi")
 DENSE = "embed"
 TFIDF = ("tfidf", "auto")
 DEFAULT_BLOCKS = ("char", "morph")  # "word" measured no gain on top of these (docs/benchmarks.md)
