@@ -1,9 +1,10 @@
 """Predict throughput and accuracy of the default against the TF-IDF+LR baseline, each in fresh processes,
 alternating, so that process order and machine drift weigh on both alike.
 
-Trains, on the same rows, today's default (``Classifier()``, ``unseen_pieces="spell"``), the same with
-``unseen_pieces="spell-any"`` (one-syllable parts too) and ``"kiwi"`` (every piece the model never saw analysed
-by Kiwi, as before issue 22's spelling), the TF-IDF+LR baseline of
+Trains, on the same rows, today's default (``Classifier()``, ``unseen_pieces="affix"``), the same with
+``unseen_pieces="spell"`` (training pieces alone, no affixes), ``"spell-any"`` (one-syllable parts too) and
+``"kiwi"`` (every piece the model never saw analysed by Kiwi, as before issue 22's spelling), the TF-IDF+LR
+baseline of
 ``quality.py`` (``TfidfVectorizer(char_wb, 1-4)`` + ``LogisticRegression``, pickled into the temp dir: a
 benchmark's own object) and, with ``--before``, the default before issue 16 (``nb="off", stack="off"``). Then
 ``--repeats`` rounds; in each round each model is loaded by a new Python process, which loads Kiwi's model
@@ -105,7 +106,8 @@ def main() -> None:
     train = train_set.examples[: args.max_train] if args.max_train else train_set.examples
     multi = bool(train_set.options.multi_label) or any(len(ex.labels or ()) != 1 for ex in train)
     ours = {
-        "default (unseen_pieces=spell)": {},
+        "default (unseen_pieces=affix)": {},
+        "unseen_pieces=spell": {"unseen_pieces": "spell"},
         "unseen_pieces=spell-any": {"unseen_pieces": "spell-any"},
         "unseen_pieces=kiwi": {"unseen_pieces": "kiwi"},
     }

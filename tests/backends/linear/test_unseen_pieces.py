@@ -1,4 +1,5 @@
-"""Pieces a model never saw, analysed as the training pieces that spell them (``unseen_pieces="spell"``)."""
+"""Pieces a model never saw, read from the training pieces' own analyses (``unseen_pieces``: affix, spell,
+spell-any; kiwi reads them all with Kiwi)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import pytest
 
 from koclassify import Classifier
 from koclassify.backends.linear import morphs
-from koclassify.backends.linear.morphs import Lexicon
+from koclassify.backends.linear.morphs import Lexicon, affix_readings
 from koclassify.errors import KoclassifyError
 
 
@@ -67,7 +68,7 @@ def test_the_option_round_trips_and_kiwi_reads_every_unseen_piece(tmp_path) -> N
     spell = Classifier().fit(TEXTS * 4, LABELS * 4)
     kiwi = Classifier(unseen_pieces="kiwi").fit(TEXTS * 4, LABELS * 4)
     assert spell.backend.features.lexicon is not None and kiwi.backend.features.lexicon is None
-    assert spell.backend.features.lexicon.shortest == 2
+    assert spell.backend.features.lexicon.shortest == 2 and spell.backend.features.lexicon.affixes
     any_part = Classifier.load(Classifier(unseen_pieces="spell-any").fit(TEXTS * 4, LABELS * 4).save(tmp_path / "a"))
     assert any_part.backend.options["unseen_pieces"] == "spell-any" and any_part.backend.features.lexicon.shortest == 1
     loaded = Classifier.load(kiwi.save(tmp_path / "kiwi"))
@@ -93,10 +94,11 @@ def test_remembered_spellings_are_bounded_and_read_as_fresh_ones(monkeypatch) ->
     first = morphs.morph_strings(texts, lexicon)
     assert len(lexicon._spelled) <= 2  # started afresh when full
     assert morphs.morph_strings(texts, lexicon) == first
-    assert Lexicon(lexicon.pieces).parts(["유일한영화", "영화관", "영화"]) == {
-        "유일한영화": ("유일한", "영화"),
-        "영화관": ("영화관",),  # no spelling: Kiwi reads it whole
-        "영화": ("영화",),
+    own = lexicon.analysis
+    assert Lexicon(lexicon.pieces).readings(["유일한영화", "영화관", "영화"]) == {
+        "유일한영화": f"{own['유일한']} {own['영화']}",
+        "영화관": None,  # no spelling: Kiwi reads it whole
+        "영화": own["영화"],
     }
 
 
@@ -120,4 +122,81 @@ def test_a_model_saved_before_the_option_keeps_kiwis_reading(tmp_path) -> None:
     stored = {k: v for k, v in clf.backend.options.items() if k != "unseen_pieces"}  # an older config
     old = LinearBackend.load(tmp_path / "m" / "backend", stored, clf.labels_)
     assert old.options["unseen_pieces"] == "kiwi" and old.features.lexicon is None
-    assert Classifier.load(tmp_path / "m").backend.options["unseen_pieces"] == "spell"
+    assert Classifier.load(tmp_path / "m").backend.options["unseen_pieces"] == "affix"
+
+
+def test_a_model_saved_with_spell_keeps_training_pieces_alone(tmp_path) -> None:
+    spell = Classifier.load(Classifier(unseen_pieces="spell").fit(TEXTS * 4, LABELS * 4).save(tmp_path / "s"))
+    lexicon = spell.backend.features.lexicon
+    assert spell.backend.options["unseen_pieces"] == "spell" and not lexicon.affixes and not lexicon.tails
+
+
+# --- affixes: a short stretch between training pieces, read as the training pieces read it
+
+# analyses as Kiwi gives them (seeded, so the tests say exactly which pairs teach what)
+SEEDED = {
+    "영화": "영화/NNG",
+    "영화도": "영화/NNG 도/JX",
+    "영화다": "영화/NNG 이/VCP 다/EF",
+    "배우": "배우/NNG",
+    "배우도": "배우/NNG 도/JX",
+    "배우는": "배우/NNG 는/JX",
+    "좋다": "좋/VA 다/EF",
+    "안좋다": "안/MAG 좋/VA 다/EF",
+    "좋았다": "좋/VA 었/EP 다/EF",
+    "타이타닉": "타이타닉/NNP",
+    "타이타닉은": "타이타닉/NNP 은/JX",
+    "재밌다": "재밌/VA 다/EF",
+    "재밌고": "재밌/VA 고/EC",
+    "재밌고도": "재밌/VA 고도/EC",
+}
+
+
+@pytest.fixture
+def seeded(empty_cache):
+    morphs._remember(dict(SEEDED))
+    yield
+
+
+def test_affix_readings_are_learned_from_pairs_of_training_pieces_and_keyed_by_the_neighbours_tag() -> None:
+    tails, heads = affix_readings(SEEDED)
+    assert tails[("NNG", "도")] == "도/JX"  # 영화도 beside 영화, 배우도 beside 배우
+    assert tails[("NNG", "다")] == "이/VCP 다/EF"  # a contraction: the copula the syllable does not show
+    assert tails[("NNP", "은")] == "은/JX"
+    assert ("VA", "도") not in tails  # never seen after an adjective's stem: no reading
+    assert heads[("안", "VA")] == "안/MAG"  # 안좋다 beside 좋다
+    assert len(tails) == 4 and len(heads) == 1  # also ("NNG", "는"); 좋았다 teaches nothing (its rest 좋 is short)
+    # a rest of one syllable is never used, and a pair whose analyses do not line up teaches nothing
+    assert affix_readings({"가": "가/VV", "가다": "가/VV 다/EF"}) == ({}, {})
+    assert affix_readings({"영화": "영화/NNG", "영화다": "영/NNG 화다/VV"}) == ({}, {})
+
+
+def test_affix_readings_do_not_depend_on_the_order_of_the_pieces() -> None:
+    disagree = {"영화": "영화/NNG", "영화가": "영화/NNG 가/JKS", "배우": "배우/NNG", "배우가": "배우/NNG 가/VV"}
+    forward = affix_readings(disagree)
+    backward = affix_readings(dict(reversed(list(disagree.items()))))
+    assert forward == backward and forward[0][("NNG", "가")] == "가/JKS"  # a tie: the first in sorted order
+
+
+def test_affix_reads_a_stretch_no_training_piece_covers_and_never_calls_kiwi(seeded, monkeypatch) -> None:
+    lexicon = Lexicon(SEEDED, affixes=True)
+
+    def no_kiwi():
+        raise AssertionError("Kiwi was called for a piece the lexicon reads")
+
+    monkeypatch.setattr(morphs, "_kiwi", no_kiwi)
+    assert lexicon.read("배우다") == "배우/NNG 이/VCP 다/EF"  # tail after a noun
+    assert lexicon.read("타이타닉은영화도") == "타이타닉/NNP 은/JX 영화/NNG 도/JX"  # tails, then a training piece
+    assert lexicon.read("안재밌다") == "안/MAG 재밌/VA 다/EF"  # head before an adjective
+    assert morphs.morph_strings(["배우다 안재밌다"], lexicon) == ["배우/NNG 이/VCP 다/EF 안/MAG 재밌/VA 다/EF"]
+    assert Lexicon(SEEDED).read("배우다") is None  # training pieces alone do not spell it
+
+
+def test_affix_leaves_to_kiwi_what_its_tables_do_not_read(seeded) -> None:
+    lexicon = Lexicon(SEEDED, affixes=True)
+    assert lexicon.read("좋다도") is None  # 도 after an ending (EF) was never seen
+    assert lexicon.read("영화관") is None  # 관 after a noun: no reading
+    assert lexicon.read("안영화") is None  # 안 before a noun: no reading (only before VA)
+    assert lexicon.read("도영화") is None  # nothing read before it: a tail cannot start a piece
+    assert lexicon.read("영화") == "영화/NNG"
+    assert lexicon.readings(["영화관", "배우다"]) == {"영화관": None, "배우다": "배우/NNG 이/VCP 다/EF"}

@@ -66,10 +66,12 @@ class LinearBackend(Backend):
         embed_scale: weight of the embedding block: ``"auto"`` (chosen on validation among 0.25, 0.5, 1), a
             number, or a list of numbers to choose from.
         head: ``"logistic"``, ``"mlp"`` (embeddings only) or ``"auto"`` (choose on validation).
-        unseen_pieces: a piece the model never saw: ``"spell"`` (the default: the analyses of the training pieces
-            of two or more syllables that spell it, Kiwi only when none do; the same accuracy as ``"kiwi"``),
-            ``"spell-any"`` (one-syllable parts too: far fewer Kiwi calls, but a point of micro-F1 lost on KOTE
-            with 5k training rows) or ``"kiwi"`` (Kiwi analyses every unseen piece).
+        unseen_pieces: a piece the model never saw: ``"affix"`` (the default: the analyses of the training pieces
+            of two or more syllables that spell it, and of the one- or two-syllable affixes between them as training
+            pieces read them beside the same kind of word; Kiwi only when that fails; the same accuracy as
+            ``"kiwi"``), ``"spell"`` (training pieces alone), ``"spell-any"`` (one-syllable parts too: far fewer Kiwi
+            calls, but a point of micro-F1 lost on KOTE with 5k training rows) or ``"kiwi"`` (Kiwi analyses every
+            unseen piece).
         nb: NB-weighted TF-IDF features (Wang & Manning's NB-LR; one-vs-rest for more than two classes):
             ``"auto"`` (the default: strength 0.5 for multi-label and two-class models, none for more classes),
             ``"on"``, ``"off"``, a strength in [0, 1] (features scaled by ``(1 - s) + s * |r|``), or ``"select"``

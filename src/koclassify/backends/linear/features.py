@@ -95,7 +95,7 @@ class FeatureUnion:
     max_features: int | None = None
     context_width: int = 12
     weights: dict[str, float] | None = None
-    unseen_pieces: str = "spell"  # the linear option of that name (spell | spell-any | kiwi), stored in the config
+    unseen_pieces: str = "affix"  # the linear option of that name (spec.UNSEEN_PIECES), stored in the config
 
     def __post_init__(self) -> None:
         self.vectorizers: dict[str, TfidfVectorizer] = {}
@@ -148,7 +148,8 @@ class FeatureUnion:
         if self._lexicon is None and spell and self.train_pieces and "morph" in self.blocks:
             with _build_lock:
                 if self._lexicon is None:
-                    self._lexicon = Lexicon(self.train_pieces, shortest=SPELLINGS[self.unseen_pieces])
+                    shortest, affixes = SPELLINGS[self.unseen_pieces]
+                    self._lexicon = Lexicon(self.train_pieces, shortest, affixes)
         return self._lexicon
 
     def transform_block(self, block: str, docs: Sequence[str]) -> sp.csr_matrix:

@@ -16,13 +16,15 @@ only the pieces it has never seen to Kiwi, as a process that has just trained wo
 Most pieces a model has never seen are spelled by pieces it has: reviews drop spaces (``유일한영화`` is
 ``유일한`` + ``영화``), and a new word is often a known stem and a known ending. With a :class:`Lexicon` of the
 model's training pieces, such a piece gets the analyses of the training pieces that spell it, leftmost-longest
-first, and only a piece no training pieces spell goes to Kiwi. Parts of one syllable are the risk: read alone,
-a particle or an ending gets a stand-alone word's analysis (``도`` as 도/NNG, ``는`` as 늘/VV), so by default every
-part has at least two syllables (``unseen_pieces="spell"``: the same accuracy as Kiwi on nsmc, KOTE and
-hate-speech); ``"spell-any"`` allows one-syllable parts too, which sends about a fifth as many pieces to Kiwi and
-keeps nsmc's accuracy with 50k training rows but costs about a point of micro-F1 on KOTE with 5k
-(docs/benchmarks.md). Either way the reading depends only on the model and the piece, never on what the process
-saw before.
+first, and only a piece nothing spells goes to Kiwi. Parts of one syllable are the risk: read alone, a particle or
+an ending gets a stand-alone word's analysis (``도`` as 도/NNG, ``는`` as 늘/VV), so every part has at least two
+syllables, and a one- or two-syllable stretch between them is read as an affix the way training pieces read
+it beside the same kind of word (``타이타닉도``: ``타이타닉`` + ``도`` as in ``영화도`` beside ``영화``;
+:func:`affix_readings`). That is ``unseen_pieces="affix"``, the default: Kiwi reads about a third fewer pieces
+than with training pieces alone (``"spell"``), at the same accuracy on nsmc, KOTE and hate-speech.
+``"spell-any"`` takes one-syllable training pieces as parts (far fewer Kiwi calls, about a point of micro-F1
+lost on KOTE with 5k rows; measurements in docs/benchmarks.md). Every reading depends only on the model and the
+piece, never on what the process saw before.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ import itertools
 import os
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from koclassify.io import atomic_open
@@ -104,34 +107,81 @@ def analyse_pieces(pieces: Sequence[str]) -> None:
     analyses(pieces)
 
 
-MAX_SPELLINGS = 500_000  # unseen pieces whose parts a lexicon remembers; beyond this it starts afresh
+MAX_SPELLINGS = 500_000  # unseen pieces whose reading a lexicon remembers; beyond this it starts afresh
+AFFIX_SYLLABLES = 2  # the longest affix read as training pieces read it
+_UNREAD = object()
+
+
+def _last_tag(analysis: str) -> str:
+    return analysis.rpartition("/")[2]
+
+
+def _first_tag(analysis: str) -> str:
+    return analysis.partition(" ")[0].rpartition("/")[2]
+
+
+Readings = dict[tuple[str, str], str]
+
+
+def affix_readings(analysis: Mapping[str, str], longest: int = AFFIX_SYLLABLES) -> tuple[Readings, Readings]:
+    """How the training pieces read their short affixes, learned from pairs of training pieces.
+
+    ``tails[(tag, affix)]``: the analysis ``affix`` gets at the end of a training piece whose rest (two syllables
+    or more) is itself a training piece ending in ``tag``, e.g. ``영화도`` beside ``영화`` gives ``("NNG", "도") ->
+    "도/JX"`` and ``영화다`` gives ``("NNG", "다") -> "이/VCP 다/EF"``. ``heads[(affix, tag)]``: the same at the start
+    (``안좋다`` beside ``좋다``: ``("안", "VA") -> "안/MAG"``). Keyed by the neighbour's tag, a syllable read as a
+    particle after a noun is not read so after a verb's ending. Where pairs disagree the most frequent reading
+    wins (ties: the first in sorted order), so the tables depend only on the pieces and their analyses."""
+    tails: defaultdict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    heads: defaultdict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for piece, reading in analysis.items():
+        for k in range(1, longest + 1):
+            if len(piece) < k + 2:
+                break
+            rest = analysis.get(piece[:-k])
+            if rest and reading.startswith(rest + " "):
+                tails[(_last_tag(rest), piece[-k:])][reading[len(rest) + 1 :]] += 1
+            rest = analysis.get(piece[k:])
+            if rest and reading.endswith(" " + rest):
+                heads[(piece[:k], _first_tag(rest))][reading[: -len(rest) - 1]] += 1
+
+    def best(votes: defaultdict[tuple[str, str], Counter[str]]) -> Readings:
+        return {key: min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] for key, counts in votes.items()}
+
+    return best(tails), best(heads)
 
 
 class Lexicon:
-    """A model's training pieces: what spells a piece the model has never seen. Its pieces never change; the
-    parts it found for unseen pieces are remembered (bounded, under a lock), so threads can share it."""
+    """A model's training pieces and their analyses: what reads a piece the model has never seen.
 
-    def __init__(self, pieces: Iterable[str], shortest: int = 2) -> None:
-        self.pieces = frozenset(pieces)
-        self.longest = max(map(len, self.pieces), default=0)
-        self.shortest = shortest  # characters of the shortest part a spelling may use
-        self._spelled: dict[str, tuple[str, ...]] = {}  # unseen piece -> its parts ((piece,): Kiwi reads it)
+    ``shortest``: characters of the shortest training piece a spelling may use. ``affixes``: a stretch no such
+    piece covers may also be a short affix read as the training pieces read it beside the same kind of word
+    (:func:`affix_readings`). The pieces and tables never change; the readings found for unseen pieces are
+    remembered (bounded, under a lock), so threads can share a lexicon."""
+
+    def __init__(self, pieces: Iterable[str], shortest: int = 2, affixes: bool = False) -> None:
+        self.analysis: dict[str, str] = analyses(pieces)  # training piece -> its analysis (seeded at load)
+        self.pieces = self.analysis.keys()
+        self.longest = max(map(len, self.analysis), default=0)
+        self.shortest = shortest
+        self.affixes = affixes
+        self.tails, self.heads = affix_readings(self.analysis) if affixes else ({}, {})
+        self._spelled: dict[str, str | None] = {}  # unseen piece -> its reading (None: Kiwi reads it)
         self._lock = threading.Lock()
 
-    def parts(self, pieces: Iterable[str]) -> dict[str, tuple[str, ...]]:
-        """Each piece's parts: itself for a training piece or one no parts spell (Kiwi reads it), else its
-        spelling. A long run meets the same unseen pieces again: their spellings are looked up, not redone."""
-        out: dict[str, tuple[str, ...]] = {}
-        new: dict[str, tuple[str, ...]] = {}
-        known, memo = self.pieces, self._spelled
+    def readings(self, pieces: Iterable[str]) -> dict[str, str | None]:
+        """Each piece's analysis read from the model's own (``None``: nothing spells it, Kiwi's turn). A long run
+        meets the same unseen pieces again: their readings are looked up, not redone."""
+        out: dict[str, str | None] = {}
+        new: dict[str, str | None] = {}
+        known, memo = self.analysis, self._spelled
         for piece in pieces:
-            if piece in known:
-                out[piece] = (piece,)
-                continue
-            got = memo.get(piece)
-            if got is None:
-                got = new[piece] = self.spell(piece) or (piece,)
-            out[piece] = got
+            got = known.get(piece, _UNREAD)
+            if got is _UNREAD:
+                got = memo.get(piece, _UNREAD)
+                if got is _UNREAD:
+                    got = new[piece] = self.read(piece)
+            out[piece] = got  # type: ignore[assignment]
         if new:
             with self._lock:
                 if len(memo) + len(new) > MAX_SPELLINGS:
@@ -140,39 +190,89 @@ class Lexicon:
                     memo.update(new)
         return out
 
+    def read(self, piece: str) -> str | None:
+        """``piece``'s analysis from the model's own: a training piece's, its spelling's, or ``None``."""
+        if piece in self.analysis:
+            return self.analysis[piece]
+        if self.affixes:
+            return self._read_with_affixes(piece)
+        parts = self.spell(piece)
+        return None if parts is None else " ".join(self.analysis[part] for part in parts)
+
+    def _piece_at(self, piece: str, start: int) -> int | None:
+        """The end of the longest training piece of ``shortest`` characters or more at ``start`` (or ``None``)."""
+        known = self.analysis
+        for end in range(min(len(piece), start + self.longest), start + self.shortest - 1, -1):
+            if piece[start:end] in known:
+                return end
+        return None
+
     def spell(self, piece: str) -> tuple[str, ...] | None:
         """``piece`` as training pieces of at least ``shortest`` characters, longest first from the left (itself
         when it is a training piece); ``None`` when that reading leaves a stretch no such piece covers."""
-        if piece in self.pieces:
+        if piece in self.analysis:
             return (piece,)
         parts: list[str] = []
-        start, n, pieces = 0, len(piece), self.pieces
-        while start < n:
-            for end in range(min(n, start + self.longest), start + self.shortest - 1, -1):
-                if piece[start:end] in pieces:
-                    parts.append(piece[start:end])
-                    start = end
-                    break
-            else:
+        start = 0
+        while start < len(piece):
+            end = self._piece_at(piece, start)
+            if end is None:
                 return None
-        return tuple(parts)
+            parts.append(piece[start:end])
+            start = end
+        return tuple(parts) if parts else None
+
+    def _read_with_affixes(self, piece: str) -> str | None:
+        """Training pieces longest first from the left; where none starts, an affix: a tail after what is read so
+        far (the longest known), else a head before the next training piece (the shortest known)."""
+        read: list[str] = []
+        start = 0
+        while start < len(piece):
+            end = self._piece_at(piece, start)
+            if end is not None:
+                read.append(self.analysis[piece[start:end]])
+            else:
+                affix = self._affix_at(piece, start, read[-1] if read else None)
+                if affix is None:
+                    return None
+                reading, end = affix
+                read.append(reading)
+            start = end
+        return " ".join(read) if read else None
+
+    def _affix_at(self, piece: str, start: int, before: str | None) -> tuple[str, int] | None:
+        """The affix reading at ``start`` and its end: a tail after ``before`` (the reading so far), else a head
+        before the training piece that follows it."""
+        n = len(piece)
+        if before is not None:
+            tag = _last_tag(before)
+            for end in range(min(n, start + AFFIX_SYLLABLES), start, -1):
+                reading = self.tails.get((tag, piece[start:end]))
+                if reading is not None:
+                    return reading, end
+        for end in range(start + 1, min(n - 2, start + AFFIX_SYLLABLES) + 1):
+            after = self._piece_at(piece, end)
+            if after is not None:
+                reading = self.heads.get((piece[start:end], _first_tag(self.analysis[piece[end:after]])))
+                if reading is not None:
+                    return reading, end
+        return None
 
 
 def morph_strings(texts: Sequence[str], lexicon: Lexicon | None = None) -> list[str]:
     """Each text as space-joined ``form/TAG`` morphemes (e.g. ``학교/NNG 가/VV 기/ETN``) for a token vectorizer.
 
-    With a ``lexicon``, a piece outside it is analysed as the lexicon's pieces that spell it (Kiwi only when
-    none do); without one, every piece is Kiwi's own analysis (training, and models saved without pieces)."""
+    With a ``lexicon``, a piece outside it is read from the lexicon's own analyses (Kiwi only when they do not
+    spell it); without one, every piece is Kiwi's own analysis (training, and models saved without pieces)."""
     split = [PIECES.findall(text) for text in texts]
     distinct = dict.fromkeys(p for pieces in split for p in pieces)
     if lexicon is None:
         known = analyses(distinct)
-        return [" ".join(known[p] for p in pieces) for pieces in split]
-    spelled = lexicon.parts(distinct)
-    known = analyses(part for parts in spelled.values() for part in parts)
-    joined = {p: known[parts[0]] if len(parts) == 1 else " ".join(map(known.__getitem__, parts))
-              for p, parts in spelled.items()}  # fmt: skip
-    return [" ".join(joined[p] for p in pieces) for pieces in split]
+    else:
+        read = lexicon.readings(distinct)
+        known = analyses(p for p, reading in read.items() if reading is None)
+        known.update((p, reading) for p, reading in read.items() if reading is not None)
+    return [" ".join(known[p] for p in pieces) for pieces in split]
 
 
 def distinct_pieces(texts: Sequence[str]) -> list[str]:

@@ -37,10 +37,11 @@ class LinearOptions(Options):
     embed_cache: str | None = opt(None, help="vector cache directory ('none': memory only)")
     embed_scale: float | str | list[float] = opt("auto", help="weight of the embedding block: auto, a number, a list")
     head: str = opt("logistic", choices=HEADS, help="logistic | mlp (embeddings only) | auto (chosen on validation)")
-    unseen_pieces: str = opt("spell", choices=UNSEEN_PIECES,
-                             help="a piece the model never saw: spell (read as the training pieces of 2+ syllables "
-                                  "that spell it, Kiwi only when none do) | spell-any (1-syllable parts too: "
-                                  "faster, less accurate on small data) | kiwi (always Kiwi)")  # fmt: skip
+    unseen_pieces: str = opt("affix", choices=UNSEEN_PIECES,
+                             help="a piece the model never saw: affix (read as the training pieces of 2+ syllables "
+                                  "that spell it, short affixes between them as training pieces read them; Kiwi "
+                                  "only when that fails) | spell (training pieces alone) | spell-any (1-syllable "
+                                  "parts too: faster, less accurate on small data) | kiwi (always Kiwi)")  # fmt: skip
     nb: str | bool | float = opt("auto", check=check_nb,
                                  help="NB-weighted TF-IDF (NB-LR): auto (0.5 for multi-label and two classes, "
                                       "else off) | on | off | a strength in [0, 1] | select (chosen on held-out "

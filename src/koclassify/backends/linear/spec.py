@@ -19,8 +19,9 @@ BLOCKS = ("char", "word", "morph", "target", "context")  # TF-IDF blocks (their 
 TARGET_BLOCKS = ("target", "context")
 SCALES = (0.25, 0.5, 1.0)  # 2 and 4 never won on KOTE or hate (docs/embed.md)
 HEADS = ("logistic", "mlp", "auto")
-# unseen_pieces: spellings -> the shortest part (characters) each may use; "kiwi" reads every unseen piece with Kiwi
-SPELLINGS = {"spell": 2, "spell-any": 1}
+# unseen_pieces: spellings -> (the shortest training piece, in characters, a spelling may use; whether short affixes
+# are read as training pieces read them); "kiwi" reads every unseen piece with Kiwi
+SPELLINGS = {"affix": (2, True), "spell": (2, False), "spell-any": (1, False)}
 UNSEEN_PIECES = (*SPELLINGS, "kiwi")
 DENSE = "embed"
 TFIDF = ("tfidf", "auto")
