@@ -90,6 +90,19 @@ def test_word_ngram_counts_equal_sklearn(ngram_range, lowercase) -> None:
     _check_fitted(params, WordCounter, 3)
 
 
+@pytest.mark.parametrize("analyzer", ["char_wb", "word"])
+def test_texts_counted_in_chunks_give_the_matrix_of_one_call(monkeypatch, analyzer) -> None:
+    from koclassify.backends.linear import ngrams
+
+    pattern = {"token_pattern": r"\S+"} if analyzer == "word" else {}
+    vec = CountVectorizer(analyzer=analyzer, ngram_range=(1, 3), **pattern).fit(TRAIN + _random_texts(50, 8))
+    docs = TEST + _random_texts(60, 9)
+    monkeypatch.setattr(ngrams, "CHUNK_TEXTS", 7)  # 70 texts: ten chunks, the last one short
+    got = counter_for(vec).counts(docs)
+    _assert_same(got, vec.transform(docs))
+    assert got.has_canonical_format and got.dtype == vec.transform(docs).dtype
+
+
 def test_settings_the_counter_does_not_cover_keep_sklearns_path() -> None:
     assert counter_for(CountVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit(TRAIN)) is None
     assert counter_for(CountVectorizer(analyzer="char", ngram_range=(1, 2)).fit(TRAIN)) is None

@@ -31,6 +31,8 @@ import scipy.sparse as sp
 WHITESPACE_TOKENS = (r"(?u)\S+", r"\S+")  # str.split() gives exactly these tokens (both use Unicode whitespace)
 MAX_KEY = 2**62  # n-gram keys must stay below this (int64)
 SHORT_TABLE = 2**22  # entries (int32) of the direct table of one- and two-character n-grams, at most 16 MiB
+CHUNK_TEXTS = 4096  # texts counted at a time: the arrays of a chunk stay in cache (nsmc's 19,695 test texts: 0.26
+# s in chunks vs 0.36 s at once, and 0.7 s for the first batch of a fresh process, which touches its memory first)
 
 
 def _utf32(text: str) -> np.ndarray:
@@ -52,6 +54,13 @@ def _lookup(sorted_keys: np.ndarray, columns: np.ndarray, keys: np.ndarray) -> t
     at[at >= len(sorted_keys)] = 0
     found = np.flatnonzero(sorted_keys[at] == keys)
     return found, columns[at[found]]
+
+
+def _chunked(count: Any, docs: Sequence[Any]) -> sp.csr_matrix:
+    """``count(docs)`` for ``CHUNK_TEXTS`` texts at a time, stacked (the same matrix as one call)."""
+    if len(docs) <= CHUNK_TEXTS:
+        return count(docs)
+    return sp.vstack([count(docs[i : i + CHUNK_TEXTS]) for i in range(0, len(docs), CHUNK_TEXTS)], format="csr")
 
 
 def _matrix(rows: list[np.ndarray], cols: list[np.ndarray], shape: tuple[int, int], dtype: Any) -> sp.csr_matrix:
@@ -111,6 +120,9 @@ class CharCounter:
         return self.digits[np.minimum(codepoints, len(self.digits) - 1)]
 
     def counts(self, docs: Sequence[str]) -> sp.csr_matrix:
+        return _chunked(self._counts, docs)
+
+    def _counts(self, docs: Sequence[str]) -> sp.csr_matrix:
         padded = []
         for doc in docs:  # char_wb pads each whitespace-separated word with one space on each side
             words = self.preprocess(doc).split()
@@ -177,6 +189,9 @@ class WordCounter:
         return sum(self.base**k for k in range(size))
 
     def counts(self, docs: Sequence[str]) -> sp.csr_matrix:
+        return _chunked(self._counts, docs)
+
+    def _counts(self, docs: Sequence[str]) -> sp.csr_matrix:
         tokens = [self.preprocess(doc).split() for doc in docs]
         lengths = np.fromiter(map(len, tokens), np.int64, len(tokens))
         get, unknown = self.tokens.get, self.base - 1
