@@ -48,7 +48,7 @@ def window(example: Example, width: int) -> str:
 
 
 def view(block: str, examples: Sequence[Example], context_width: int, lexicon: Lexicon | None = None) -> list[str]:
-    """The strings a block's vectorizer reads (``lexicon``: the training pieces that spell unseen ones)."""
+    """The strings a block's vectorizer reads (``lexicon``: what reads the pieces the model never saw)."""
     if block in ("char", "word"):
         return [ex.text for ex in examples]
     if block == "morph":

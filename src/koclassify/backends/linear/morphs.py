@@ -191,13 +191,25 @@ class Lexicon:
         return out
 
     def read(self, piece: str) -> str | None:
-        """``piece``'s analysis from the model's own: a training piece's, its spelling's, or ``None``."""
-        if piece in self.analysis:
-            return self.analysis[piece]
-        if self.affixes:
-            return self._read_with_affixes(piece)
-        parts = self.spell(piece)
-        return None if parts is None else " ".join(self.analysis[part] for part in parts)
+        """``piece``'s analysis from the model's own, or ``None``: a training piece's; else training pieces
+        longest first from the left, and (with ``affixes``) where none starts, an affix (:meth:`_affix_at`)."""
+        known = self.analysis.get(piece)
+        if known is not None:
+            return known
+        read: list[str] = []
+        start = 0
+        while start < len(piece):
+            end = self._piece_at(piece, start)
+            if end is not None:
+                read.append(self.analysis[piece[start:end]])
+            else:
+                affix = self._affix_at(piece, start, read[-1] if read else None) if self.affixes else None
+                if affix is None:
+                    return None
+                reading, end = affix
+                read.append(reading)
+            start = end
+        return " ".join(read) if read else None
 
     def _piece_at(self, piece: str, start: int) -> int | None:
         """The end of the longest training piece of ``shortest`` characters or more at ``start`` (or ``None``)."""
@@ -221,24 +233,6 @@ class Lexicon:
             parts.append(piece[start:end])
             start = end
         return tuple(parts) if parts else None
-
-    def _read_with_affixes(self, piece: str) -> str | None:
-        """Training pieces longest first from the left; where none starts, an affix: a tail after what is read so
-        far (the longest known), else a head before the next training piece (the shortest known)."""
-        read: list[str] = []
-        start = 0
-        while start < len(piece):
-            end = self._piece_at(piece, start)
-            if end is not None:
-                read.append(self.analysis[piece[start:end]])
-            else:
-                affix = self._affix_at(piece, start, read[-1] if read else None)
-                if affix is None:
-                    return None
-                reading, end = affix
-                read.append(reading)
-            start = end
-        return " ".join(read) if read else None
 
     def _affix_at(self, piece: str, start: int, before: str | None) -> tuple[str, int] | None:
         """The affix reading at ``start`` and its end: a tail after ``before`` (the reading so far), else a head
