@@ -416,3 +416,34 @@ def test_ray_engine_equals_single_process_for_a_tiny_llm(local_ray, tmp_path) ->
     for src in sorted(shards.iterdir()):
         (output,) = outputs_of(manifest, src)
         assert_same_rows(pq.read_table(out / output).to_pylist(), single_process(model, src, tmp_path))
+
+
+def test_workers_share_their_kiwi_analyses_through_one_actor(local_ray, monkeypatch) -> None:
+    """Issue 22: each of 2 workers analysed every unseen piece again (136 s of CPU where one process spends 90 s);
+    now a piece one worker sent to Kiwi is looked up by the others, and a lost actor only ends the sharing."""
+    from koclassify.backends.linear import morphs
+    from koclassify.engines.ray import AnalysesClient, start_shared_analyses
+
+    assert start_shared_analyses(1) is None  # one worker has nobody to share with
+    handle = start_shared_analyses(2)
+    pieces = ["타이타닉", "재밌었다", "ㅋㅋ"]
+    saved = dict(morphs._cache)
+    morphs.share_analyses(AnalysesClient(handle))
+    try:
+        morphs._cache.clear()
+        first = morphs.analyses(pieces)  # Kiwi reads them here and hands them to the actor
+        assert ray.get(handle.get.remote(pieces)) == first
+        morphs._cache.clear()  # another worker: an empty cache, and no Kiwi at all
+
+        def no_kiwi():
+            raise AssertionError("sent to Kiwi although another worker analysed it")
+
+        monkeypatch.setattr(morphs, "_kiwi", no_kiwi)
+        assert morphs.analyses(pieces) == first
+        monkeypatch.undo()
+        ray.kill(handle)
+        morphs._cache.clear()
+        assert morphs.analyses(pieces) == first  # the actor is gone: Kiwi again, no error
+    finally:
+        morphs.share_analyses(None)
+        morphs._cache.update(saved)

@@ -9,6 +9,8 @@ Two entry points:
   finished split in ``OUTDIR/manifest.json`` (:mod:`koclassify.engines.runmanifest`). A re-run skips the splits whose
   output is intact for the same model and unchanged split bytes, so after a crash, ``kill -9`` or a lost node
   only the missing splits are done, and every id appears exactly once (an id in two splits is an error).
+  With several workers, one more actor (:class:`SharedAnalyses`) holds the Kiwi analyses they make, so a piece
+  is analysed once per run, not once per worker.
 * :func:`predict` returns a lazy Ray Dataset with ``id``, ``labels`` and ``probs`` columns, to chain in a Ray
   pipeline: the same splits are read by Ray tasks, rows are predicted in batches by the actor pool.
 """
@@ -59,11 +61,13 @@ def init_ray(address: str | None = None) -> None:
 
 
 def quiet_ray_data() -> None:
-    """No progress bars or per-run INFO lines from Ray Data: the CLI prints its own summary."""
+    """No progress bars or per-run INFO lines from Ray Data: the CLI prints its own summary (nor Ray Data's
+    warning that the bars are off, which reads as if something were wrong)."""
     import logging
 
     ray_module().data.DataContext.get_current().enable_progress_bars = False
     logging.getLogger("ray.data").setLevel(logging.WARNING)
+    logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
 
 
 def expand_inputs(source: str | Path | Sequence[str | Path]) -> list[Path]:
@@ -122,13 +126,65 @@ def plan_input(
     return options, plan_splits(path, options.format or "jsonl", no_header=options.no_header, options=splits)
 
 
+class SharedAnalyses:
+    """A Ray actor holding the Kiwi analyses the workers have made (bounded as one process's cache is): a
+    piece is analysed by the first worker that meets it, and the others look it up (``morphs.share_analyses``)."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, str] = {}
+
+    def get(self, pieces: list[str]) -> dict[str, str]:
+        known = self.known
+        return {p: known[p] for p in pieces if p in known}
+
+    def put(self, analyses: dict[str, str]) -> None:
+        from koclassify.backends.linear.morphs import MAX_CACHE, bounded_update
+
+        bounded_update(self.known, analyses, MAX_CACHE)
+
+
+class AnalysesClient:
+    """The worker's side of :class:`SharedAnalyses` (a ``morphs.AnalysisStore``): look-ups wait for the answer,
+    new analyses are sent without waiting."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+
+    def get(self, pieces: list[str]) -> dict[str, str]:
+        ray = ray_module()
+        try:
+            return ray.get(self.handle.get.remote(pieces))
+        except ray.exceptions.RayError:  # the actor's node is gone: this worker analyses on its own
+            return {}
+
+    def put(self, analyses: dict[str, str]) -> None:
+        self.handle.put.remote(analyses)  # a lost actor makes this a no-op: nothing waits on it
+
+
+def start_shared_analyses(workers: int) -> Any:
+    """The analyses actor for a run of several workers (no CPU of its own: it only answers look-ups), or ``None``."""
+    if workers < 2:
+        return None
+    return ray_module().remote(num_cpus=0)(SharedAnalyses).remote()
+
+
+def join_workers(analyses: Any) -> None:
+    """In a worker: one core (:func:`pin_threads`), and the run's shared analyses when there is an actor."""
+    from koclassify.backends.linear import morphs
+
+    pin_threads()
+    if analyses is not None:
+        morphs.share_analyses(AnalysesClient(analyses))
+
+
 class ShardPredictor:
     """A Ray Data actor: loads the model once, then predicts whole splits into their output files."""
 
-    def __init__(self, model_dir: str, kind: str, chunk_rows: int, lenient: bool, trust_remote_code: bool) -> None:
+    def __init__(self, model_dir: str, kind: str, chunk_rows: int, lenient: bool, trust_remote_code: bool,
+                 analyses: Any = None) -> None:  # fmt: skip
         self.clf = _load(model_dir, trust_remote_code)
         self.kind, self.chunk_rows, self.lenient = kind, chunk_rows, lenient
-        pin_threads()
+        join_workers(analyses)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         from koclassify.data.ranges import file_sha256
@@ -299,11 +355,12 @@ def _run(todo: list[dict[str, str]], manifest: dict[str, Any], summary: RunSumma
 
     init_ray(address)
     ray = ray_module()
+    workers = min(workers, len(todo))
     items = ray.data.from_items(todo, override_num_blocks=len(todo))
     results = items.map_batches(
         ShardPredictor,
         batch_size=1,
-        compute=ray.data.ActorPoolStrategy(size=min(workers, len(todo))),
+        compute=ray.data.ActorPoolStrategy(size=workers, max_tasks_in_flight_per_actor=1),
         num_gpus=gpus or None,
         runtime_env={"env_vars": ONE_THREAD},
         fn_constructor_kwargs={
@@ -312,6 +369,7 @@ def _run(todo: list[dict[str, str]], manifest: dict[str, Any], summary: RunSumma
             "chunk_rows": batch_size,
             "lenient": lenient,
             "trust_remote_code": trust,
+            "analyses": start_shared_analyses(workers),
         },  # fmt: skip
     )
     by_name = {item["name"]: item for item in todo}
@@ -444,10 +502,10 @@ def _read_shards(batch: dict[str, np.ndarray], rows: int) -> Iterator:
 class BatchPredictor:
     """A Ray Data actor: loads the model once; batches of rows in, ``id``, ``labels``, ``probs`` out."""
 
-    def __init__(self, model_dir: str, trust_remote_code: bool = False) -> None:
+    def __init__(self, model_dir: str, trust_remote_code: bool = False, analyses: Any = None) -> None:
         self.clf = _load(model_dir, trust_remote_code)
         self.names = list(self.clf.labels_.names)
-        pin_threads()
+        join_workers(analyses)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         from koclassify.data.example import Example
@@ -524,5 +582,9 @@ def predict(
         compute=ray.data.ActorPoolStrategy(size=workers),
         num_gpus=gpus_per_worker or None,
         runtime_env={"env_vars": ONE_THREAD},
-        fn_constructor_kwargs={"model_dir": model_dir, "trust_remote_code": trust_remote_code},
+        fn_constructor_kwargs={
+            "model_dir": model_dir,
+            "trust_remote_code": trust_remote_code,
+            "analyses": start_shared_analyses(workers),
+        },  # fmt: skip
     )

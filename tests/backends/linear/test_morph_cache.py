@@ -41,3 +41,44 @@ def test_concurrent_threads_with_a_tiny_cache(small_cache) -> None:
         results = list(pool.map(lambda t: morphs.morph_strings([t])[0], texts * 4))
     assert results == expected * 4
     assert len(morphs._cache) <= 3
+
+
+class DictStore:
+    """A ``morphs.AnalysisStore`` in this process: what it was asked and given."""
+
+    def __init__(self, known: dict[str, str]) -> None:
+        self.known, self.asked, self.given = dict(known), [], {}
+
+    def get(self, pieces: list[str]) -> dict[str, str]:
+        self.asked += pieces
+        return {p: self.known[p] for p in pieces if p in self.known}
+
+    def put(self, analyses: dict[str, str]) -> None:
+        self.given.update(analyses)
+
+
+def test_a_shared_store_is_asked_before_kiwi_and_given_what_kiwi_read(small_cache, monkeypatch) -> None:
+    """Ray workers share analyses: a piece another worker analysed is not sent to Kiwi again."""
+    monkeypatch.setattr(morphs, "MAX_CACHE", 100)
+    store = DictStore({"사과": "사과/NNG-from-the-store"})
+    sent: list[str] = []
+    real = morphs._kiwi()
+
+    class Recording:
+        def tokenize(self, pieces):
+            sent.extend(pieces)
+            return real.tokenize(pieces)
+
+    monkeypatch.setattr(morphs, "_kiwi", Recording)
+    morphs.share_analyses(store)
+    try:
+        found = morphs.analyses(["사과", "바나나", "사과"])
+        again = morphs.analyses(["사과", "바나나"])  # now in this process's cache: the store is not asked
+    finally:
+        morphs.share_analyses(None)
+    assert found["사과"] == "사과/NNG-from-the-store" and found["바나나"].startswith("바나나/")
+    assert sent == ["바나나"]  # only what the store did not hold went to Kiwi
+    assert store.asked == ["사과", "바나나"] and store.given == {"바나나": found["바나나"]}
+    assert again == found
+    morphs._cache.clear()
+    assert morphs.analyses(["사과"])["사과"] == "사과/NNG"  # without a store, Kiwi's own reading

@@ -11,7 +11,9 @@ accuracy is the same as with whole eojeol, to 0.03 points).
 
 A trained model keeps the analyses of its training pieces (:func:`save_analyses`, a gzipped two-column text
 file) and a fresh process seeds the cache from them (:func:`load_analyses`), so ``koclassify predict`` sends
-only the pieces it has never seen to Kiwi, as a process that has just trained would.
+only the pieces it has never seen to Kiwi, as a process that has just trained would. Processes that predict one
+corpus together (Ray workers) also share what Kiwi reads through an :class:`AnalysisStore`
+(:func:`share_analyses`), so each new piece is analysed once per run rather than once per process.
 
 Most pieces a model has never seen are spelled by pieces it has: reviews drop spaces (``유일한영화`` is
 ``유일한`` + ``영화``), and a new word is often a known stem and a known ending. With a :class:`Lexicon` of the
@@ -37,6 +39,7 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from koclassify.io import atomic_open
 
@@ -52,6 +55,7 @@ _lock = threading.Lock()
 _kiwi_lock = threading.Lock()
 _kiwi_instance = None
 _kiwi_threads: int | None = None  # None: one thread per CPU this process may use
+_store: AnalysisStore | None = None  # analyses shared with other processes (share_analyses)
 
 
 def _kiwi():
@@ -75,16 +79,37 @@ def set_threads(threads: int | None) -> None:
             _kiwi_threads, _kiwi_instance = threads, None
 
 
-def _remember(new: dict[str, str]) -> None:
-    """Add analyses to the cache, evicting the oldest entries (insertion order) beyond ``MAX_CACHE``."""
-    if len(new) > MAX_CACHE:  # one batch larger than the whole cache: keep its last pieces
-        new = dict(itertools.islice(new.items(), len(new) - MAX_CACHE, None))
+def bounded_update(known: dict[str, str], new: Mapping[str, str], limit: int) -> None:
+    """Add ``new`` to ``known``, evicting the oldest entries (insertion order) beyond ``limit`` pieces."""
+    if len(new) > limit:  # one batch larger than the whole cache: keep its last pieces
+        new = dict(itertools.islice(new.items(), len(new) - limit, None))
+    overflow = len(known) + len(new) - limit
+    if overflow > 0:
+        for key in list(itertools.islice(iter(known), min(overflow, len(known)))):
+            del known[key]
+    known.update(new)
+
+
+def _remember(new: Mapping[str, str]) -> None:
+    """Add analyses to the process's cache (bounded by ``MAX_CACHE``)."""
     with _lock:
-        overflow = len(_cache) + len(new) - MAX_CACHE
-        if overflow > 0:
-            for key in list(itertools.islice(iter(_cache), min(overflow, len(_cache)))):
-                del _cache[key]
-        _cache.update(new)
+        bounded_update(_cache, new, MAX_CACHE)
+
+
+class AnalysisStore(Protocol):
+    """Kiwi analyses shared by several processes (a Ray run's workers): what one worker has analysed, the others
+    look up instead of analysing it again."""
+
+    def get(self, pieces: list[str]) -> dict[str, str]: ...
+
+    def put(self, analyses: dict[str, str]) -> None: ...
+
+
+def share_analyses(store: AnalysisStore | None) -> None:
+    """Look pieces missing from this process's cache up in ``store`` before Kiwi, and give it what Kiwi reads
+    (``None``: stop sharing)."""
+    global _store
+    _store = store
 
 
 def analyses(pieces: Iterable[str]) -> dict[str, str]:
@@ -93,12 +118,21 @@ def analyses(pieces: Iterable[str]) -> dict[str, str]:
     with _lock:
         found = {p: _cache[p] for p in wanted if p in _cache}
     todo = [p for p in wanted if p not in found]
+    store = _store
+    if todo and store is not None:
+        shared = store.get(todo)
+        if shared:
+            _remember(shared)
+            found.update(shared)
+            todo = [p for p in todo if p not in shared]
     if todo:
         with _kiwi_lock:
             tokenized = _kiwi().tokenize(todo)
             fresh = {piece: " ".join(f"{tok.form}/{tok.tag}" for tok in toks) for piece, toks in zip(todo, tokenized)}
         _remember(fresh)
         found.update(fresh)
+        if store is not None:
+            store.put(fresh)
     return found
 
 
