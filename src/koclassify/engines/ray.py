@@ -168,23 +168,23 @@ def start_shared_analyses(workers: int) -> Any:
     return ray_module().remote(num_cpus=0)(SharedAnalyses).remote()
 
 
-def join_workers(analyses: Any) -> None:
+def setup_worker(shared_analyses: Any) -> None:
     """In a worker: one core (:func:`pin_threads`), and the run's shared analyses when there is an actor."""
     from koclassify.backends.linear import morphs
 
     pin_threads()
-    if analyses is not None:
-        morphs.share_analyses(AnalysesClient(analyses))
+    if shared_analyses is not None:
+        morphs.share_analyses(AnalysesClient(shared_analyses))
 
 
 class ShardPredictor:
     """A Ray Data actor: loads the model once, then predicts whole splits into their output files."""
 
     def __init__(self, model_dir: str, kind: str, chunk_rows: int, lenient: bool, trust_remote_code: bool,
-                 analyses: Any = None) -> None:  # fmt: skip
+                 shared_analyses: Any = None) -> None:  # fmt: skip
         self.clf = _load(model_dir, trust_remote_code)
         self.kind, self.chunk_rows, self.lenient = kind, chunk_rows, lenient
-        join_workers(analyses)
+        setup_worker(shared_analyses)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         from koclassify.data.ranges import file_sha256
@@ -369,7 +369,7 @@ def _run(todo: list[dict[str, str]], manifest: dict[str, Any], summary: RunSumma
             "chunk_rows": batch_size,
             "lenient": lenient,
             "trust_remote_code": trust,
-            "analyses": start_shared_analyses(workers),
+            "shared_analyses": start_shared_analyses(workers),
         },  # fmt: skip
     )
     by_name = {item["name"]: item for item in todo}
@@ -502,10 +502,10 @@ def _read_shards(batch: dict[str, np.ndarray], rows: int) -> Iterator:
 class BatchPredictor:
     """A Ray Data actor: loads the model once; batches of rows in, ``id``, ``labels``, ``probs`` out."""
 
-    def __init__(self, model_dir: str, trust_remote_code: bool = False, analyses: Any = None) -> None:
+    def __init__(self, model_dir: str, trust_remote_code: bool = False, shared_analyses: Any = None) -> None:
         self.clf = _load(model_dir, trust_remote_code)
         self.names = list(self.clf.labels_.names)
-        join_workers(analyses)
+        setup_worker(shared_analyses)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         from koclassify.data.example import Example
@@ -585,6 +585,6 @@ def predict(
         fn_constructor_kwargs={
             "model_dir": model_dir,
             "trust_remote_code": trust_remote_code,
-            "analyses": start_shared_analyses(workers),
+            "shared_analyses": start_shared_analyses(workers),
         },  # fmt: skip
     )
