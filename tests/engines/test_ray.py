@@ -447,3 +447,23 @@ def test_workers_share_their_kiwi_analyses_through_one_actor(local_ray, monkeypa
     finally:
         morphs.share_analyses(None)
         morphs._cache.update(saved)
+
+
+def test_a_run_ends_its_shared_analyses_actor(local_ray, linear_model, tmp_path, monkeypatch) -> None:
+    """The analyses actor belongs to one run: in a long-lived Ray (a notebook, a service) it must not outlive it."""
+    from koclassify.engines import ray as distributed
+
+    started = []
+    real = distributed.start_shared_analyses
+
+    def recorded(workers: int):
+        started.append(real(workers))
+        return started[-1]
+
+    monkeypatch.setattr(distributed, "start_shared_analyses", recorded)
+    srcs = nikl_shards(tmp_path / "in", sizes=(10, 10))
+    distributed.predict_to_directory(linear_model, tmp_path / "in", tmp_path / "out", workers=2)
+    assert len(started) == 1 and started[0] is not None  # two splits, two workers: one actor
+    with pytest.raises(ray.exceptions.RayActorError):
+        ray.get(started[0].get.remote(["영화"]), timeout=30)
+    assert len(read_outputs(tmp_path / "out")) == sum(len(p.read_text().splitlines()) for p in srcs)

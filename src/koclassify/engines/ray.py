@@ -17,6 +17,7 @@ Two entry points:
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import json
@@ -350,12 +351,26 @@ def _run(todo: list[dict[str, str]], manifest: dict[str, Any], summary: RunSumma
          workers: int, gpus: float, batch_size: int, lenient: bool, address: str | None,
          trust: bool) -> None:  # fmt: skip
     """Predict the ``todo`` splits on an actor pool, recording each finished split in the manifest at once."""
-    from koclassify.engines import runmanifest
-    from koclassify.io import write_json
-
     init_ray(address)
     ray = ray_module()
     workers = min(workers, len(todo))
+    shared = start_shared_analyses(workers)
+    try:
+        _predict_splits(todo, manifest, summary, model_dir, kind, workers, gpus, batch_size, lenient, trust, shared)
+    finally:
+        if shared is not None:  # the run's analyses end with the run, not whenever Ray collects the dataset
+            with contextlib.suppress(ray.exceptions.RayError):  # already lost with its node
+                ray.kill(shared)
+
+
+def _predict_splits(todo: list[dict[str, str]], manifest: dict[str, Any], summary: RunSummary, model_dir: str,
+                    kind: str, workers: int, gpus: float, batch_size: int, lenient: bool, trust: bool,
+                    shared: Any) -> None:  # fmt: skip
+    """:func:`_run`'s pool: Ray Data actors, one split at a time each, ``shared`` their analyses actor."""
+    from koclassify.engines import runmanifest
+    from koclassify.io import write_json
+
+    ray = ray_module()
     items = ray.data.from_items(todo, override_num_blocks=len(todo))
     results = items.map_batches(
         ShardPredictor,
@@ -369,7 +384,7 @@ def _run(todo: list[dict[str, str]], manifest: dict[str, Any], summary: RunSumma
             "chunk_rows": batch_size,
             "lenient": lenient,
             "trust_remote_code": trust,
-            "shared_analyses": start_shared_analyses(workers),
+            "shared_analyses": shared,
         },  # fmt: skip
     )
     by_name = {item["name"]: item for item in todo}
