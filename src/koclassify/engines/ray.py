@@ -574,7 +574,8 @@ def predict(
     or a ``ray.data.Dataset`` with ``id`` and ``text`` columns (optional ``target``: the target's form). Files are
     cut into ``splits`` as for the CLI; ids are checked unique within each split (across splits, only
     :func:`predict_to_directory` checks). Ray is started locally unless this process is connected already (or
-    ``address`` is given).
+    ``address`` is given). With ``workers`` of 2 or more, the workers' shared analyses actor lives as long as the
+    returned dataset does.
     """
     init_ray(address)
     ray = ray_module()
