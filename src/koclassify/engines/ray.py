@@ -170,10 +170,15 @@ def start_shared_analyses(workers: int) -> Any:
 
 
 def setup_worker(shared_analyses: Any) -> None:
-    """In a worker: one core (:func:`pin_threads`), and the run's shared analyses when there is an actor."""
+    """In a worker: one core, and the run's shared analyses when there is an actor. BLAS/OpenMP pools
+    (threadpoolctl) and Kiwi get one thread each; the worker's environment (:data:`ONE_THREAD`) already holds
+    libraries that read it at start-up to one."""
+    from threadpoolctl import threadpool_limits
+
     from koclassify.backends.linear import morphs
 
-    pin_threads()
+    threadpool_limits(1)
+    morphs.set_threads(1)
     if shared_analyses is not None:
         morphs.share_analyses(AnalysesClient(shared_analyses))
 
@@ -218,17 +223,6 @@ class ShardPredictor:
                 out["failure"].append("")
                 out["sha256"].append(file_sha256(output))
         return {k: np.asarray(v, dtype=np.int64 if k in ("rows", "errors") else object) for k, v in out.items()}
-
-
-def pin_threads() -> None:
-    """One core per worker: BLAS/OpenMP pools (threadpoolctl) and Kiwi get one thread each; the worker's
-    environment (:data:`ONE_THREAD`) already holds libraries that read it at start-up to one."""
-    from threadpoolctl import threadpool_limits
-
-    from koclassify.backends.linear import morphs
-
-    threadpool_limits(1)
-    morphs.set_threads(1)
 
 
 ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
@@ -351,58 +345,50 @@ def _run(todo: list[dict[str, str]], manifest: dict[str, Any], summary: RunSumma
          workers: int, gpus: float, batch_size: int, lenient: bool, address: str | None,
          trust: bool) -> None:  # fmt: skip
     """Predict the ``todo`` splits on an actor pool, recording each finished split in the manifest at once."""
+    from koclassify.engines import runmanifest
+    from koclassify.io import write_json
+
     init_ray(address)
     ray = ray_module()
     workers = min(workers, len(todo))
     shared = start_shared_analyses(workers)
     try:
-        _predict_splits(todo, manifest, summary, model_dir, kind, workers, gpus, batch_size, lenient, trust, shared)
+        items = ray.data.from_items(todo, override_num_blocks=len(todo))
+        results = items.map_batches(
+            ShardPredictor,
+            batch_size=1,
+            compute=ray.data.ActorPoolStrategy(size=workers, max_tasks_in_flight_per_actor=1),
+            num_gpus=gpus or None,
+            runtime_env={"env_vars": ONE_THREAD},
+            fn_constructor_kwargs={
+                "model_dir": model_dir,
+                "kind": kind,
+                "chunk_rows": batch_size,
+                "lenient": lenient,
+                "trust_remote_code": trust,
+                "shared_analyses": shared,
+            },  # fmt: skip
+        )
+        by_name = {item["name"]: item for item in todo}
+        for row in results.iter_rows():
+            item = by_name[str(row["name"])]
+            if row["failure"]:
+                summary.failures.append(str(row["failure"]))
+                continue
+            rows, errors = int(row["rows"]), int(row["errors"])
+            split = Split.from_json(json.loads(item["split"]))
+            errors_file = f"{ERRORS_DIR}/{Path(item['errors_file']).name}" if errors else None
+            manifest["splits"][item["name"]] = runmanifest.record(
+                split, Path(item["output"]).name, str(row["sha256"]), rows, errors, errors_file
+            )
+            write_json(Path(summary.out_dir) / runmanifest.MANIFEST, manifest)  # a crash loses at most running splits
+            summary.done += 1
+            summary.rows += rows
+            summary.errors += errors
     finally:
         if shared is not None:  # the run's analyses end with the run, not whenever Ray collects the dataset
             with contextlib.suppress(ray.exceptions.RayError):  # already lost with its node
                 ray.kill(shared)
-
-
-def _predict_splits(todo: list[dict[str, str]], manifest: dict[str, Any], summary: RunSummary, model_dir: str,
-                    kind: str, workers: int, gpus: float, batch_size: int, lenient: bool, trust: bool,
-                    shared: Any) -> None:  # fmt: skip
-    """:func:`_run`'s pool: Ray Data actors, one split at a time each, ``shared`` their analyses actor."""
-    from koclassify.engines import runmanifest
-    from koclassify.io import write_json
-
-    ray = ray_module()
-    items = ray.data.from_items(todo, override_num_blocks=len(todo))
-    results = items.map_batches(
-        ShardPredictor,
-        batch_size=1,
-        compute=ray.data.ActorPoolStrategy(size=workers, max_tasks_in_flight_per_actor=1),
-        num_gpus=gpus or None,
-        runtime_env={"env_vars": ONE_THREAD},
-        fn_constructor_kwargs={
-            "model_dir": model_dir,
-            "kind": kind,
-            "chunk_rows": batch_size,
-            "lenient": lenient,
-            "trust_remote_code": trust,
-            "shared_analyses": shared,
-        },  # fmt: skip
-    )
-    by_name = {item["name"]: item for item in todo}
-    for row in results.iter_rows():
-        item = by_name[str(row["name"])]
-        if row["failure"]:
-            summary.failures.append(str(row["failure"]))
-            continue
-        rows, errors = int(row["rows"]), int(row["errors"])
-        split = Split.from_json(json.loads(item["split"]))
-        errors_file = f"{ERRORS_DIR}/{Path(item['errors_file']).name}" if errors else None
-        manifest["splits"][item["name"]] = runmanifest.record(
-            split, Path(item["output"]).name, str(row["sha256"]), rows, errors, errors_file
-        )
-        write_json(Path(summary.out_dir) / runmanifest.MANIFEST, manifest)  # a crash loses at most running splits
-        summary.done += 1
-        summary.rows += rows
-        summary.errors += errors
 
 
 def _drop_outputs(out_dir: Path, stale: dict[str, Any], keep: set[str]) -> None:
